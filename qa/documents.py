@@ -1,0 +1,201 @@
+"""Files on disk → Documents: exact text, title, date, content hash.
+
+A Document keeps the file's text exactly as decoded, so every chunk can be cited by character
+offsets and line numbers of the original file. Readers are chosen by file suffix in READERS;
+other formats plug in there.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from qa.errors import QAError, UsageError
+
+
+@dataclass(frozen=True)
+class Document:
+    """One source file: `rel` is its path inside the corpus folder, in POSIX form."""
+
+    rel: str
+    text: str
+    title: str
+    date: str | None
+    sha256: str
+
+
+@dataclass(frozen=True)
+class Skipped:
+    """A file the corpus holds but qa could not read, and why."""
+
+    rel: str
+    reason: str
+
+
+def _read_text(path: Path) -> str:
+    """Decode a text file: UTF-8 (with or without BOM), else UTF-16 with a BOM."""
+    raw = path.read_bytes()
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return raw.decode("utf-16")
+    if b"\x00" in raw:
+        raise ValueError("binary file (contains NUL bytes)")
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ValueError(f"not UTF-8 text (byte {exc.start})") from None
+
+
+READERS: dict[str, Callable[[Path], str]] = {".txt": _read_text, ".md": _read_text}
+
+
+def read_folder(root: Path) -> tuple[list[Document], list[Skipped]]:
+    """Every readable document below `root`, sorted by path, and the files that were skipped."""
+    if not root.is_dir():
+        raise UsageError(f"{root} is not a folder: give the folder of documents to index")
+    docs: list[Document] = []
+    skipped: list[Skipped] = []
+    # followlinks=False: a symlinked folder that loops back can never make the walk endless.
+    for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        for name in sorted(filenames):
+            path = Path(dirpath) / name
+            rel = path.relative_to(root).as_posix()
+            reader = READERS.get(path.suffix.lower())
+            if name.startswith(".") or reader is None:
+                continue
+            try:
+                text = reader(path)
+            except (OSError, ValueError) as exc:
+                skipped.append(Skipped(rel, _reason(exc)))
+                continue
+            docs.append(make_document(rel, text))
+    return docs, skipped
+
+
+def _reason(exc: Exception) -> str:
+    """A short reason for a skipped file."""
+    if isinstance(exc, PermissionError):
+        return "permission denied"
+    if isinstance(exc, OSError):
+        return exc.strerror or type(exc).__name__
+    return str(exc)
+
+
+def make_document(rel: str, text: str) -> Document:
+    """A Document from already-decoded text, with its title, date and hash."""
+    return Document(
+        rel=rel,
+        text=text,
+        title=find_title(text) or Path(rel).stem,
+        date=find_date(text),
+        sha256=hashlib.sha256(text.encode("utf-8")).hexdigest(),
+    )
+
+
+def read_document(root: Path, rel: str) -> str:
+    """The current text of one indexed file, for showing a citation in context."""
+    path = root / rel
+    reader = READERS.get(path.suffix.lower(), _read_text)
+    try:
+        return reader(path)
+    except (OSError, ValueError) as exc:
+        raise QAError(f"cannot read {path}: {_reason(exc)}") from None
+
+
+# --- title -------------------------------------------------------------------------------------
+
+_CHROME_START = re.compile(
+    r"^(official (web)?site|welcome to|home\b|menu\b|skip to|sign[ -]?(in|up)|log ?in|search\b"
+    r"|print\b|bookmark\b|share\b|related news|contact us|copyright|©)",
+    re.IGNORECASE,
+)
+_FIELD = re.compile(r"^[\w -]{2,20}:\s")  # "Address: ...", "Phone: ..."
+_MD_HEADING = re.compile(r"^#{1,6}\s+(.+?)\s*#*\s*$")
+
+
+def find_title(text: str) -> str | None:
+    """The first heading or line of real content, skipping site chrome, dates and fields.
+
+    A Markdown heading wins outright. Otherwise the first line of five or more words that is
+    not menu-like (`|`-separated), not a "Label: value" field, not a date and not a site
+    banner such as "Official website of ...". Long lines are cut at 120 characters.
+    """
+    lines = [ln.strip() for ln in text.splitlines()[:60]]
+    for line in lines:
+        heading = _MD_HEADING.match(line)
+        if heading:
+            return heading.group(1)
+    for line in lines:
+        if _is_title_like(line):
+            return line if len(line) <= 120 else line[:117].rsplit(" ", 1)[0] + "..."
+    return None
+
+
+def _is_title_like(line: str) -> bool:
+    words = line.split()
+    return (
+        len(words) >= 5
+        and "|" not in line
+        and not _CHROME_START.match(line)
+        and not _FIELD.match(line)
+        and find_date(line, standalone=True) is None
+        and sum(ch.isalpha() for ch in line) > len(line) / 2
+    )
+
+
+# --- date --------------------------------------------------------------------------------------
+
+_MONTHS = {
+    m: i + 1
+    for i, names in enumerate(
+        [
+            ("january", "jan"), ("february", "feb"), ("march", "mar"), ("april", "apr"),
+            ("may",), ("june", "jun"), ("july", "jul"), ("august", "aug"),
+            ("september", "sep", "sept"), ("october", "oct"), ("november", "nov"),
+            ("december", "dec"),
+        ]
+    )
+    for m in names
+}
+_MONTH = r"(?P<mon>[A-Za-z]{3,9})\.?"
+_DATE_PATTERNS = [
+    re.compile(r"\b(?P<y>\d{4})-(?P<m>\d{1,2})-(?P<d>\d{1,2})\b"),
+    re.compile(r"\b(?P<d>\d{1,2})[/.-](?P<m>\d{1,2})[/.-](?P<y>\d{4})\b"),
+    re.compile(rf"\b{_MONTH} (?P<d>\d{{1,2}}),? (?P<y>\d{{4}})\b"),
+    re.compile(rf"\b(?P<d>\d{{1,2}}) {_MONTH},? (?P<y>\d{{4}})\b"),
+]
+_WEEKDAY = re.compile(r"^(mon|tue|wed|thu|fri|sat|sun)[a-z]*,?\s", re.IGNORECASE)
+
+
+def find_date(text: str, standalone: bool = False) -> str | None:
+    """The document's own date as ISO `YYYY-MM-DD`, or None.
+
+    Only a date standing alone on its line counts (a dateline), and lines that start with a
+    weekday are passed over: on scraped pages those are the site's "today" banner, not the
+    article's date. Day-first is assumed for numeric dates (dd/mm/yyyy), as in the seeds.
+    With `standalone`, `text` is one line and the answer says whether it is only a date.
+    """
+    lines = [text.strip()] if standalone else [ln.strip() for ln in text.splitlines()[:80]]
+    for line in lines:
+        if not line or len(line) > 40 or (not standalone and _WEEKDAY.match(line)):
+            continue
+        for pattern in _DATE_PATTERNS:
+            found = pattern.search(line)
+            if found and len(line) - (found.end() - found.start()) <= 12:
+                iso = _iso(found)
+                if iso:
+                    return iso
+    return None
+
+
+def _iso(found: re.Match[str]) -> str | None:
+    parts = found.groupdict()
+    month = _MONTHS.get(parts["mon"].lower()) if parts.get("mon") else int(parts["m"])
+    day, year = int(parts["d"]), int(parts["y"])
+    if not month or not 1 <= month <= 12 or not 1 <= day <= 31 or not 1000 <= year <= 2999:
+        return None
+    return f"{year:04d}-{month:02d}-{day:02d}"

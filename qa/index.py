@@ -1,0 +1,433 @@
+"""Chunks + vectors → an index folder on disk; and back.
+
+Layout of an index folder (plain files, no pickle):
+
+    CURRENT              name of the live version folder, replaced atomically
+    write.lock           held by the one writer
+    v-<time>-<id>/       one complete version
+        manifest.json    format version, model, dimension, chunking, documents, file sizes
+        chunks.jsonl     one Chunk per line, in vector order
+        chunks.offsets.npy  byte offset of each line, so a query reads only the chunks it shows
+        vectors.npy      float32 unit vectors, one row per chunk
+        dense.faiss      FAISS inner-product index over the vectors
+        bm25/            bm25s index over the same chunks
+
+A build writes a new version beside the old one and switches CURRENT only when every file is
+on disk (fsync + rename), so readers see the old index or the new one, never a mix.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import time
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from qa.chunks import Chunk, ChunkSettings, split_document
+from qa.documents import Document, Skipped, read_folder
+from qa.errors import QAError, UsageError
+from qa.lexical import LexicalIndex
+
+FORMAT_VERSION = 1
+CURRENT = "CURRENT"
+Progress = Callable[[int, int], None]  # (texts embedded so far, total)
+
+
+@dataclass(frozen=True)
+class DocEntry:
+    """What the manifest remembers of one document."""
+
+    sha256: str
+    title: str
+    date: str | None
+    chunks: int
+
+
+@dataclass(frozen=True)
+class Manifest:
+    """Everything needed to trust and reuse an index version."""
+
+    model: str
+    dim: int
+    chunking: ChunkSettings
+    docs_root: str
+    built_at: float
+    documents: dict[str, DocEntry]
+    skipped: list[Skipped] = field(default_factory=list)
+    files: dict[str, int] = field(default_factory=dict)
+    format_version: int = FORMAT_VERSION
+
+    def to_json(self) -> str:
+        """The manifest as JSON text."""
+        return json.dumps(asdict(self), indent=1, ensure_ascii=False)
+
+    @classmethod
+    def from_json(cls, text: str) -> Manifest:
+        """Parse a manifest; raises KeyError/TypeError/ValueError when it is not one."""
+        raw = json.loads(text)
+        if raw.get("format_version") != FORMAT_VERSION:
+            raise ValueError(f"format version {raw.get('format_version')}, expected {FORMAT_VERSION}")
+        raw["chunking"] = ChunkSettings(**raw["chunking"])
+        raw["documents"] = {k: DocEntry(**v) for k, v in raw["documents"].items()}
+        raw["skipped"] = [Skipped(**s) for s in raw["skipped"]]
+        return cls(**raw)
+
+
+@dataclass(frozen=True)
+class BuildReport:
+    """What a build changed, for `qa index` to print."""
+
+    added: list[str]
+    updated: list[str]
+    removed: list[str]
+    renamed: list[tuple[str, str]]
+    unchanged: int
+    chunks: int
+    embedded: int
+    skipped: list[Skipped]
+    full_rebuild_reason: str | None = None
+
+
+class ChunkStore(Sequence[Chunk]):
+    """Chunks read lazily from chunks.jsonl by line offset."""
+
+    def __init__(self, folder: Path) -> None:
+        self._offsets = np.load(folder / "chunks.offsets.npy", mmap_mode="r")
+        self._file = folder / "chunks.jsonl"
+        self._data: bytes | None = None
+
+    def __len__(self) -> int:
+        return len(self._offsets) - 1
+
+    def __getitem__(self, i):  # type: ignore[override]
+        if isinstance(i, slice):
+            return [self[j] for j in range(*i.indices(len(self)))]
+        if self._data is None:
+            self._data = self._file.read_bytes()
+        line = self._data[int(self._offsets[i]) : int(self._offsets[i + 1])]
+        return Chunk(**json.loads(line))
+
+
+@dataclass
+class Index:
+    """A loaded index version: manifest, chunks, vectors, dense and lexical search structures."""
+
+    folder: Path
+    manifest: Manifest
+    chunks: Sequence[Chunk]
+    vectors: np.ndarray
+    lexical: LexicalIndex
+    _dense: Any = None
+
+    @property
+    def dense(self) -> Any:
+        """The FAISS index, read on first use."""
+        if self._dense is None:
+            from embeddings.vector_index import load_index
+
+            self._dense = load_index(self.folder / "dense.faiss")
+        return self._dense
+
+
+# --- reading -------------------------------------------------------------------------------------
+
+
+def exists(root: Path) -> bool:
+    """Whether `root` holds a live index version."""
+    return (root / CURRENT).is_file()
+
+
+def current_folder(root: Path) -> Path:
+    """The live version folder of the index at `root`."""
+    try:
+        name = (root / CURRENT).read_text().strip()
+    except FileNotFoundError:
+        raise UsageError(f"no index at {root}: build one with `qa index DOCS --index {root}`") from None
+    except OSError as exc:
+        raise QAError(f"cannot read the index at {root}: {exc.strerror}") from None
+    folder = root / name
+    if not name.startswith("v-") or "/" in name or not folder.is_dir():
+        raise QAError(f"the index at {root} is damaged (no version {name!r}); run `qa index --rebuild`")
+    return folder
+
+
+def read_manifest(folder: Path) -> Manifest:
+    """The manifest of one version folder, checked."""
+    try:
+        return Manifest.from_json((folder / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, KeyError, TypeError, ValueError) as exc:
+        raise QAError(
+            f"the index at {folder.parent} is damaged or from another qa version ({exc}); "
+            "run `qa index --rebuild`"
+        ) from None
+
+
+def load(root: Path) -> Index:
+    """Open the live version of the index at `root`, checking what it reads."""
+    folder = current_folder(root)
+    manifest = read_manifest(folder)
+    for name, size in manifest.files.items():
+        path = folder / name
+        if not path.is_file() or path.stat().st_size != size:
+            raise QAError(
+                f"the index at {root} is damaged ({name} is missing or truncated); "
+                "run `qa index --rebuild`"
+            )
+    try:
+        chunks = ChunkStore(folder)
+        vectors = np.load(folder / "vectors.npy", mmap_mode="r")
+        lexical = LexicalIndex.load(folder / "bm25")
+    except (OSError, ValueError) as exc:
+        raise QAError(f"the index at {root} is damaged ({exc}); run `qa index --rebuild`") from None
+    if vectors.shape != (len(chunks), manifest.dim):
+        raise QAError(f"the index at {root} is damaged (vector shape); run `qa index --rebuild`")
+    return Index(folder, manifest, chunks, vectors, lexical)
+
+
+# --- writing -------------------------------------------------------------------------------------
+
+
+def build(
+    docs_root: Path,
+    root: Path,
+    model: str,
+    chunking: ChunkSettings,
+    encoder_factory: Callable[[], Any],
+    on_progress: Progress | None = None,
+    rebuild: bool = False,
+) -> BuildReport:
+    """Index the documents below `docs_root` into `root`, re-embedding only what changed."""
+    from filelock import FileLock, Timeout
+
+    _make_folder(root)
+    try:
+        with FileLock(str(root / "write.lock"), timeout=0):
+            return _build_locked(
+                docs_root, root, model, chunking, encoder_factory, on_progress, rebuild
+            )
+    except Timeout:
+        raise QAError(
+            f"another `qa index` is writing {root}; wait for it to finish, then try again"
+        ) from None
+
+
+def _make_folder(root: Path) -> None:
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+        probe = root / f".probe-{uuid.uuid4().hex}"
+        probe.touch()
+        probe.unlink()
+    except OSError as exc:
+        raise UsageError(f"cannot write the index folder {root}: {exc.strerror}") from None
+
+
+def _build_locked(
+    docs_root: Path,
+    root: Path,
+    model: str,
+    chunking: ChunkSettings,
+    encoder_factory: Callable[[], Any],
+    on_progress: Progress | None,
+    rebuild: bool,
+) -> BuildReport:
+    docs, skipped = read_folder(docs_root)
+    if not docs:
+        raise UsageError(f"no .txt or .md documents in {docs_root}: nothing to index")
+    old, reason = (None, "--rebuild was asked for") if rebuild else _reusable(root, model, chunking)
+    reuse = _reuse_table(old) if old else {}
+
+    chunks: list[Chunk] = []
+    rows: list[np.ndarray | None] = []
+    fresh: list[int] = []
+    for doc in docs:
+        doc_chunks = _reused_chunks(doc, reuse) or split_document(doc, chunking)
+        reused = reuse.get(doc.sha256)
+        for k, chunk in enumerate(doc_chunks):
+            if reused is not None:
+                rows.append(reused[1][k])
+            else:
+                rows.append(None)
+                fresh.append(len(chunks))
+            chunks.append(chunk)
+
+    encoder = encoder_factory()
+    texts = [embedded_text(chunks[i], chunking) for i in fresh]
+    new_vectors = encoder.encode(texts, on_batch=_counter(on_progress, len(texts)))
+    vectors = np.zeros((len(chunks), encoder.dim), dtype=np.float32)
+    for i, row in enumerate(rows):
+        if row is not None:
+            vectors[i] = row
+    if fresh:
+        vectors[fresh] = new_vectors
+
+    manifest = Manifest(
+        model=model,
+        dim=encoder.dim,
+        chunking=chunking,
+        docs_root=str(docs_root.resolve()),
+        built_at=time.time(),
+        documents={
+            d.rel: DocEntry(d.sha256, d.title, d.date, sum(c.path == d.rel for c in chunks))
+            for d in docs
+        },
+        skipped=skipped,
+    )
+    _write_version(root, manifest, chunks, vectors)
+    return _report(old, docs, skipped, len(chunks), len(fresh), reason if old is None else None)
+
+
+def _reusable(root: Path, model: str, chunking: ChunkSettings) -> tuple[Index | None, str | None]:
+    """The live index if its vectors can be reused, else None and why a full build is due."""
+    if not exists(root):
+        return None, None
+    try:
+        old = load(root)
+    except QAError as exc:
+        return None, f"the old index could not be read ({exc})"
+    if old.manifest.model != model:
+        return None, f"the model changed ({old.manifest.model} → {model})"
+    if old.manifest.chunking != chunking:
+        return None, "the chunking settings changed"
+    return old, None
+
+
+def _reuse_table(old: Index) -> dict[str, tuple[list[Chunk], np.ndarray]]:
+    """Old chunks and vectors by document hash."""
+    table: dict[str, tuple[list[Chunk], np.ndarray]] = {}
+    first = 0
+    for entry in old.manifest.documents.values():
+        n = entry.chunks
+        table[entry.sha256] = (list(old.chunks[first : first + n]), old.vectors[first : first + n])
+        first += n
+    return table
+
+
+def _reused_chunks(doc: Document, reuse: dict[str, tuple[list[Chunk], np.ndarray]]) -> list[Chunk]:
+    """A document's old chunks, moved to its current path (a rename costs no embedding)."""
+    if doc.sha256 not in reuse:
+        return []
+    return [_moved(c, doc.rel) for c in reuse[doc.sha256][0]]
+
+
+def _moved(chunk: Chunk, path: str) -> Chunk:
+    return chunk if chunk.path == path else Chunk(**{**asdict(chunk), "path": path})
+
+
+def embedded_text(chunk: Chunk, chunking: ChunkSettings) -> str:
+    """What the model reads for a chunk: its text, after its title when configured."""
+    if chunking.with_title and chunk.title and chunk.title not in chunk.text:
+        return f"{chunk.title}\n{chunk.text}"
+    return chunk.text
+
+
+def _counter(on_progress: Progress | None, total: int) -> Callable[[int], None] | None:
+    if on_progress is None:
+        return None
+    done = 0
+
+    def step(n: int) -> None:
+        nonlocal done
+        done += n
+        on_progress(done, total)
+
+    on_progress(0, total)
+    return step
+
+
+def _write_version(root: Path, manifest: Manifest, chunks: list[Chunk], vectors: np.ndarray) -> None:
+    """Write a complete version folder, then make it the live one atomically."""
+    from embeddings.vector_index import build_index, save_index
+
+    name = f"v-{time.strftime('%Y%m%d-%H%M%S')}-{uuid.uuid4().hex[:8]}"
+    folder = root / name
+    folder.mkdir()
+    try:
+        lines = [json.dumps(asdict(c), ensure_ascii=False).encode() + b"\n" for c in chunks]
+        (folder / "chunks.jsonl").write_bytes(b"".join(lines))
+        np.save(folder / "chunks.offsets.npy", np.cumsum([0] + [len(x) for x in lines]))
+        np.save(folder / "vectors.npy", vectors)
+        save_index(build_index(vectors), folder / "dense.faiss")
+        LexicalIndex.build([embedded_text(c, manifest.chunking) for c in chunks]).save(folder / "bm25")
+        files = {
+            p.relative_to(folder).as_posix(): p.stat().st_size
+            for p in sorted(folder.rglob("*"))
+            if p.is_file()
+        }
+        final = Manifest(**{**manifest.__dict__, "files": files})
+        (folder / "manifest.json").write_text(final.to_json(), encoding="utf-8")
+        _fsync_tree(folder)
+        _switch(root, name)
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
+    _remove_old_versions(root, keep=name)
+
+
+def _fsync_tree(folder: Path) -> None:
+    for path in [*folder.rglob("*"), folder]:
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+def _switch(root: Path, name: str) -> None:
+    """Point CURRENT at `name` with a rename, the one atomic step of a build."""
+    tmp = root / f"{CURRENT}.{uuid.uuid4().hex}.tmp"
+    with open(tmp, "w") as f:
+        f.write(name + "\n")
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, root / CURRENT)
+    fd = os.open(root, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _remove_old_versions(root: Path, keep: str) -> None:
+    for path in root.iterdir():
+        if path.name.startswith("v-") and path.name != keep:
+            shutil.rmtree(path, ignore_errors=True)
+        elif path.name.startswith(f"{CURRENT}.") and path.name.endswith(".tmp"):
+            path.unlink(missing_ok=True)
+
+
+def _report(
+    old: Index | None,
+    docs: list[Document],
+    skipped: list[Skipped],
+    n_chunks: int,
+    embedded: int,
+    reason: str | None,
+) -> BuildReport:
+    before = {} if old is None else {k: v.sha256 for k, v in old.manifest.documents.items()}
+    by_hash = {sha: rel for rel, sha in before.items()}
+    now = {d.rel: d.sha256 for d in docs}
+    renamed = [
+        (by_hash[sha], rel)
+        for rel, sha in now.items()
+        if rel not in before and sha in by_hash and by_hash[sha] not in now
+    ]
+    moved_from = {a for a, _ in renamed}
+    moved_to = {b for _, b in renamed}
+    return BuildReport(
+        added=[r for r in now if r not in before and r not in moved_to],
+        updated=[r for r in now if r in before and before[r] != now[r]],
+        removed=[r for r in before if r not in now and r not in moved_from],
+        renamed=renamed,
+        unchanged=sum(1 for r in now if before.get(r) == now[r]),
+        chunks=n_chunks,
+        embedded=embedded,
+        skipped=skipped,
+        full_rebuild_reason=reason,
+    )

@@ -1,0 +1,104 @@
+"""Questions → ranked Passages: FAISS dense scores fused with BM25 scores.
+
+Fusion is min-max normalised score fusion over the union of both retrievers' candidates:
+`weight * dense' + (1 - weight) * bm25'`, each score scaled to [0, 1] within the candidates.
+Every candidate gets both scores (dense from its stored vector, BM25 from the full score array),
+so a passage found by only one retriever is not punished for the other's silence.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+import numpy as np
+
+from qa.chunks import Chunk
+from qa.index import Index
+
+
+class QueryEncoder(Protocol):
+    """Anything that turns texts into unit vectors."""
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray: ...
+
+
+@dataclass(frozen=True)
+class Passage:
+    """One retrieved chunk: fused `score` in [0, 1], raw `dense` cosine and `lexical` BM25."""
+
+    rank: int
+    row: int
+    chunk: Chunk
+    score: float
+    dense: float
+    lexical: float
+
+
+@dataclass(frozen=True)
+class SearchSettings:
+    """How retrieval ranks; the defaults are what `qa eval` measured best."""
+
+    dense_weight: float = 0.5
+    depth: int = 100  # candidates taken from each retriever before fusion
+
+
+class Retriever:
+    """Hybrid search over one loaded index."""
+
+    def __init__(
+        self, index: Index, encoder: QueryEncoder, settings: SearchSettings | None = None
+    ) -> None:
+        self.index = index
+        self.encoder = encoder
+        self.settings = settings or SearchSettings()
+
+    def search(self, question: str, k: int = 5) -> list[Passage]:
+        """The `k` best passages for one question."""
+        return self.batch_search([question], k)[0]
+
+    def batch_search(self, questions: Sequence[str], k: int = 5) -> list[list[Passage]]:
+        """The `k` best passages for each question, encoding all questions in one batch."""
+        from embeddings.vector_index import search
+
+        if not questions:
+            return []
+        query_vectors = self.encoder.encode(list(questions))
+        _, dense_ids = search(self.index.dense, query_vectors, self.settings.depth)
+        return [
+            self._fuse(q, vec, ids, k)
+            for q, vec, ids in zip(questions, query_vectors, dense_ids, strict=True)
+        ]
+
+    def _fuse(self, question: str, vector: np.ndarray, dense_ids: np.ndarray, k: int) -> list[Passage]:
+        lexical = self.index.lexical.scores(question)
+        depth = min(self.settings.depth, len(lexical))
+        lexical_ids = np.argpartition(-lexical, depth - 1)[:depth]
+        rows = np.union1d(dense_ids[dense_ids >= 0], lexical_ids[lexical[lexical_ids] > 0])
+        dense = np.asarray(self.index.vectors[rows] @ vector, dtype=np.float32)
+        lex = lexical[rows]
+        w = self.settings.dense_weight
+        fused = w * _minmax(dense) + (1 - w) * _minmax(lex)
+        order = np.argsort(-fused, kind="stable")[:k]
+        return [
+            Passage(
+                rank=rank,
+                row=int(rows[i]),
+                chunk=self.index.chunks[int(rows[i])],
+                score=float(fused[i]),
+                dense=float(dense[i]),
+                lexical=float(lex[i]),
+            )
+            for rank, i in enumerate(order, start=1)
+        ]
+
+
+def _minmax(x: np.ndarray) -> np.ndarray:
+    """Scale to [0, 1]; a constant array maps to ones when positive, else zeros."""
+    if len(x) == 0:
+        return x
+    lo, hi = float(x.min()), float(x.max())
+    if hi - lo < 1e-9:
+        return np.full_like(x, 1.0 if hi > 0 else 0.0)
+    return (x - lo) / (hi - lo)

@@ -1,0 +1,122 @@
+"""A corpus folder and its index folder: where they are, building on first use, asking.
+
+Shared by the CLI and the TUI so that both resolve paths, build and answer the same way.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from qa import index as index_mod
+from qa.answer import AnswerSettings, Result, answer_questions
+from qa.chunks import ChunkSettings
+from qa.errors import UsageError
+from qa.index import BuildReport, Index, Progress
+from qa.retrieve import Retriever, SearchSettings
+
+SEEDS = Path(__file__).resolve().parent.parent / "seeds"
+MAX_QUESTION_CHARS = 2000  # the model reads 256 word pieces; more text only slows BM25 down
+
+
+def default_index_dir(docs: Path) -> Path:
+    """Per-user data folder for the index of `docs`, keyed by its absolute path."""
+    from platformdirs import user_data_dir
+
+    key = hashlib.sha1(str(docs.resolve()).encode()).hexdigest()[:12]
+    return Path(user_data_dir("qa", appauthor=False)) / "indexes" / f"{docs.resolve().name}-{key}"
+
+
+def default_model() -> str:
+    """The model name: $QA_MODEL, else the packaged all-MiniLM-L6-v2."""
+    from embeddings.models import DEFAULT_MODEL
+
+    return os.environ.get("QA_MODEL") or DEFAULT_MODEL
+
+
+@dataclass
+class Workspace:
+    """Where the documents and the index are; `docs` may be None when only the index is known."""
+
+    docs: Path | None
+    root: Path
+    model: str = field(default_factory=default_model)
+    chunking: ChunkSettings = field(default_factory=ChunkSettings)
+    search: SearchSettings = field(default_factory=SearchSettings)
+    answering: AnswerSettings = field(default_factory=AnswerSettings)
+    _retriever: Retriever | None = None
+
+    @classmethod
+    def resolve(cls, docs: Path | None, index: Path | None, **kwargs: Any) -> Workspace:
+        """Fill in defaults: the seeds, then $QA_INDEX or the per-user folder for the docs."""
+        if index is None and os.environ.get("QA_INDEX"):
+            index = Path(os.environ["QA_INDEX"])
+        if docs is None and index is None:
+            docs = SEEDS
+        if docs is not None:
+            docs = docs.expanduser().resolve()
+            if not docs.is_dir():
+                raise UsageError(f"{docs} is not a folder: give the folder of your documents")
+        root = index.expanduser().resolve() if index else default_index_dir(docs)  # type: ignore[arg-type]
+        return cls(docs=docs, root=root, **kwargs)
+
+    def build(self, on_progress: Progress | None = None, rebuild: bool = False) -> BuildReport:
+        """(Re)build the index of `docs`, embedding only new and changed documents."""
+        docs = self.docs or self._indexed_docs()
+        report = index_mod.build(
+            docs, self.root, self.model, self.chunking, self._encoder, on_progress, rebuild
+        )
+        self._retriever = None
+        return report
+
+    def _indexed_docs(self) -> Path:
+        """The corpus folder recorded by the existing index."""
+        manifest = index_mod.read_manifest(index_mod.current_folder(self.root))
+        docs = Path(manifest.docs_root)
+        if not docs.is_dir():
+            raise UsageError(f"the indexed folder {docs} is gone: give the documents folder to index")
+        return docs
+
+    def _encoder(self) -> Any:
+        from embeddings.encoder import SentenceEncoder
+        from embeddings.models import ModelNotFound, resolve_model
+
+        try:
+            return SentenceEncoder(resolve_model(self.model))
+        except ModelNotFound as exc:
+            raise UsageError(str(exc)) from None
+
+    def needs_build(self) -> bool:
+        """True when no index exists yet and the documents are known, so one can be built."""
+        return self.docs is not None and not index_mod.exists(self.root)
+
+    def load(self) -> Index:
+        """The live index; a missing one is a usage error naming the fix."""
+        return self.retriever().index
+
+    def retriever(self) -> Retriever:
+        """The retriever over the live index, loaded once."""
+        if self._retriever is None:
+            index = index_mod.load(self.root)
+            self._retriever = Retriever(index, self._encoder(), self.search)
+        return self._retriever
+
+    def ask(self, questions: list[str], k: int = 5) -> list[Result]:
+        """Answer each question with the `k` best passages."""
+        for q in questions:
+            if not q.strip():
+                raise UsageError('the question is empty: ask something, e.g. qa ask "Who ...?"')
+        if k < 1:
+            raise UsageError("-k must be at least 1")
+        return answer_questions(self.retriever(), questions, k, self.answering)
+
+
+def clip_question(question: str) -> tuple[str, bool]:
+    """The question cut to MAX_QUESTION_CHARS, and whether it was cut."""
+    if len(question) <= MAX_QUESTION_CHARS:
+        return question, False
+    return question[:MAX_QUESTION_CHARS], True
+
