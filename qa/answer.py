@@ -84,7 +84,7 @@ def answer_questions(
     results = []
     for question, passages in zip(questions, retriever.batch_search(questions, k), strict=True):
         spans = [best_sentence(retriever, question, p, settings) for p in passages]
-        answered = bool(passages) and passages[0].dense >= settings.min_similarity
+        answered = is_answered(passages, settings)
         shown = [
             AnsweredPassage(p.rank, round(p.score, 4), p.chunk.text, span, cite(p.chunk, docs_root))
             for p, span in zip(passages, spans, strict=True)
@@ -99,6 +99,11 @@ def answer_questions(
             )
         )
     return results
+
+
+def is_answered(passages: list[Passage], settings: AnswerSettings) -> bool:
+    """Whether the best passage is close enough to the question to count as an answer."""
+    return bool(passages) and passages[0].dense >= settings.min_similarity
 
 
 def best_sentence(retriever: Retriever, question: str, passage: Passage, settings: AnswerSettings) -> Span:

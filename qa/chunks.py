@@ -13,7 +13,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from qa.documents import Document
+from qa.documents import Document, is_chrome
 
 
 @dataclass(frozen=True)
@@ -22,7 +22,8 @@ class ChunkSettings:
 
     max_words: int = 100
     overlap: int = 0  # sentences repeated at the start of the next chunk
-    with_title: bool = False  # embed and match "title\ntext" instead of the text alone
+    with_title: bool = False  # the title is read with the text by the model and BM25
+    context: int = 0  # preceding sentences read with the text (shown: only the text)
 
 
 @dataclass(frozen=True)
@@ -37,6 +38,7 @@ class Chunk:
     text: str
     title: str
     date: str | None
+    context: str = ""  # the sentences before the chunk, read with it for retrieval
 
 
 _ABBREVIATIONS = frozenset(
@@ -102,6 +104,9 @@ def split_document(doc: Document, settings: ChunkSettings | None = None) -> list
                 text=doc.text[start:end],
                 title=doc.title,
                 date=doc.date,
+                context=" ".join(
+                    doc.text[a:b] for a, b, _ in units[max(0, i - settings.context) : i]
+                ),
             )
         )
         i = max(j - settings.overlap, i + 1) if j < len(units) else j
@@ -120,3 +125,13 @@ def _units(text: str, max_words: int) -> list[tuple[int, int, int]]:
             piece = words[k : k + max_words]
             units.append((start + piece[0][0], start + piece[-1][1], len(piece)))
     return units
+
+
+def indexed_text(chunk: Chunk, settings: ChunkSettings) -> str:
+    """What the model and BM25 read for a chunk: its text without chrome lines, plus the
+    title and preceding sentences when the settings ask for them."""
+    body = "\n".join(line for line in chunk.text.splitlines() if not is_chrome(line))
+    parts = [chunk.title] if settings.with_title and chunk.title not in chunk.text else []
+    if chunk.context:
+        parts.append(chunk.context)
+    return "\n".join([*parts, body])

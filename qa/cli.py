@@ -183,9 +183,10 @@ def _plain(text: str) -> str:
 
 def _print_result(result: Result) -> None:
     from rich.console import Console
+    from rich.padding import Padding
     from rich.text import Text
 
-    console = Console(highlight=False, soft_wrap=False)
+    console = Console(highlight=False)
     console.print(Text(f"Q: {_plain(result.question)}", style="bold"))
     if result.answered and result.answer and result.citation:
         console.print(Text.assemble(("A: ", "bold green"), (_plain(result.answer.text), "green")))
@@ -203,12 +204,22 @@ def _print_result(result: Result) -> None:
                 (_citation_line(p.citation), "cyan"),
             )
         )
-        text = Text(_plain(p.text))
-        lo = p.answer.start - p.citation.start
-        text.stylize("bold yellow", lo, lo + len(_plain(p.answer.text)))
-        text.pad_left(3)
-        console.print(text)
+        console.print(Padding(_highlighted(p), (0, 0, 0, 3)))
     console.print()
+
+
+def _highlighted(p: Any) -> Any:
+    """Passage text with its answer sentence in bold yellow; blank-line runs folded."""
+    from rich.text import Text
+
+    lo, hi = p.answer.start - p.citation.start, p.answer.end - p.citation.start
+    return Text.assemble(
+        _compact(p.text[:lo]), (_compact(p.text[lo:hi]), "bold yellow"), _compact(p.text[hi:])
+    )
+
+
+def _compact(text: str) -> str:
+    return _plain(re.sub(r"[ \t\xa0]*\n\s*", "\n", text))
 
 
 def _citation_line(c: Any) -> str:
@@ -249,6 +260,81 @@ def status_cmd(docs: Path | None, index_dir: Path | None, as_json: bool) -> None
                 click.echo(f"skipped    {_plain(s.rel)}: {s.reason}")
         else:
             click.echo(f"{key:<10} {value}")
+
+
+@cli.command("eval")
+@click.argument("questions", required=False, type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--squad", type=click.Path(path_type=Path, dir_okay=False), help="SQuAD v1.1 JSON.")
+@click.option("--beir", type=click.Path(path_type=Path, file_okay=False), help="BEIR folder.")
+@_DOCS
+@_INDEX
+@click.option("--max-words", default=100, show_default=True, help="Longest passage, in words.")
+@click.option("--overlap", default=0, show_default=True, help="Sentences shared by neighbours.")
+@click.option("--with-title", is_flag=True, help="Embed and match each passage with its title.")
+@click.option("--context", default=0, show_default=True, help="Preceding sentences read too.")
+@click.option("--dense-weight", default=0.5, show_default=True, help="Dense share of the score.")
+@_JSON
+def eval_cmd(
+    questions: Path | None,
+    squad: Path | None,
+    beir: Path | None,
+    docs: Path | None,
+    index_dir: Path | None,
+    max_words: int,
+    overlap: int,
+    with_title: bool,
+    context: int,
+    dense_weight: float,
+    as_json: bool,
+) -> None:
+    """Score retrieval on QUESTIONS.jsonl, a SQuAD file (--squad) or a BEIR folder (--beir)."""
+    from qa import evaluation
+    from qa.chunks import ChunkSettings
+    from qa.retrieve import SearchSettings
+    from qa.workspace import Workspace
+
+    if sum(x is not None for x in (questions, squad, beir)) != 1:
+        raise UsageError("give exactly one of QUESTIONS, --squad FILE or --beir DIR")
+    chunking = ChunkSettings(max_words, overlap, with_title, context)
+    search = SearchSettings(dense_weight=dense_weight)
+    data = questions or squad or beir
+    assert data is not None
+    if not data.exists():
+        raise UsageError(f"{data} does not exist")
+    if questions is None:
+        cache = evaluation.cache_folder(data)
+        docs = cache / "docs"
+        docs.mkdir(parents=True, exist_ok=True)
+        index_dir = index_dir or cache / f"index-{max_words}-{overlap}-{int(with_title)}-{context}"
+    ws = Workspace.resolve(docs, index_dir, chunking=chunking, search=search)
+    items = evaluation.load_questions(questions) if questions else []
+    beir_set = None
+    if squad:
+        items = evaluation.squad_corpus(squad, ws.docs)  # type: ignore[arg-type]
+    elif beir:
+        beir_set = evaluation.beir_corpus(beir, ws.docs)  # type: ignore[arg-type]
+    _print_report(_build(ws), ws) if (squad or beir or ws.needs_build()) else None
+    retriever = ws.retriever()
+    with _progress("Scoring") as on_progress:
+        if beir_set is not None:
+            metrics = evaluation.score_beir(retriever, beir_set, on_progress)
+        else:
+            metrics = evaluation.score_questions(
+                retriever, items, lambda part: _ask_batch(ws, part), on_progress
+            )
+    if as_json:
+        click.echo(json.dumps(metrics))
+    else:
+        for key, value in metrics.items():
+            click.echo(f"{key:<20} {value:.4f}" if isinstance(value, float) else f"{key:<20} {value}")
+
+
+def _ask_batch(ws: Workspace, part: list[Any]) -> list[tuple[bool, list[Any]]]:
+    from qa.answer import is_answered
+
+    retriever = ws.retriever()
+    hits = retriever.batch_search([item.turns[-1] for item in part], k=10)
+    return [(is_answered(passages, ws.answering), passages) for passages in hits]
 
 
 def main() -> None:

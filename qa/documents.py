@@ -108,9 +108,10 @@ def read_document(root: Path, rel: str) -> str:
 
 # --- title -------------------------------------------------------------------------------------
 
-_CHROME_START = re.compile(
-    r"^(official (web)?site|welcome to|home\b|menu\b|skip to|sign[ -]?(in|up)|log ?in|search\b"
-    r"|print\b|bookmark\b|share\b|related news|contact us|copyright|©)",
+_BANNER = re.compile(r"^(official (web)?site|welcome to)\b", re.IGNORECASE)
+_CHROME = re.compile(
+    r"^(home|menu|skip to|sign[ -]?(in|up)|log ?in|search|print|bookmark|share|related news"
+    r"|contact us|copyright|©|more)\b",
     re.IGNORECASE,
 )
 _FIELD = re.compile(r"^[\w -]{2,20}:\s")  # "Address: ...", "Phone: ..."
@@ -135,12 +136,29 @@ def find_title(text: str) -> str | None:
     return None
 
 
+def is_chrome(line: str) -> bool:
+    """Whether a line is page chrome (menus, "Print", "Related News", widgets), not content.
+
+    "Label: value" lines (an address, a phone number) are never chrome: they are facts.
+    """
+    line = line.strip()
+    if not line or _FIELD.match(line):
+        return False
+    words = line.split()
+    if line.count("|") >= 2 or (re.search(r"\s/\s", line) and len(words) <= 6):
+        return True
+    if len(words) <= 2 and not re.search(r"[\d.?!,:]", line):
+        return True
+    return bool(_CHROME.match(line)) and not line.endswith((".", "?", "!"))
+
+
 def _is_title_like(line: str) -> bool:
     words = line.split()
     return (
         len(words) >= 5
         and "|" not in line
-        and not _CHROME_START.match(line)
+        and not _BANNER.match(line)
+        and not is_chrome(line)
         and not _FIELD.match(line)
         and find_date(line, standalone=True) is None
         and sum(ch.isalpha() for ch in line) > len(line) / 2

@@ -30,7 +30,7 @@ from typing import Any
 
 import numpy as np
 
-from qa.chunks import Chunk, ChunkSettings, split_document
+from qa.chunks import Chunk, ChunkSettings, indexed_text, split_document
 from qa.documents import Document, Skipped, read_folder
 from qa.errors import QAError, UsageError
 from qa.lexical import LexicalIndex
@@ -258,7 +258,7 @@ def _build_locked(
             chunks.append(chunk)
 
     encoder = encoder_factory()
-    texts = [embedded_text(chunks[i], chunking) for i in fresh]
+    texts = [indexed_text(chunks[i], chunking) for i in fresh]
     new_vectors = encoder.encode(texts, on_batch=_counter(on_progress, len(texts)))
     vectors = np.zeros((len(chunks), encoder.dim), dtype=np.float32)
     for i, row in enumerate(rows):
@@ -320,13 +320,6 @@ def _moved(chunk: Chunk, path: str) -> Chunk:
     return chunk if chunk.path == path else Chunk(**{**asdict(chunk), "path": path})
 
 
-def embedded_text(chunk: Chunk, chunking: ChunkSettings) -> str:
-    """What the model reads for a chunk: its text, after its title when configured."""
-    if chunking.with_title and chunk.title and chunk.title not in chunk.text:
-        return f"{chunk.title}\n{chunk.text}"
-    return chunk.text
-
-
 def _counter(on_progress: Progress | None, total: int) -> Callable[[int], None] | None:
     if on_progress is None:
         return None
@@ -354,7 +347,7 @@ def _write_version(root: Path, manifest: Manifest, chunks: list[Chunk], vectors:
         np.save(folder / "chunks.offsets.npy", np.cumsum([0] + [len(x) for x in lines]))
         np.save(folder / "vectors.npy", vectors)
         save_index(build_index(vectors), folder / "dense.faiss")
-        LexicalIndex.build([embedded_text(c, manifest.chunking) for c in chunks]).save(folder / "bm25")
+        LexicalIndex.build([indexed_text(c, manifest.chunking) for c in chunks]).save(folder / "bm25")
         files = {
             p.relative_to(folder).as_posix(): p.stat().st_size
             for p in sorted(folder.rglob("*"))

@@ -1,0 +1,235 @@
+"""Evaluation data → metrics: seed-style question files, SQuAD v1.1 and BEIR folders.
+
+Question files (one JSON object per line): `{"question", "answers", "source"}`, or
+`{"turns": [...], "answers", "source"}` for a conversation (only the last turn is scored), or
+`{"question", "unanswerable": true}`. A question is right at rank k when the passage at rank k
+comes from `source` and contains one of `answers`, case-insensitively.
+
+SQuAD and BEIR corpora are written out as plain .txt files (one per article / abstract) and
+indexed by the normal pipeline, so what is measured is exactly what users run.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from qa.answer import best_sentence
+from qa.errors import UsageError
+from qa.retrieve import Passage, Retriever
+
+KS = (1, 3, 5, 10)
+Progress = Callable[[int, int], None]
+
+
+@dataclass(frozen=True)
+class EvalQuestion:
+    """One scored question: its conversation turns (the last is the question) and gold data."""
+
+    id: str
+    turns: tuple[str, ...]
+    answers: tuple[str, ...]
+    source: str | None
+    unanswerable: bool = False
+
+
+def load_questions(path: Path) -> list[EvalQuestion]:
+    """Read a question file; a malformed line is a usage error naming the line."""
+    items = []
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UsageError(f"cannot read {path}: {exc}") from None
+    for n, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            raw = json.loads(line)
+            turns = tuple(raw["turns"]) if "turns" in raw else (raw["question"],)
+            items.append(
+                EvalQuestion(
+                    id=str(raw.get("id", n)),
+                    turns=turns,
+                    answers=tuple(raw.get("answers", ())),
+                    source=raw.get("source"),
+                    unanswerable=bool(raw.get("unanswerable", False)),
+                )
+            )
+        except (ValueError, KeyError, TypeError) as exc:
+            raise UsageError(f"{path}:{n} is not a question line ({exc})") from None
+    if not items:
+        raise UsageError(f"{path} holds no questions")
+    return items
+
+
+def hit_rank(item: EvalQuestion, passages: list[Passage]) -> int | None:
+    """1-based rank of the first passage from the right source containing an answer."""
+    answers = [a.lower() for a in item.answers]
+    for p in passages:
+        from_source = item.source is None or Path(p.chunk.path).name == Path(item.source).name
+        if from_source and any(a in p.chunk.text.lower() for a in answers):
+            return p.rank
+    return None
+
+
+def rank_metrics(ranks: list[int | None]) -> dict[str, float]:
+    """acc@k for k in KS and MRR@10 from the rank of the first hit of each question."""
+    n = max(1, len(ranks))
+    out = {f"acc@{k}": sum(1 for r in ranks if r is not None and r <= k) / n for k in KS}
+    out["mrr@10"] = sum(1 / r for r in ranks if r is not None and r <= 10) / n
+    return out
+
+
+def score_questions(
+    retriever: Retriever,
+    items: list[EvalQuestion],
+    ask: Callable[[list[EvalQuestion]], list[tuple[bool, list[Passage]]]],
+    on_progress: Progress | None = None,
+    batch: int = 64,
+) -> dict[str, float]:
+    """Metrics of a question set; `ask` answers a batch as (answered, passages) pairs."""
+    ranks: list[int | None] = []
+    source_hits, highlight_hits, unanswerable_right, unanswerable = 0, 0, 0, 0
+    answerable = [i for i in items if not i.unanswerable]
+    words = []
+    for lo in range(0, len(items), batch):
+        part = items[lo : lo + batch]
+        for item, (answered, passages) in zip(part, ask(part), strict=True):
+            words += [len(p.chunk.text.split()) for p in passages]
+            if item.unanswerable:
+                unanswerable += 1
+                unanswerable_right += not answered
+                continue
+            ranks.append(hit_rank(item, passages))
+            top = passages[0] if passages else None
+            if top and item.source and Path(top.chunk.path).name == Path(item.source).name:
+                source_hits += 1
+            if top and _highlight_has_answer(retriever, item, top):
+                highlight_hits += 1
+        if on_progress:
+            on_progress(min(lo + batch, len(items)), len(items))
+    metrics = rank_metrics(ranks)
+    n = max(1, len(answerable))
+    metrics["source@1"] = source_hits / n if any(i.source for i in answerable) else float("nan")
+    metrics["highlight@1"] = highlight_hits / n
+    metrics["unanswerable_acc"] = unanswerable_right / unanswerable if unanswerable else float("nan")
+    metrics["mean_passage_words"] = sum(words) / max(1, len(words))
+    metrics["questions"] = len(items)
+    return metrics
+
+
+def _highlight_has_answer(retriever: Retriever, item: EvalQuestion, top: Passage) -> bool:
+    from qa.answer import AnswerSettings
+
+    span = best_sentence(retriever, item.turns[-1], top, AnswerSettings())
+    return any(a.lower() in span.text.lower() for a in item.answers)
+
+
+# --- SQuAD ---------------------------------------------------------------------------------------
+
+
+def squad_corpus(squad_file: Path, folder: Path) -> list[EvalQuestion]:
+    """Write one .txt per SQuAD article into `folder`; return its questions."""
+    try:
+        data = json.loads(squad_file.read_text(encoding="utf-8"))["data"]
+    except (OSError, ValueError, KeyError) as exc:
+        raise UsageError(f"{squad_file} is not a SQuAD v1.1 JSON file ({exc})") from None
+    folder.mkdir(parents=True, exist_ok=True)
+    items = []
+    for n, article in enumerate(data):
+        title = article["title"].replace("_", " ")
+        name = f"{n:03d}_{_slug(title)}.txt"
+        paragraphs = [p["context"].strip() for p in article["paragraphs"]]
+        _write_if_changed(folder / name, f"{title}\n\n" + "\n\n".join(paragraphs) + "\n")
+        for p in article["paragraphs"]:
+            for qa in p["qas"]:
+                answers = tuple(dict.fromkeys(a["text"] for a in qa["answers"]))
+                items.append(EvalQuestion(qa["id"], (qa["question"],), answers, name))
+    return items
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9]+", "_", text).strip("_")[:60]
+
+
+def _write_if_changed(path: Path, text: str) -> None:
+    """Write `text` unless the file already holds it (keeps incremental indexing cheap)."""
+    if not path.is_file() or path.read_text(encoding="utf-8") != text:
+        path.write_text(text, encoding="utf-8")
+
+
+# --- BEIR ----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BeirSet:
+    """Queries and graded relevance judgements of a BEIR split."""
+
+    queries: dict[str, str]
+    qrels: dict[str, dict[str, int]]
+
+
+def beir_corpus(beir_dir: Path, folder: Path, split: str = "test") -> BeirSet:
+    """Write one .txt per BEIR document (title, blank line, text) into `folder`."""
+    try:
+        corpus = _jsonl(beir_dir / "corpus.jsonl")
+        queries = {str(q["_id"]): q["text"] for q in _jsonl(beir_dir / "queries.jsonl")}
+        qrels: dict[str, dict[str, int]] = {}
+        for line in (beir_dir / "qrels" / f"{split}.tsv").read_text().splitlines()[1:]:
+            qid, did, score = line.split("\t")
+            qrels.setdefault(qid, {})[did] = int(score)
+    except (OSError, ValueError, KeyError) as exc:
+        raise UsageError(f"{beir_dir} is not a BEIR folder ({exc})") from None
+    folder.mkdir(parents=True, exist_ok=True)
+    for doc in corpus:
+        text = f"{doc.get('title', '').strip()}\n\n{doc['text'].strip()}\n".lstrip()
+        _write_if_changed(folder / f"{_slug(str(doc['_id']))}.txt", text)
+    return BeirSet({q: queries[q] for q in qrels if q in queries}, qrels)
+
+
+def _jsonl(path: Path) -> Iterable[dict]:
+    with path.open(encoding="utf-8") as f:
+        for line in f:
+            if line.strip():
+                yield json.loads(line)
+
+
+def score_beir(
+    retriever: Retriever, beir: BeirSet, on_progress: Progress | None = None, batch: int = 64
+) -> dict[str, float]:
+    """nDCG@10 and Recall@100 with documents ranked by their best passage."""
+    ids = list(beir.queries)
+    ndcg, recall = [], []
+    for lo in range(0, len(ids), batch):
+        part = ids[lo : lo + batch]
+        hits = retriever.batch_search([beir.queries[q] for q in part], k=300)
+        for qid, passages in zip(part, hits, strict=True):
+            ranking = list(dict.fromkeys(Path(p.chunk.path).stem for p in passages))
+            ndcg.append(ndcg_at(ranking, beir.qrels[qid], 10))
+            relevant = {d for d, s in beir.qrels[qid].items() if s > 0}
+            recall.append(len(relevant & set(ranking[:100])) / max(1, len(relevant)))
+        if on_progress:
+            on_progress(min(lo + batch, len(ids)), len(ids))
+    n = max(1, len(ids))
+    return {"ndcg@10": sum(ndcg) / n, "recall@100": sum(recall) / n, "queries": len(ids)}
+
+
+def ndcg_at(ranking: list[str], relevance: dict[str, int], k: int) -> float:
+    """Normalised discounted cumulative gain of `ranking` at depth k (BEIR's definition)."""
+    dcg = sum(relevance.get(d, 0) / math.log2(i + 2) for i, d in enumerate(ranking[:k]))
+    ideal = sorted(relevance.values(), reverse=True)[:k]
+    idcg = sum(g / math.log2(i + 2) for i, g in enumerate(ideal))
+    return dcg / idcg if idcg > 0 else 0.0
+
+
+def cache_folder(data: Path) -> Path:
+    """Per-user folder where a generated evaluation corpus and its index are kept."""
+    from platformdirs import user_cache_dir
+
+    key = hashlib.sha1(str(data.resolve()).encode()).hexdigest()[:12]
+    return Path(user_cache_dir("qa", appauthor=False)) / "eval" / f"{data.stem}-{key}"

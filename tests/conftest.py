@@ -1,0 +1,56 @@
+"""Shared fixtures: the real model and a real index of the seeds, built once per session."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+os.environ["HF_HUB_OFFLINE"] = "1"
+os.environ["TRANSFORMERS_OFFLINE"] = "1"
+
+ROOT = Path(__file__).resolve().parent.parent
+SEEDS = ROOT / "seeds"
+DATA = Path(__file__).resolve().parent / "data"
+
+
+def read_jsonl(path: Path) -> list[dict]:
+    """Parse a JSON-lines file."""
+    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+
+
+@pytest.fixture(scope="session")
+def seed_questions() -> list[dict]:
+    return read_jsonl(DATA / "seed-questions.jsonl")
+
+
+@pytest.fixture(scope="session")
+def seed_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An index of a copy of the seeds, built with the real model."""
+    from qa.workspace import Workspace
+
+    base = tmp_path_factory.mktemp("seeds")
+    docs = base / "seeds"
+    shutil.copytree(SEEDS, docs)
+    Workspace.resolve(docs, base / "index").build()
+    return base / "index"
+
+
+@pytest.fixture(scope="session")
+def seed_workspace(seed_index: Path):
+    """A workspace over the seed index (model loaded once for the session)."""
+    from qa.workspace import Workspace
+
+    return Workspace.resolve(None, seed_index)
+
+
+@pytest.fixture(autouse=True)
+def _isolated_data_dirs(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch):
+    """Default index folders go to a temporary home, never the user's."""
+    home = tmp_path_factory.getbasetemp() / "xdg"
+    monkeypatch.setenv("XDG_DATA_HOME", str(home / "data"))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(home / "cache"))
+    monkeypatch.delenv("QA_INDEX", raising=False)

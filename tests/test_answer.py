@@ -1,0 +1,55 @@
+"""Seed questions end to end through the real model, FAISS and BM25."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+SAMPLE = "When did Lavrov plan to visit Japan?"
+
+
+def test_sample_question_cites_doc_000_with_early_march(seed_workspace, seed_index: Path):
+    result = seed_workspace.ask([SAMPLE])[0]
+    top = result.passages[0]
+    assert result.answered
+    assert top.citation.path.endswith("000_1d2b28749ff36f0e.txt")
+    assert "early march" in top.answer.text.lower()
+    assert result.answer == top.answer
+    source = (seed_index.parent / "seeds" / "000_1d2b28749ff36f0e.txt").read_text()
+    assert source[top.citation.start : top.citation.end] == top.text
+    assert source[top.answer.start : top.answer.end] == top.answer.text
+
+
+def test_every_seed_question_is_right_at_rank_1(seed_workspace, seed_questions):
+    answerable = [q for q in seed_questions if not q.get("unanswerable")]
+    results = seed_workspace.ask([q["question"] for q in answerable])
+    for q, result in zip(answerable, results, strict=True):
+        top = result.passages[0]
+        assert top.citation.path.endswith(q["source"]), q["id"]
+        assert any(a.lower() in top.text.lower() for a in q["answers"]), q["id"]
+        assert result.answered, q["id"]
+
+
+def test_unanswerable_seed_question_is_not_answered(seed_workspace, seed_questions):
+    for q in (q for q in seed_questions if q.get("unanswerable")):
+        result = seed_workspace.ask([q["question"]])[0]
+        assert not result.answered
+        assert result.answer is None
+        assert result.passages, "the nearest passages are still listed as weak"
+
+
+@pytest.mark.parametrize("k", [1, 3, 7])
+def test_k_passages_ranked_in_order(seed_workspace, k):
+    passages = seed_workspace.ask([SAMPLE], k=k)[0].passages
+    assert [p.rank for p in passages] == list(range(1, k + 1))
+    assert [p.score for p in passages] == sorted((p.score for p in passages), reverse=True)
+
+
+def test_every_answer_span_slices_its_source(seed_workspace, seed_questions, seed_index: Path):
+    docs = seed_index.parent / "seeds"
+    for result in seed_workspace.ask([q["question"] for q in seed_questions]):
+        for p in result.passages:
+            text = (docs / Path(p.citation.path).name).read_text()
+            assert text[p.answer.start : p.answer.end] == p.answer.text
+            assert p.citation.start <= p.answer.start < p.answer.end <= p.citation.end

@@ -1,0 +1,49 @@
+from __future__ import annotations
+
+from qa.chunks import ChunkSettings, split_document, split_sentences
+from qa.documents import make_document, read_folder
+from tests.conftest import SEEDS
+
+
+def test_sentences_respect_abbreviations_and_lines():
+    text = 'Mr. Smith met Dr. Jones. They talked.\nA heading\n"Quoted." Next one! Last?'
+    got = [text[s:e] for s, e in split_sentences(text)]
+    assert got == ["Mr. Smith met Dr. Jones.", "They talked.", "A heading", '"Quoted."', "Next one!", "Last?"]
+
+
+def test_chunks_slice_the_source_exactly_and_never_cut_sentences():
+    for doc in read_folder(SEEDS)[0]:
+        sentences = {doc.text[s:e] for s, e in split_sentences(doc.text)}
+        chunks = split_document(doc)
+        assert len(chunks) > 1
+        for chunk in chunks:
+            assert doc.text[chunk.start : chunk.end] == chunk.text
+            assert len(chunk.text.split()) <= 100
+            first = split_sentences(chunk.text)[0]
+            assert chunk.text[first[0] : first[1]] in sentences  # starts on a sentence boundary
+            assert doc.text.count("\n", 0, chunk.start) + 1 == chunk.line
+            assert doc.text.count("\n", 0, chunk.end - 1) + 1 == chunk.end_line
+
+
+def test_long_single_line_gets_several_chunks_on_the_same_line():
+    doc = next(d for d in read_folder(SEEDS)[0] if d.rel.startswith("000"))
+    on_line_5 = [c for c in split_document(doc) if c.line == 5]
+    assert len(on_line_5) >= 2
+    assert len({c.start for c in on_line_5}) == len(on_line_5)
+
+
+def test_max_words_and_overlap_are_configurable():
+    text = " ".join(f"Sentence number {i} is here." for i in range(40))
+    doc = make_document("x.txt", text)
+    small = split_document(doc, ChunkSettings(max_words=20))
+    assert all(len(c.text.split()) <= 20 for c in small)
+    overlapped = split_document(doc, ChunkSettings(max_words=20, overlap=1))
+    assert overlapped[1].start < overlapped[0].end  # the last sentence is repeated
+    assert len(overlapped) > len(small)
+
+
+def test_overlong_sentence_is_split_at_words():
+    doc = make_document("t.txt", " ".join(["word"] * 1000))
+    chunks = split_document(doc, ChunkSettings(max_words=100))
+    assert len(chunks) == 10
+    assert all(doc.text[c.start : c.end] == c.text for c in chunks)

@@ -1,0 +1,150 @@
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from qa.cli import cli
+from tests.conftest import ROOT
+
+SAMPLE = "When did Lavrov plan to visit Japan?"
+
+
+def run(*args: str, input: str | None = None):
+    return CliRunner().invoke(cli, list(args), input=input)
+
+
+def test_ask_json_follows_the_schema(seed_index: Path):
+    result = run("ask", SAMPLE, "--index", str(seed_index), "--json", "-k", "3")
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.strip().splitlines()
+    assert len(lines) == 1
+    out = json.loads(lines[0])
+    assert set(out) == {"question", "answered", "answer", "passages"}
+    assert out["question"] == SAMPLE and out["answered"] is True
+    assert set(out["answer"]) == {"text", "start", "end", "citation"}
+    assert "early march" in out["answer"]["text"].lower()
+    assert len(out["passages"]) == 3
+    for rank, p in enumerate(out["passages"], start=1):
+        assert set(p) == {"rank", "score", "text", "answer", "citation"}
+        assert p["rank"] == rank
+        assert set(p["answer"]) == {"text", "start", "end"}
+        assert set(p["citation"]) == {
+            "path", "line", "end_line", "start", "end", "title", "date", "page"
+        }
+    assert out["answer"]["citation"]["path"].endswith("000_1d2b28749ff36f0e.txt")
+
+
+def test_human_output_has_highlight_and_citation(seed_index: Path):
+    result = run("ask", SAMPLE, "--index", str(seed_index))
+    assert result.exit_code == 0
+    assert "A: " in result.stdout and "early March" in result.stdout
+    assert '000_1d2b28749ff36f0e.txt:' in result.stdout
+    assert '· "Sergei Lavrov will visit Japan in early March"' in result.stdout
+
+
+def test_unanswerable_says_so_plainly(seed_index: Path):
+    result = run("ask", "What is the capital of Australia?", "--index", str(seed_index))
+    assert result.exit_code == 0
+    assert "No passage answers this well" in result.stdout
+    assert "A: " not in result.stdout
+
+
+def test_batch_from_stdin_gives_one_line_per_question(seed_index: Path):
+    questions = f"{SAMPLE}\n\nWho invited Lavrov to visit Japan?\nWhat is the capital of Australia?\n"
+    result = run("ask", "-", "--index", str(seed_index), "--json", input=questions)
+    assert result.exit_code == 0
+    lines = [json.loads(x) for x in result.stdout.strip().splitlines()]
+    assert [x["question"] for x in lines] == [
+        SAMPLE, "Who invited Lavrov to visit Japan?", "What is the capital of Australia?"
+    ]
+    assert [x["answered"] for x in lines] == [True, True, False]
+
+
+@pytest.mark.parametrize("question", ["", "   "])
+def test_empty_question_is_one_line_and_exit_2(seed_index: Path, question: str):
+    result = run("ask", question, "--index", str(seed_index))
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    assert result.stderr.count("\n") == 1 and "question is empty" in result.stderr
+
+
+def test_missing_index_folder_is_one_line_and_exit_2(tmp_path: Path):
+    result = run("ask", SAMPLE, "--index", str(tmp_path / "missing"))
+    assert result.exit_code == 2
+    assert result.stderr.count("\n") == 1 and "no index at" in result.stderr
+
+
+def test_missing_docs_folder_is_one_line_and_exit_2(tmp_path: Path):
+    result = run("index", str(tmp_path / "nope"), "--index", str(tmp_path / "ix"))
+    assert result.exit_code == 2
+    assert result.stderr.count("\n") == 1 and "is not a folder" in result.stderr
+
+
+def test_unknown_option_is_one_line_and_exit_2():
+    result = run("ask", SAMPLE, "--frobnicate")
+    assert result.exit_code == 2
+    assert result.stderr.count("\n") == 1 and "--frobnicate" in result.stderr
+
+
+def test_damaged_index_exits_1(seed_index: Path, tmp_path: Path):
+    import shutil
+
+    copy = tmp_path / "ix"
+    shutil.copytree(seed_index, copy)
+    (copy / "CURRENT").write_text("v-gone\n")
+    result = run("ask", SAMPLE, "--index", str(copy))
+    assert result.exit_code == 1
+    assert "qa index --rebuild" in result.stderr
+
+
+def test_index_reports_changes_and_status_describes_it(tmp_path: Path):
+    import shutil
+
+    docs = tmp_path / "docs"
+    shutil.copytree(ROOT / "seeds", docs)
+    result = run("index", str(docs), "--index", str(tmp_path / "ix"))
+    assert result.exit_code == 0, result.output
+    assert "2 added" in result.stdout
+    status = run("status", "--index", str(tmp_path / "ix"), "--json")
+    info = json.loads(status.stdout)
+    assert info["documents"] == 2 and info["passages"] > 2
+    assert info["model"] == "all-MiniLM-L6-v2" and info["bytes"] > 0
+
+
+def test_eval_on_seed_questions(seed_index: Path):
+    result = run("eval", str(ROOT / "tests" / "data" / "seed-questions.jsonl"),
+                 "--index", str(seed_index), "--json")
+    assert result.exit_code == 0, result.output
+    metrics = json.loads(result.stdout.strip().splitlines()[-1])
+    assert metrics["acc@1"] == 1.0
+    assert metrics["unanswerable_acc"] == 1.0
+
+
+def test_help_is_instant_and_imports_nothing_heavy():
+    code = (
+        "import sys; from qa.cli import cli\n"
+        "try:\n    cli.main(['--help'], prog_name='qa')\nexcept SystemExit:\n    pass\n"
+        "heavy = [m for m in ('torch', 'sentence_transformers', 'transformers', 'faiss', 'bm25s')"
+        " if m in sys.modules]\n"
+        "print('HEAVY', heavy)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert "HEAVY []" in out.stdout
+    assert "ask" in out.stdout and "index" in out.stdout
+
+
+def test_real_entry_point_answers_the_sample(seed_index: Path):
+    qa = Path(sys.executable).parent / "qa"
+    env = {**os.environ, "HF_HUB_OFFLINE": "1"}
+    out = subprocess.run(
+        [str(qa), "ask", SAMPLE, "--index", str(seed_index), "--json"],
+        capture_output=True, text=True, env=env, cwd=ROOT,
+    )
+    assert out.returncode == 0, out.stderr
+    assert "early March" in json.loads(out.stdout)["answer"]["text"]

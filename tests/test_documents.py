@@ -1,0 +1,82 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from qa.documents import find_date, find_title, make_document, read_folder
+from qa.errors import UsageError
+from tests.conftest import SEEDS
+
+
+def test_seed_titles_skip_chrome_and_dates():
+    docs = {d.rel: d for d in read_folder(SEEDS)[0]}
+    assert docs["000_1d2b28749ff36f0e.txt"].title == "Sergei Lavrov will visit Japan in early March"
+    title = docs["002_80cab102279fe767.txt"].title
+    assert title.startswith("Foreign Minister Sergey Lavrov’s remarks")
+    assert "Official website" not in title
+
+
+def test_seed_dates_are_the_articles_own():
+    docs = {d.rel: d for d in read_folder(SEEDS)[0]}
+    # "Friday, 14-12-2018" is the site's banner; "31/07/2018" is the article's dateline.
+    assert docs["002_80cab102279fe767.txt"].date == "2018-07-31"
+    # Doc 000 only has the banner date (a weekday line) and a calendar widget: no own date.
+    assert docs["000_1d2b28749ff36f0e.txt"].date is None
+
+
+@pytest.mark.parametrize(
+    ("text", "iso"),
+    [
+        ("2020-02-29", "2020-02-29"),
+        ("31/07/2018", "2018-07-31"),
+        ("July 31, 2018", "2018-07-31"),
+        ("5 March 2021", "2021-03-05"),
+        ("Monday, March 1, 2021", None),
+        ("31/13/2018", None),
+        ("The talks were held on July 31, 2018 in Moscow with many people present.", None),
+    ],
+)
+def test_find_date(text, iso):
+    assert find_date(text) == iso
+
+
+def test_markdown_heading_is_the_title():
+    assert find_title("intro text\n# Setting up qa\nmore") == "Setting up qa"
+
+
+def test_title_falls_back_to_file_name():
+    assert make_document("notes/todo.txt", "buy milk").title == "todo"
+
+
+def test_read_folder_is_recursive_and_keeps_exact_text(tmp_path: Path):
+    (tmp_path / "a" / "b").mkdir(parents=True)
+    (tmp_path / "a" / "b" / "deep.md").write_text("# Deep\r\nline one\r\n", newline="")
+    (tmp_path / "top.txt").write_text("top level text")
+    (tmp_path / "ignored.bin").write_bytes(b"\x00\x01")
+    docs, skipped = read_folder(tmp_path)
+    assert [d.rel for d in docs] == ["a/b/deep.md", "top.txt"]
+    assert docs[0].text == "# Deep\r\nline one\r\n"
+    assert skipped == []
+
+
+def test_unreadable_files_are_skipped_with_a_reason(tmp_path: Path):
+    (tmp_path / "good.txt").write_text("fine text")
+    (tmp_path / "latin.txt").write_bytes("caf\xe9".encode("latin-1"))
+    (tmp_path / "nul.txt").write_bytes(b"abc\x00def")
+    (tmp_path / "utf16.txt").write_text("hello utf16", encoding="utf-16")
+    docs, skipped = read_folder(tmp_path)
+    assert sorted(d.rel for d in docs) == ["good.txt", "utf16.txt"]
+    assert {s.rel: s.reason.split(" ")[0] for s in skipped} == {"latin.txt": "not", "nul.txt": "binary"}
+
+
+def test_symlink_loop_terminates(tmp_path: Path):
+    (tmp_path / "doc.txt").write_text("some text")
+    (tmp_path / "loop").symlink_to(tmp_path, target_is_directory=True)
+    docs, _ = read_folder(tmp_path)
+    assert [d.rel for d in docs] == ["doc.txt"]
+
+
+def test_missing_folder_is_a_usage_error(tmp_path: Path):
+    with pytest.raises(UsageError, match="not a folder"):
+        read_folder(tmp_path / "nope")

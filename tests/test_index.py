@@ -1,0 +1,130 @@
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from qa import index as index_mod
+from qa.errors import QAError, UsageError
+from qa.workspace import Workspace
+from tests.conftest import ROOT, SEEDS
+
+QUESTION = "Who co-chairs the Council of Wise Men?"
+
+
+def test_round_trip_in_a_new_process_gives_the_same_results(seed_workspace, seed_index: Path):
+    here = [(p.citation.path, p.score) for p in seed_workspace.ask([QUESTION])[0].passages]
+    code = (
+        "import json, sys; from pathlib import Path; from qa.workspace import Workspace; "
+        "r = Workspace.resolve(None, Path(sys.argv[1])).ask([sys.argv[2]])[0]; "
+        "print(json.dumps([[p.citation.path, p.score] for p in r.passages]))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code, str(seed_index), QUESTION],
+        capture_output=True, text=True, check=True, cwd=ROOT,
+    )
+    assert [tuple(x) for x in json.loads(out.stdout)] == here
+
+
+def test_manifest_records_what_a_rebuild_must_check(seed_index: Path):
+    manifest = index_mod.read_manifest(index_mod.current_folder(seed_index))
+    assert manifest.format_version == index_mod.FORMAT_VERSION
+    assert manifest.model == "all-MiniLM-L6-v2"
+    assert manifest.dim == 384
+    assert manifest.chunking.max_words == 100
+    assert set(manifest.documents) == {p.name for p in SEEDS.iterdir()}
+    assert all(len(d.sha256) == 64 for d in manifest.documents.values())
+    assert "dense.faiss" in manifest.files and "vectors.npy" in manifest.files
+
+
+def test_no_pickle_anywhere_in_the_index(seed_index: Path):
+    for path in index_mod.current_folder(seed_index).rglob("*.npy"):
+        import numpy as np
+
+        np.load(path, allow_pickle=False)  # raises if any array needed pickle
+
+
+@pytest.fixture
+def small_corpus(tmp_path: Path) -> Path:
+    docs = tmp_path / "docs"
+    shutil.copytree(SEEDS, docs)
+    return docs
+
+
+def test_second_build_embeds_nothing_and_rename_is_free(small_corpus: Path, tmp_path: Path):
+    ws = Workspace.resolve(small_corpus, tmp_path / "ix")
+    first = ws.build()
+    assert first.embedded == first.chunks and len(first.added) == 2
+    again = ws.build()
+    assert again.embedded == 0 and again.unchanged == 2
+    (small_corpus / "000_1d2b28749ff36f0e.txt").rename(small_corpus / "renamed.txt")
+    (small_corpus / "new.txt").write_text("The quarterly report is due on Friday the 13th.")
+    report = ws.build()
+    assert report.renamed == [("000_1d2b28749ff36f0e.txt", "renamed.txt")]
+    assert report.added == ["new.txt"] and report.embedded == 1
+    top = ws.ask(["When did Lavrov plan to visit Japan?"])[0].passages[0]
+    assert top.citation.path.endswith("renamed.txt")
+
+
+def test_deleted_document_disappears_from_results(small_corpus: Path, tmp_path: Path):
+    ws = Workspace.resolve(small_corpus, tmp_path / "ix")
+    ws.build()
+    (small_corpus / "002_80cab102279fe767.txt").unlink()
+    report = ws.build()
+    assert report.removed == ["002_80cab102279fe767.txt"]
+    paths = {p.citation.path for p in ws.ask(["Where is the Russian Embassy in Jamaica?"], k=10)[0].passages}
+    assert all("002_" not in p for p in paths)
+
+
+def test_changed_chunking_forces_full_rebuild(small_corpus: Path, tmp_path: Path):
+    from qa.chunks import ChunkSettings
+
+    Workspace.resolve(small_corpus, tmp_path / "ix").build()
+    ws = Workspace.resolve(small_corpus, tmp_path / "ix", chunking=ChunkSettings(max_words=50))
+    report = ws.build()
+    assert report.full_rebuild_reason == "the chunking settings changed"
+    assert report.embedded == report.chunks
+
+
+def test_only_one_version_is_live_after_builds(small_corpus: Path, tmp_path: Path):
+    ws = Workspace.resolve(small_corpus, tmp_path / "ix")
+    ws.build()
+    ws.build(rebuild=True)
+    versions = [p for p in (tmp_path / "ix").iterdir() if p.name.startswith("v-")]
+    assert [v.name for v in versions] == [(tmp_path / "ix" / "CURRENT").read_text().strip()]
+
+
+def test_truncated_faiss_file_is_reported_with_the_fix(seed_index: Path, tmp_path: Path):
+    copy = tmp_path / "ix"
+    shutil.copytree(seed_index, copy)
+    faiss_file = index_mod.current_folder(copy) / "dense.faiss"
+    faiss_file.write_bytes(faiss_file.read_bytes()[:100])
+    with pytest.raises(QAError, match=r"damaged.*qa index --rebuild"):
+        index_mod.load(copy)
+
+
+def test_manifest_of_another_format_is_refused(seed_index: Path, tmp_path: Path):
+    copy = tmp_path / "ix"
+    shutil.copytree(seed_index, copy)
+    manifest = index_mod.current_folder(copy) / "manifest.json"
+    raw = json.loads(manifest.read_text())
+    raw["format_version"] = 999
+    manifest.write_text(json.dumps(raw))
+    with pytest.raises(QAError, match="another qa version"):
+        index_mod.load(copy)
+
+
+def test_missing_index_is_a_usage_error(tmp_path: Path):
+    with pytest.raises(UsageError, match="no index at"):
+        index_mod.load(tmp_path / "nothing")
+
+
+def test_empty_corpus_is_a_usage_error(tmp_path: Path):
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(UsageError, match="nothing to index"):
+        Workspace.resolve(tmp_path / "empty", tmp_path / "ix").build()
+    assert not index_mod.exists(tmp_path / "ix")
