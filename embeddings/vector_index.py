@@ -35,4 +35,4 @@ def load_index(path: Path) -> Any:
 def search(index: Any, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
     """Scores and row ids of the `k` nearest rows for each query (ids -1 past the end)."""
     k = max(1, min(k, index.ntotal))
-    return index.search(np.ascontiguousarray(queries, dtype=np.float32), k)  # type: ignore[no-any-return]
+    return index.search(np.ascontiguousarray(queries, dtype=np.float32), k)

@@ -82,8 +82,11 @@ def answer_questions(
     settings = settings or AnswerSettings()
     docs_root = Path(retriever.index.manifest.docs_root)
     results = []
-    for question, passages in zip(questions, retriever.batch_search(questions, k), strict=True):
-        spans = [best_sentence(retriever, question, p, settings) for p in passages]
+    hits = retriever.batch_search(questions, k)
+    asked = list(zip(questions, hits, strict=True))
+    for (question, passages), spans in zip(
+        asked, best_sentences(retriever, asked, settings), strict=True
+    ):
         answered = is_answered(passages, settings)
         shown = [
             AnsweredPassage(p.rank, round(p.score, 4), p.chunk.text, span, cite(p.chunk, docs_root))
@@ -106,20 +109,41 @@ def is_answered(passages: list[Passage], settings: AnswerSettings) -> bool:
     return bool(passages) and passages[0].dense >= settings.min_similarity
 
 
-def best_sentence(retriever: Retriever, question: str, passage: Passage, settings: AnswerSettings) -> Span:
-    """The sentence of `passage` that best answers `question`."""
-    chunk = passage.chunk
-    spans = split_sentences(chunk.text) or [(0, len(chunk.text))]
-    texts = [chunk.text[s:e] for s, e in spans]
-    vectors = retriever.encoder.encode([question, *texts])
-    cosine = vectors[1:] @ vectors[0]
-    q_terms = set(retriever.index.lexical.terms(question))
-    overlap = np.array(
-        [len(q_terms & set(retriever.index.lexical.terms(t))) / max(1, len(q_terms)) for t in texts]
-    )
-    best = int(np.argmax(cosine + settings.term_weight * overlap))
-    s, e = spans[best]
-    return Span(texts[best], chunk.start + s, chunk.start + e)
+def best_sentences(
+    retriever: Retriever, asked: list[tuple[str, list[Passage]]], settings: AnswerSettings
+) -> list[list[Span]]:
+    """For each (question, passages), the sentence of each passage that best answers it.
+
+    All questions and sentences are encoded in one model call.
+    """
+    lexical = retriever.index.lexical
+    pieces: list[list[tuple[int, int, str]]] = []
+    for _, passages in asked:
+        for p in passages:
+            bounds = split_sentences(p.chunk.text) or [(0, len(p.chunk.text))]
+            pieces.append(
+                [(p.chunk.start + a, p.chunk.start + b, p.chunk.text[a:b]) for a, b in bounds]
+            )
+    texts = [t for piece in pieces for _, _, t in piece]
+    vectors = retriever.encoder.encode([q for q, _ in asked] + texts)
+    questions, sentences = vectors[: len(asked)], vectors[len(asked) :]
+    out: list[list[Span]] = []
+    lo, n = 0, 0
+    for qi, (question, passages) in enumerate(asked):
+        q_terms = set(lexical.terms(question))
+        spans: list[Span] = []
+        for piece in pieces[n : n + len(passages)]:
+            cosine = sentences[lo : lo + len(piece)] @ questions[qi]
+            overlap = [
+                len(q_terms & set(lexical.terms(t))) / max(1, len(q_terms)) for _, _, t in piece
+            ]
+            best = int(np.argmax(cosine + settings.term_weight * np.array(overlap)))
+            start, end, text = piece[best]
+            spans.append(Span(text, start, end))
+            lo += len(piece)
+        n += len(passages)
+        out.append(spans)
+    return out
 
 
 def cite(chunk: Chunk, docs_root: Path) -> Citation:

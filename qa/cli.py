@@ -28,7 +28,7 @@ if TYPE_CHECKING:  # run-time imports are deferred to keep `qa --help` instant
 class QAGroup(click.Group):
     """A click group whose every error is one line on stderr."""
 
-    def main(self, *args: Any, **kwargs: Any) -> NoReturn:  # type: ignore[override]
+    def main(self, *args: Any, **kwargs: Any) -> NoReturn:
         kwargs["standalone_mode"] = False
         try:
             rv = super().main(*args, **kwargs)
@@ -115,11 +115,10 @@ def _progress(label: str) -> Iterator[Any]:
 
 
 def _print_report(report: BuildReport, ws: Workspace) -> None:
-    err = click.get_text_stream("stderr")
     if report.full_rebuild_reason:
-        click.echo(f"Full rebuild: {report.full_rebuild_reason}.", file=err)
+        click.echo(f"Full rebuild: {report.full_rebuild_reason}.", err=True)
     for skipped in report.skipped:
-        click.echo(f"skipped {_plain(skipped.rel)}: {skipped.reason}", file=err)
+        click.echo(f"skipped {_plain(skipped.rel)}: {skipped.reason}", err=True)
     parts = [
         f"{len(report.added)} added",
         f"{len(report.updated)} updated",
@@ -139,7 +138,9 @@ def _print_report(report: BuildReport, ws: Workspace) -> None:
 @_INDEX
 @click.option("-k", "k", default=5, show_default=True, help="How many passages to show.")
 @_JSON
-def ask_cmd(question: str, docs: Path | None, index_dir: Path | None, k: int, as_json: bool) -> None:
+def ask_cmd(
+    question: str, docs: Path | None, index_dir: Path | None, k: int, as_json: bool
+) -> None:
     """Answer QUESTION from the documents; `-` reads one question per line from stdin."""
     from qa.workspace import Workspace, clip_question
 
@@ -320,21 +321,31 @@ def eval_cmd(
             metrics = evaluation.score_beir(retriever, beir_set, on_progress)
         else:
             metrics = evaluation.score_questions(
-                retriever, items, lambda part: _ask_batch(ws, part), on_progress
+                items, lambda part: _ask_batch(ws, part), on_progress
             )
     if as_json:
         click.echo(json.dumps(metrics))
     else:
         for key, value in metrics.items():
-            click.echo(f"{key:<20} {value:.4f}" if isinstance(value, float) else f"{key:<20} {value}")
+            click.echo(
+                f"{key:<20} {value:.4f}" if isinstance(value, float) else f"{key:<20} {value}"
+            )
 
 
-def _ask_batch(ws: Workspace, part: list[Any]) -> list[tuple[bool, list[Any]]]:
-    from qa.answer import is_answered
+def _ask_batch(ws: Workspace, part: list[Any]) -> list[tuple[bool, list[Any], str]]:
+    """Search a batch of eval questions; highlight the top passage of each."""
+    from qa.answer import best_sentences, is_answered
 
     retriever = ws.retriever()
-    hits = retriever.batch_search([item.turns[-1] for item in part], k=10)
-    return [(is_answered(passages, ws.answering), passages) for passages in hits]
+    questions = [item.turns[-1] for item in part]
+    hits = retriever.batch_search(questions, k=10)
+    tops = best_sentences(
+        retriever, [(q, h[:1]) for q, h in zip(questions, hits, strict=True)], ws.answering
+    )
+    return [
+        (is_answered(h, ws.answering), h, top[0].text if top else "")
+        for h, top in zip(hits, tops, strict=True)
+    ]
 
 
 def main() -> None:

@@ -73,6 +73,7 @@ def read_folder(root: Path) -> tuple[list[Document], list[Skipped]]:
                 skipped.append(Skipped(rel, _reason(exc)))
                 continue
             docs.append(make_document(rel, text))
+    docs.sort(key=lambda d: d.rel)
     return docs, skipped
 
 
@@ -171,9 +172,17 @@ _MONTHS = {
     m: i + 1
     for i, names in enumerate(
         [
-            ("january", "jan"), ("february", "feb"), ("march", "mar"), ("april", "apr"),
-            ("may",), ("june", "jun"), ("july", "jul"), ("august", "aug"),
-            ("september", "sep", "sept"), ("october", "oct"), ("november", "nov"),
+            ("january", "jan"),
+            ("february", "feb"),
+            ("march", "mar"),
+            ("april", "apr"),
+            ("may",),
+            ("june", "jun"),
+            ("july", "jul"),
+            ("august", "aug"),
+            ("september", "sep", "sept"),
+            ("october", "oct"),
+            ("november", "nov"),
             ("december", "dec"),
         ]
     )

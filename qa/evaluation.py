@@ -19,7 +19,6 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from qa.answer import best_sentence
 from qa.errors import UsageError
 from qa.retrieve import Passage, Retriever
 
@@ -86,20 +85,22 @@ def rank_metrics(ranks: list[int | None]) -> dict[str, float]:
 
 
 def score_questions(
-    retriever: Retriever,
     items: list[EvalQuestion],
-    ask: Callable[[list[EvalQuestion]], list[tuple[bool, list[Passage]]]],
+    ask: Callable[[list[EvalQuestion]], list[tuple[bool, list[Passage], str]]],
     on_progress: Progress | None = None,
     batch: int = 64,
 ) -> dict[str, float]:
-    """Metrics of a question set; `ask` answers a batch as (answered, passages) pairs."""
+    """Metrics of a question set.
+
+    `ask` answers a batch as (answered, passages, highlighted sentence of the top passage).
+    """
     ranks: list[int | None] = []
     source_hits, highlight_hits, unanswerable_right, unanswerable = 0, 0, 0, 0
     answerable = [i for i in items if not i.unanswerable]
     words = []
     for lo in range(0, len(items), batch):
         part = items[lo : lo + batch]
-        for item, (answered, passages) in zip(part, ask(part), strict=True):
+        for item, (answered, passages, highlight) in zip(part, ask(part), strict=True):
             words += [len(p.chunk.text.split()) for p in passages]
             if item.unanswerable:
                 unanswerable += 1
@@ -109,7 +110,7 @@ def score_questions(
             top = passages[0] if passages else None
             if top and item.source and Path(top.chunk.path).name == Path(item.source).name:
                 source_hits += 1
-            if top and _highlight_has_answer(retriever, item, top):
+            if any(a.lower() in highlight.lower() for a in item.answers):
                 highlight_hits += 1
         if on_progress:
             on_progress(min(lo + batch, len(items)), len(items))
@@ -117,17 +118,12 @@ def score_questions(
     n = max(1, len(answerable))
     metrics["source@1"] = source_hits / n if any(i.source for i in answerable) else float("nan")
     metrics["highlight@1"] = highlight_hits / n
-    metrics["unanswerable_acc"] = unanswerable_right / unanswerable if unanswerable else float("nan")
+    metrics["unanswerable_acc"] = (
+        unanswerable_right / unanswerable if unanswerable else float("nan")
+    )
     metrics["mean_passage_words"] = sum(words) / max(1, len(words))
     metrics["questions"] = len(items)
     return metrics
-
-
-def _highlight_has_answer(retriever: Retriever, item: EvalQuestion, top: Passage) -> bool:
-    from qa.answer import AnswerSettings
-
-    span = best_sentence(retriever, item.turns[-1], top, AnswerSettings())
-    return any(a.lower() in span.text.lower() for a in item.answers)
 
 
 # --- SQuAD ---------------------------------------------------------------------------------------

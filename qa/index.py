@@ -36,6 +36,9 @@ from qa.errors import QAError, UsageError
 from qa.lexical import LexicalIndex
 
 FORMAT_VERSION = 1
+# Bumped whenever what is embedded for a chunk changes (qa.chunks.indexed_text), so that old
+# vectors are never reused for text the model would now read differently.
+TEXT_VERSION = 2
 CURRENT = "CURRENT"
 Progress = Callable[[int, int], None]  # (texts embedded so far, total)
 
@@ -62,6 +65,7 @@ class Manifest:
     documents: dict[str, DocEntry]
     skipped: list[Skipped] = field(default_factory=list)
     files: dict[str, int] = field(default_factory=dict)
+    text_version: int = TEXT_VERSION
     format_version: int = FORMAT_VERSION
 
     def to_json(self) -> str:
@@ -73,7 +77,9 @@ class Manifest:
         """Parse a manifest; raises KeyError/TypeError/ValueError when it is not one."""
         raw = json.loads(text)
         if raw.get("format_version") != FORMAT_VERSION:
-            raise ValueError(f"format version {raw.get('format_version')}, expected {FORMAT_VERSION}")
+            raise ValueError(
+                f"format version {raw.get('format_version')}, expected {FORMAT_VERSION}"
+            )
         raw["chunking"] = ChunkSettings(**raw["chunking"])
         raw["documents"] = {k: DocEntry(**v) for k, v in raw["documents"].items()}
         raw["skipped"] = [Skipped(**s) for s in raw["skipped"]]
@@ -106,7 +112,7 @@ class ChunkStore(Sequence[Chunk]):
     def __len__(self) -> int:
         return len(self._offsets) - 1
 
-    def __getitem__(self, i):  # type: ignore[override]
+    def __getitem__(self, i):
         if isinstance(i, slice):
             return [self[j] for j in range(*i.indices(len(self)))]
         if self._data is None:
@@ -149,12 +155,16 @@ def current_folder(root: Path) -> Path:
     try:
         name = (root / CURRENT).read_text().strip()
     except FileNotFoundError:
-        raise UsageError(f"no index at {root}: build one with `qa index DOCS --index {root}`") from None
+        raise UsageError(
+            f"no index at {root}: build one with `qa index DOCS --index {root}`"
+        ) from None
     except OSError as exc:
         raise QAError(f"cannot read the index at {root}: {exc.strerror}") from None
     folder = root / name
     if not name.startswith("v-") or "/" in name or not folder.is_dir():
-        raise QAError(f"the index at {root} is damaged (no version {name!r}); run `qa index --rebuild`")
+        raise QAError(
+            f"the index at {root} is damaged (no version {name!r}); run `qa index --rebuild`"
+        )
     return folder
 
 
@@ -295,6 +305,8 @@ def _reusable(root: Path, model: str, chunking: ChunkSettings) -> tuple[Index | 
         return None, f"the model changed ({old.manifest.model} → {model})"
     if old.manifest.chunking != chunking:
         return None, "the chunking settings changed"
+    if old.manifest.text_version != TEXT_VERSION:
+        return None, "this qa version reads passages differently"
     return old, None
 
 
@@ -334,7 +346,9 @@ def _counter(on_progress: Progress | None, total: int) -> Callable[[int], None] 
     return step
 
 
-def _write_version(root: Path, manifest: Manifest, chunks: list[Chunk], vectors: np.ndarray) -> None:
+def _write_version(
+    root: Path, manifest: Manifest, chunks: list[Chunk], vectors: np.ndarray
+) -> None:
     """Write a complete version folder, then make it the live one atomically."""
     from embeddings.vector_index import build_index, save_index
 
@@ -347,7 +361,9 @@ def _write_version(root: Path, manifest: Manifest, chunks: list[Chunk], vectors:
         np.save(folder / "chunks.offsets.npy", np.cumsum([0] + [len(x) for x in lines]))
         np.save(folder / "vectors.npy", vectors)
         save_index(build_index(vectors), folder / "dense.faiss")
-        LexicalIndex.build([indexed_text(c, manifest.chunking) for c in chunks]).save(folder / "bm25")
+        LexicalIndex.build([indexed_text(c, manifest.chunking) for c in chunks]).save(
+            folder / "bm25"
+        )
         files = {
             p.relative_to(folder).as_posix(): p.stat().st_size
             for p in sorted(folder.rglob("*"))

@@ -2,25 +2,32 @@
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 
+@functools.cache
+def _stemmer() -> Any:
+    import Stemmer
+
+    return Stemmer.Stemmer("english")
+
+
 def _tokenize(texts: list[str]) -> list[list[str]]:
     # deferred: bm25s pulls in scipy.sparse (0.2 s), needed only when an index is built or read
     import bm25s
-    import Stemmer
 
     tokens = bm25s.tokenize(
         texts,
         stopwords="en",
-        stemmer=Stemmer.Stemmer("english"),
+        stemmer=_stemmer(),
         return_ids=False,
         show_progress=False,
     )
-    return [list(t) for t in tokens]  # type: ignore[union-attr]
+    return [list(t) for t in tokens]
 
 
 class LexicalIndex:

@@ -71,7 +71,9 @@ class Retriever:
             for q, vec, ids in zip(questions, query_vectors, dense_ids, strict=True)
         ]
 
-    def _fuse(self, question: str, vector: np.ndarray, dense_ids: np.ndarray, k: int) -> list[Passage]:
+    def _fuse(
+        self, question: str, vector: np.ndarray, dense_ids: np.ndarray, k: int
+    ) -> list[Passage]:
         lexical = self.index.lexical.scores(question)
         depth = min(self.settings.depth, len(lexical))
         lexical_ids = np.argpartition(-lexical, depth - 1)[:depth]

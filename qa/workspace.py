@@ -6,6 +6,7 @@ Shared by the CLI and the TUI so that both resolve paths, build and answer the s
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,6 +20,7 @@ from qa.index import BuildReport, Index, Progress
 from qa.retrieve import Retriever, SearchSettings
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
+log = logging.getLogger("qa")
 MAX_QUESTION_CHARS = 2000  # the model reads 256 word pieces; more text only slows BM25 down
 
 
@@ -70,6 +72,7 @@ class Workspace:
             docs, self.root, self.model, self.chunking, self._encoder, on_progress, rebuild
         )
         self._retriever = None
+        self.query_encoder()  # export now, while torch is loaded, so the first ask is fast
         return report
 
     def _indexed_docs(self) -> Path:
@@ -77,17 +80,37 @@ class Workspace:
         manifest = index_mod.read_manifest(index_mod.current_folder(self.root))
         docs = Path(manifest.docs_root)
         if not docs.is_dir():
-            raise UsageError(f"the indexed folder {docs} is gone: give the documents folder to index")
+            raise UsageError(
+                f"the indexed folder {docs} is gone: give the documents folder to index"
+            )
         return docs
 
-    def _encoder(self) -> Any:
-        from embeddings.encoder import SentenceEncoder
+    def _model_path(self) -> Path:
         from embeddings.models import ModelNotFound, resolve_model
 
         try:
-            return SentenceEncoder(resolve_model(self.model))
+            return resolve_model(self.model)
         except ModelNotFound as exc:
             raise UsageError(str(exc)) from None
+
+    def _encoder(self) -> Any:
+        """The sentence-transformers encoder (reference path, used to build)."""
+        from embeddings.encoder import SentenceEncoder
+
+        return SentenceEncoder(self._model_path())
+
+    def query_encoder(self) -> Any:
+        """The torch-free ONNX encoder of the model, exported on first use."""
+        from platformdirs import user_cache_dir
+
+        from embeddings import onnx_encoder
+
+        model_path = self._model_path()
+        folder = onnx_encoder.cache_folder(model_path, Path(user_cache_dir("qa")) / "onnx")
+        if not onnx_encoder.is_exported(folder):
+            log.info("exporting %s to ONNX for fast queries (once)", model_path.name)
+            onnx_encoder.export(model_path, folder)
+        return onnx_encoder.OnnxEncoder(folder)
 
     def needs_build(self) -> bool:
         """True when no index exists yet and the documents are known, so one can be built."""
@@ -101,7 +124,7 @@ class Workspace:
         """The retriever over the live index, loaded once."""
         if self._retriever is None:
             index = index_mod.load(self.root)
-            self._retriever = Retriever(index, self._encoder(), self.search)
+            self._retriever = Retriever(index, self.query_encoder(), self.search)
         return self._retriever
 
     def ask(self, questions: list[str], k: int = 5) -> list[Result]:
@@ -119,4 +142,3 @@ def clip_question(question: str) -> tuple[str, bool]:
     if len(question) <= MAX_QUESTION_CHARS:
         return question, False
     return question[:MAX_QUESTION_CHARS], True
-

@@ -8,7 +8,14 @@ from tests.conftest import SEEDS
 def test_sentences_respect_abbreviations_and_lines():
     text = 'Mr. Smith met Dr. Jones. They talked.\nA heading\n"Quoted." Next one! Last?'
     got = [text[s:e] for s, e in split_sentences(text)]
-    assert got == ["Mr. Smith met Dr. Jones.", "They talked.", "A heading", '"Quoted."', "Next one!", "Last?"]
+    assert got == [
+        "Mr. Smith met Dr. Jones.",
+        "They talked.",
+        "A heading",
+        '"Quoted."',
+        "Next one!",
+        "Last?",
+    ]
 
 
 def test_chunks_slice_the_source_exactly_and_never_cut_sentences():

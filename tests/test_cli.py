@@ -35,7 +35,14 @@ def test_ask_json_follows_the_schema(seed_index: Path):
         assert p["rank"] == rank
         assert set(p["answer"]) == {"text", "start", "end"}
         assert set(p["citation"]) == {
-            "path", "line", "end_line", "start", "end", "title", "date", "page"
+            "path",
+            "line",
+            "end_line",
+            "start",
+            "end",
+            "title",
+            "date",
+            "page",
         }
     assert out["answer"]["citation"]["path"].endswith("000_1d2b28749ff36f0e.txt")
 
@@ -44,7 +51,7 @@ def test_human_output_has_highlight_and_citation(seed_index: Path):
     result = run("ask", SAMPLE, "--index", str(seed_index))
     assert result.exit_code == 0
     assert "A: " in result.stdout and "early March" in result.stdout
-    assert '000_1d2b28749ff36f0e.txt:' in result.stdout
+    assert "000_1d2b28749ff36f0e.txt:" in result.stdout
     assert '· "Sergei Lavrov will visit Japan in early March"' in result.stdout
 
 
@@ -56,12 +63,16 @@ def test_unanswerable_says_so_plainly(seed_index: Path):
 
 
 def test_batch_from_stdin_gives_one_line_per_question(seed_index: Path):
-    questions = f"{SAMPLE}\n\nWho invited Lavrov to visit Japan?\nWhat is the capital of Australia?\n"
+    questions = (
+        f"{SAMPLE}\n\nWho invited Lavrov to visit Japan?\nWhat is the capital of Australia?\n"
+    )
     result = run("ask", "-", "--index", str(seed_index), "--json", input=questions)
     assert result.exit_code == 0
     lines = [json.loads(x) for x in result.stdout.strip().splitlines()]
     assert [x["question"] for x in lines] == [
-        SAMPLE, "Who invited Lavrov to visit Japan?", "What is the capital of Australia?"
+        SAMPLE,
+        "Who invited Lavrov to visit Japan?",
+        "What is the capital of Australia?",
     ]
     assert [x["answered"] for x in lines] == [True, True, False]
 
@@ -118,8 +129,13 @@ def test_index_reports_changes_and_status_describes_it(tmp_path: Path):
 
 
 def test_eval_on_seed_questions(seed_index: Path):
-    result = run("eval", str(ROOT / "tests" / "data" / "seed-questions.jsonl"),
-                 "--index", str(seed_index), "--json")
+    result = run(
+        "eval",
+        str(ROOT / "tests" / "data" / "seed-questions.jsonl"),
+        "--index",
+        str(seed_index),
+        "--json",
+    )
     assert result.exit_code == 0, result.output
     metrics = json.loads(result.stdout.strip().splitlines()[-1])
     assert metrics["acc@1"] == 1.0
@@ -144,7 +160,10 @@ def test_real_entry_point_answers_the_sample(seed_index: Path):
     env = {**os.environ, "HF_HUB_OFFLINE": "1"}
     out = subprocess.run(
         [str(qa), "ask", SAMPLE, "--index", str(seed_index), "--json"],
-        capture_output=True, text=True, env=env, cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=ROOT,
     )
     assert out.returncode == 0, out.stderr
     assert "early March" in json.loads(out.stdout)["answer"]["text"]

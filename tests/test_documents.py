@@ -67,7 +67,10 @@ def test_unreadable_files_are_skipped_with_a_reason(tmp_path: Path):
     (tmp_path / "utf16.txt").write_text("hello utf16", encoding="utf-16")
     docs, skipped = read_folder(tmp_path)
     assert sorted(d.rel for d in docs) == ["good.txt", "utf16.txt"]
-    assert {s.rel: s.reason.split(" ")[0] for s in skipped} == {"latin.txt": "not", "nul.txt": "binary"}
+    assert {s.rel: s.reason.split(" ")[0] for s in skipped} == {
+        "latin.txt": "not",
+        "nul.txt": "binary",
+    }
 
 
 def test_symlink_loop_terminates(tmp_path: Path):

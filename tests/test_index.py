@@ -25,7 +25,10 @@ def test_round_trip_in_a_new_process_gives_the_same_results(seed_workspace, seed
     )
     out = subprocess.run(
         [sys.executable, "-c", code, str(seed_index), QUESTION],
-        capture_output=True, text=True, check=True, cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=ROOT,
     )
     assert [tuple(x) for x in json.loads(out.stdout)] == here
 
@@ -76,7 +79,10 @@ def test_deleted_document_disappears_from_results(small_corpus: Path, tmp_path: 
     (small_corpus / "002_80cab102279fe767.txt").unlink()
     report = ws.build()
     assert report.removed == ["002_80cab102279fe767.txt"]
-    paths = {p.citation.path for p in ws.ask(["Where is the Russian Embassy in Jamaica?"], k=10)[0].passages}
+    paths = {
+        p.citation.path
+        for p in ws.ask(["Where is the Russian Embassy in Jamaica?"], k=10)[0].passages
+    }
     assert all("002_" not in p for p in paths)
 
 

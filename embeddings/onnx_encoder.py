@@ -1,0 +1,148 @@
+"""Text → unit vectors with onnxruntime + tokenizers only: the torch-free query path.
+
+`export` turns a sentence-transformers model into a folder holding `model.onnx` (the whole
+model: transformer, pooling and L2 normalisation, so the graph's output is the final vector),
+`tokenizer.json` and `onnx.json`. sentence-transformers' own ONNX backend needs `optimum`,
+which does not install beside transformers 5, so the export uses `torch.onnx.export` on the
+model itself. The export is written to a temporary folder and renamed into place, so a
+half-written export is never read.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import uuid
+import warnings
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import numpy as np
+
+INPUTS = ("input_ids", "attention_mask", "token_type_ids")
+
+
+def export(model_path: Path, folder: Path) -> Path:
+    """Export the model at `model_path` into `folder` (atomically); return `folder`."""
+    # deferred: torch and sentence-transformers are needed only to export (5 s import)
+    import torch
+    from sentence_transformers import SentenceTransformer
+
+    model = SentenceTransformer(str(model_path), device="cpu", local_files_only=True)
+    model.eval()
+    tmp = folder.parent / f".{folder.name}.{uuid.uuid4().hex}.tmp"
+    tmp.mkdir(parents=True)
+    try:
+        sample = model.tokenizer(["a b", "c"], padding=True, return_tensors="pt")
+        names = [n for n in INPUTS if n in sample]
+        axes = {n: {0: "batch", 1: "tokens"} for n in names} | {"embedding": {0: "batch"}}
+        # The tracer warns about shape checks it freezes; the parity test covers their effect.
+        with torch.no_grad(), warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            torch.onnx.export(
+                _pooled_module(model, names),
+                tuple(sample[n] for n in names),
+                str(tmp / "model.onnx"),
+                input_names=names,
+                output_names=["embedding"],
+                dynamic_axes=axes,
+                opset_version=17,
+                dynamo=False,
+            )
+        model.tokenizer.backend_tokenizer.save(str(tmp / "tokenizer.json"))
+        meta = {
+            "inputs": names,
+            "max_seq_length": int(model.max_seq_length or 256),
+            "dim": int(model.get_embedding_dimension() or 0),
+            "source": str(model_path),
+        }
+        (tmp / "onnx.json").write_text(json.dumps(meta))
+        if folder.exists():
+            shutil.rmtree(folder)
+        os.replace(tmp, folder)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return folder
+
+
+def _pooled_module(model, names):
+    """The model as a torch Module taking positional tensors (the class needs torch, deferred)."""
+    import torch
+
+    class Pooled(torch.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.model = model
+
+        def forward(self, *tensors):
+            out = self.model(dict(zip(names, tensors, strict=True)))["sentence_embedding"]
+            return torch.nn.functional.normalize(out, dim=-1)
+
+    return Pooled()
+
+
+def is_exported(folder: Path) -> bool:
+    """Whether `folder` holds a complete export."""
+    return all((folder / n).is_file() for n in ("model.onnx", "tokenizer.json", "onnx.json"))
+
+
+class OnnxEncoder:
+    """Encodes like the exported sentence-transformers model, without torch."""
+
+    def __init__(self, folder: Path, threads: int | None = None) -> None:
+        import onnxruntime as ort  # deferred: 0.05 s, only when encoding
+        from tokenizers import Tokenizer
+
+        meta = json.loads((folder / "onnx.json").read_text())
+        self._inputs: list[str] = meta["inputs"]
+        self.dim: int = meta["dim"]
+        self._tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
+        self._tokenizer.enable_truncation(meta["max_seq_length"])
+        self._tokenizer.enable_padding()
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = threads or os.cpu_count() or 1
+        options.log_severity_level = 3
+        self._session = ort.InferenceSession(
+            str(folder / "model.onnx"), options, providers=["CPUExecutionProvider"]
+        )
+
+    def encode(
+        self,
+        texts: Sequence[str],
+        batch_size: int = 32,
+        on_batch: Callable[[int], None] | None = None,
+    ) -> np.ndarray:
+        """Normalised embeddings of `texts`, in order; `on_batch(n)` after each n texts."""
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
+        for lo in range(0, len(order), batch_size):
+            ids = order[lo : lo + batch_size]
+            out[ids] = self._run([texts[i] for i in ids])
+            if on_batch is not None:
+                on_batch(len(ids))
+        return out
+
+    def _run(self, texts: list[str]) -> np.ndarray:
+        encodings = self._tokenizer.encode_batch(texts)
+        feeds = {
+            "input_ids": np.array([e.ids for e in encodings], dtype=np.int64),
+            "attention_mask": np.array([e.attention_mask for e in encodings], dtype=np.int64),
+            "token_type_ids": np.array([e.type_ids for e in encodings], dtype=np.int64),
+        }
+        result = self._session.run(None, {n: feeds[n] for n in self._inputs})
+        return np.asarray(result[0], dtype=np.float32)
+
+
+def cache_folder(model_path: Path, cache_root: Path) -> Path:
+    """Where the export of `model_path` lives under `cache_root`; changes when the model does."""
+    import hashlib
+
+    stamp = [str(model_path.resolve())]
+    for name in ("config.json", "modules.json", "model.safetensors", "pytorch_model.bin"):
+        if (model_path / name).is_file():
+            stat = (model_path / name).stat()
+            stamp.append(f"{name}:{stat.st_size}:{stat.st_mtime_ns}")
+    key = hashlib.sha1("|".join(stamp).encode()).hexdigest()[:16]
+    return cache_root / f"{model_path.name}-{key}"

@@ -1,0 +1,121 @@
+"""The two encoders (sentence-transformers reference, ONNX query path) and the FAISS wrapper."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from embeddings.models import ModelNotFound, packaged_model_path, resolve_model
+from tests.conftest import ROOT
+
+VARIED = [
+    "When did Lavrov plan to visit Japan?",
+    "x",
+    " ",
+    "",
+    "Ünïcödé — 日本語のテキスト, emojis 🎌🚀 and Кириллица",
+    "word " * 600,  # longer than the model reads: both must truncate the same way
+    "[bold]markup[/bold] \x1b[31mred\x1b[0m",
+]
+
+
+@pytest.fixture(scope="module")
+def encoders(seed_workspace):
+    from embeddings.encoder import SentenceEncoder
+
+    return SentenceEncoder(packaged_model_path()), seed_workspace.query_encoder()
+
+
+def test_onnx_matches_sentence_transformers(encoders):
+    reference, fast = encoders
+    a, b = reference.encode(VARIED), fast.encode(VARIED)
+    assert a.shape == b.shape == (len(VARIED), 384)
+    cosine = (a * b).sum(axis=1) / (np.linalg.norm(a, axis=1) * np.linalg.norm(b, axis=1))
+    assert cosine.min() >= 0.9999, cosine
+
+
+def test_vectors_are_unit_length_and_in_input_order(encoders):
+    _, fast = encoders
+    texts = ["short", "a much longer text about something else entirely", "short"]
+    vecs = fast.encode(texts, batch_size=2)
+    assert np.allclose(np.linalg.norm(vecs, axis=1), 1.0, atol=1e-5)
+    assert np.allclose(vecs[0], vecs[2], atol=1e-6)
+    assert not np.allclose(vecs[0], vecs[1])
+
+
+def test_progress_callback_counts_every_text(encoders):
+    reference, _ = encoders
+    seen: list[int] = []
+    reference.encode([f"text {i}" for i in range(300)], batch_size=16, on_batch=seen.append)
+    assert sum(seen) == 300 and len(seen) > 1
+
+
+def test_model_resolution_never_needs_the_network(tmp_path: Path):
+    assert resolve_model(None) == packaged_model_path()
+    assert resolve_model("sentence-transformers/all-MiniLM-L6-v2") == packaged_model_path()
+    assert (packaged_model_path() / "modules.json").is_file()
+    with pytest.raises(ModelNotFound, match="never downloads"):
+        resolve_model("some-org/some-model-not-on-disk")
+
+
+def test_flat_index_finds_exact_neighbours():
+    from embeddings.vector_index import build_index, search
+
+    rng = np.random.default_rng(0)
+    vecs = rng.normal(size=(200, 16)).astype(np.float32)
+    vecs /= np.linalg.norm(vecs, axis=1, keepdims=True)
+    index = build_index(vecs)
+    scores, ids = search(index, vecs[:5], 3)
+    assert list(ids[:, 0]) == [0, 1, 2, 3, 4]
+    assert np.allclose(scores[:, 0], 1.0, atol=1e-5)
+
+
+def test_saved_index_round_trips(tmp_path: Path):
+    from embeddings.vector_index import build_index, load_index, save_index, search
+
+    vecs = np.eye(8, dtype=np.float32)
+    save_index(build_index(vecs), tmp_path / "x.faiss")
+    _, ids = search(load_index(tmp_path / "x.faiss"), vecs[[3]], 1)
+    assert ids[0, 0] == 3
+
+
+BLOCK_TORCH = """
+import sys
+class Blocker:
+    def find_spec(self, name, path=None, target=None):
+        if name.split('.')[0] in ('torch', 'sentence_transformers', 'transformers'):
+            raise ImportError('blocked for this test: ' + name)
+        return None
+sys.meta_path.insert(0, Blocker())
+from qa.cli import main
+sys.argv = ['qa'] + sys.argv[1:]
+main()
+"""
+
+
+def test_ask_works_where_torch_cannot_be_imported(seed_workspace, seed_index: Path):
+    seed_workspace.query_encoder()  # the export exists, as after any `qa index`
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            BLOCK_TORCH,
+            "ask",
+            "When did Lavrov plan to visit Japan?",
+            "--index",
+            str(seed_index),
+            "--json",
+        ],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=dict(os.environ),
+    )
+    assert out.returncode == 0, out.stderr
+    assert "early March" in json.loads(out.stdout)["answer"]["text"]
