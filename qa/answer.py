@@ -77,16 +77,21 @@ def answer_questions(
     questions: list[str],
     k: int = 5,
     settings: AnswerSettings | None = None,
+    search_texts: list[str] | None = None,
 ) -> list[Result]:
-    """Search and answer each question; the model is used once for all questions."""
+    """Search and answer each question; the model is used once for all questions.
+
+    `search_texts`, when given, is what is searched for each question (a follow-up with its
+    conversation's context); the results still carry the questions as asked.
+    """
     settings = settings or AnswerSettings()
     docs_root = Path(retriever.index.manifest.docs_root)
     results = []
-    hits = retriever.batch_search(questions, k)
-    asked = list(zip(questions, hits, strict=True))
-    for (question, passages), spans in zip(
-        asked, best_sentences(retriever, asked, settings), strict=True
-    ):
+    searched = search_texts or questions
+    hits = retriever.batch_search(searched, k)
+    asked = list(zip(searched, hits, strict=True))
+    spans_per_question = best_sentences(retriever, asked, settings)
+    for question, passages, spans in zip(questions, hits, spans_per_question, strict=True):
         answered = is_answered(passages, settings)
         shown = [
             AnsweredPassage(p.rank, round(p.score, 4), p.chunk.text, span, cite(p.chunk, docs_root))

@@ -119,17 +119,7 @@ def _print_report(report: BuildReport, ws: Workspace) -> None:
         click.echo(f"Full rebuild: {report.full_rebuild_reason}.", err=True)
     for skipped in report.skipped:
         click.echo(f"skipped {_plain(skipped.rel)}: {skipped.reason}", err=True)
-    parts = [
-        f"{len(report.added)} added",
-        f"{len(report.updated)} updated",
-        f"{len(report.removed)} removed",
-        f"{len(report.renamed)} renamed",
-        f"{report.unchanged} unchanged",
-    ]
-    click.echo(
-        f"Indexed {ws.docs}: {', '.join(parts)}; {report.chunks} passages "
-        f"({report.embedded} embedded) → {ws.root}"
-    )
+    click.echo(f"Indexed {ws.docs}: {report.summary()} → {ws.root}")
 
 
 @cli.command("ask")
@@ -173,13 +163,10 @@ def _read_questions(question: str) -> list[str]:
     return questions
 
 
-# Control characters (ANSI/OSC escape sequences start with ESC) shown as visible escapes.
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
-
-
 def _plain(text: str) -> str:
-    """Document text made safe to print: control characters become visible `\\x..` escapes."""
-    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+    from qa.terminal import printable
+
+    return printable(text)
 
 
 def _print_result(result: Result) -> None:
@@ -346,6 +333,17 @@ def _ask_batch(ws: Workspace, part: list[Any]) -> list[tuple[bool, list[Any], st
         (is_answered(h, ws.answering), h, top[0].text if top else "")
         for h, top in zip(hits, tops, strict=True)
     ]
+
+
+@cli.command("chat")
+@_DOCS
+@_INDEX
+def chat_cmd(docs: Path | None, index_dir: Path | None) -> None:
+    """Open the terminal app: ask, read cited answers, open sources, rebuild."""
+    from qa.workspace import Workspace
+    from tui.app import QAApp
+
+    QAApp(Workspace.resolve(docs, index_dir)).run()
 
 
 def main() -> None:

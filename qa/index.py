@@ -19,6 +19,7 @@ on disk (fsync + rename), so readers see the old index or the new one, never a m
 from __future__ import annotations
 
 import json
+import mmap
 import os
 import shutil
 import time
@@ -100,14 +101,24 @@ class BuildReport:
     skipped: list[Skipped]
     full_rebuild_reason: str | None = None
 
+    def summary(self) -> str:
+        """One line: what changed and how many passages were embedded."""
+        return (
+            f"{len(self.added)} added, {len(self.updated)} updated, {len(self.removed)} removed, "
+            f"{len(self.renamed)} renamed, {self.unchanged} unchanged; {self.chunks} passages "
+            f"({self.embedded} embedded)"
+        )
+
 
 class ChunkStore(Sequence[Chunk]):
-    """Chunks read lazily from chunks.jsonl by line offset."""
+    """Chunks read lazily from chunks.jsonl by line offset (memory-mapped at open, so a reader
+    keeps its version even when a newer build removes the files)."""
 
     def __init__(self, folder: Path) -> None:
         self._offsets = np.load(folder / "chunks.offsets.npy", mmap_mode="r")
-        self._file = folder / "chunks.jsonl"
-        self._data: bytes | None = None
+        with open(folder / "chunks.jsonl", "rb") as f:
+            size = os.fstat(f.fileno()).st_size
+            self._data = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) if size else b""
 
     def __len__(self) -> int:
         return len(self._offsets) - 1
@@ -115,8 +126,6 @@ class ChunkStore(Sequence[Chunk]):
     def __getitem__(self, i):
         if isinstance(i, slice):
             return [self[j] for j in range(*i.indices(len(self)))]
-        if self._data is None:
-            self._data = self._file.read_bytes()
         line = self._data[int(self._offsets[i]) : int(self._offsets[i + 1])]
         return Chunk(**json.loads(line))
 
@@ -130,16 +139,7 @@ class Index:
     chunks: Sequence[Chunk]
     vectors: np.ndarray
     lexical: LexicalIndex
-    _dense: Any = None
-
-    @property
-    def dense(self) -> Any:
-        """The FAISS index, read on first use."""
-        if self._dense is None:
-            from embeddings.vector_index import load_index
-
-            self._dense = load_index(self.folder / "dense.faiss")
-        return self._dense
+    dense: Any
 
 
 # --- reading -------------------------------------------------------------------------------------
@@ -181,6 +181,8 @@ def read_manifest(folder: Path) -> Manifest:
 
 def load(root: Path) -> Index:
     """Open the live version of the index at `root`, checking what it reads."""
+    from embeddings.vector_index import load_index
+
     folder = current_folder(root)
     manifest = read_manifest(folder)
     for name, size in manifest.files.items():
@@ -194,11 +196,14 @@ def load(root: Path) -> Index:
         chunks = ChunkStore(folder)
         vectors = np.load(folder / "vectors.npy", mmap_mode="r")
         lexical = LexicalIndex.load(folder / "bm25")
-    except (OSError, ValueError) as exc:
+        dense = load_index(folder / "dense.faiss")
+    except (OSError, ValueError, RuntimeError) as exc:
         raise QAError(f"the index at {root} is damaged ({exc}); run `qa index --rebuild`") from None
     if vectors.shape != (len(chunks), manifest.dim):
         raise QAError(f"the index at {root} is damaged (vector shape); run `qa index --rebuild`")
-    return Index(folder, manifest, chunks, vectors, lexical)
+    if dense.ntotal != len(chunks):
+        raise QAError(f"the index at {root} is damaged (FAISS size); run `qa index --rebuild`")
+    return Index(folder, manifest, chunks, vectors, lexical, dense)
 
 
 # --- writing -------------------------------------------------------------------------------------

@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -15,6 +16,7 @@ from typing import Any
 from qa import index as index_mod
 from qa.answer import AnswerSettings, Result, answer_questions
 from qa.chunks import ChunkSettings
+from qa.conversation import Conversation
 from qa.errors import UsageError
 from qa.index import BuildReport, Index, Progress
 from qa.retrieve import Retriever, SearchSettings
@@ -50,6 +52,7 @@ class Workspace:
     search: SearchSettings = field(default_factory=SearchSettings)
     answering: AnswerSettings = field(default_factory=AnswerSettings)
     _retriever: Retriever | None = None
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @classmethod
     def resolve(cls, docs: Path | None, index: Path | None, **kwargs: Any) -> Workspace:
@@ -121,20 +124,33 @@ class Workspace:
         return self.retriever().index
 
     def retriever(self) -> Retriever:
-        """The retriever over the live index, loaded once."""
-        if self._retriever is None:
-            index = index_mod.load(self.root)
-            self._retriever = Retriever(index, self.query_encoder(), self.search)
-        return self._retriever
+        """The retriever over the live index, loaded once (safe to call from several threads)."""
+        with self._lock:
+            if self._retriever is None:
+                index = index_mod.load(self.root)
+                self._retriever = Retriever(index, self.query_encoder(), self.search)
+            return self._retriever
 
-    def ask(self, questions: list[str], k: int = 5) -> list[Result]:
-        """Answer each question with the `k` best passages."""
+    def ask(
+        self, questions: list[str], k: int = 5, conversation: Conversation | None = None
+    ) -> list[Result]:
+        """Answer each question with the `k` best passages.
+
+        With a `conversation`, the questions are its next turns, in order: each is searched
+        with the context of the turns before it, and is added to the conversation.
+        """
         for q in questions:
             if not q.strip():
                 raise UsageError('the question is empty: ask something, e.g. qa ask "Who ...?"')
         if k < 1:
             raise UsageError("-k must be at least 1")
-        return answer_questions(self.retriever(), questions, k, self.answering)
+        searches = None
+        if conversation is not None:
+            searches = []
+            for q in questions:
+                searches.append(conversation.search_text(q))
+                conversation.add(q)
+        return answer_questions(self.retriever(), questions, k, self.answering, searches)
 
 
 def clip_question(question: str) -> tuple[str, bool]:

@@ -1,0 +1,1 @@
+"""The Textual app of qa: screens and widgets only; qa does the work."""

@@ -1,0 +1,210 @@
+"""The chat screen: transcript, question input, build progress and status line."""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import Footer, ProgressBar, Static
+from textual.worker import Worker, WorkerState
+
+from qa.answer import Result
+from qa.conversation import Conversation
+from qa.errors import QAError
+from qa.index import BuildReport
+from qa.terminal import printable
+from qa.workspace import Workspace
+from tui.widgets.answer import AnswerView, PassageCard, citation_text
+from tui.widgets.history_input import HistoryInput
+
+
+class ChatScreen(Screen[None]):
+    """Ask, read answers with citations, open sources, rebuild, all from the keyboard."""
+
+    BINDINGS = [
+        Binding("ctrl+r", "rebuild", "Rebuild index"),
+        Binding("ctrl+n", "new_conversation", "New conversation"),
+        Binding("ctrl+y", "copy_answer", "Copy answer"),
+        Binding("escape", "focus_input", "Back to question", show=False),
+    ]
+
+    @dataclass
+    class Answered(Message):
+        """A worker finished answering the question shown in `view`."""
+
+        view: Static
+        result: Result
+
+    @dataclass
+    class Built(Message):
+        """A worker finished building the index."""
+
+        report: BuildReport | None
+
+    def __init__(self, workspace: Workspace) -> None:
+        super().__init__()
+        self.workspace = workspace
+        self.conversation = Conversation()
+        self.last_result: Result | None = None
+        self._ready = threading.Event()  # set once the first load (or build) has ended
+
+    def compose(self) -> ComposeResult:
+        yield VerticalScroll(id="transcript")
+        yield ProgressBar(id="progress", show_eta=True)
+        yield HistoryInput(placeholder="Ask a question about your documents…", id="question")
+        yield Static(id="status")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#question").focus()
+        self.set_status("loading the index…")
+        self.prepare()
+
+    # --- workers: long work runs in threads, results come back as messages ---
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="index", name="prepare")
+    def prepare(self) -> None:
+        """Build the index on first start, then load it (model included) before the first ask."""
+        try:
+            report = None
+            if self.workspace.needs_build():
+                report = self.workspace.build(self._progress_callback())
+            self.workspace.retriever()
+            self.post_message(self.Built(report))
+        finally:
+            self._ready.set()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="index", name="rebuild")
+    def rebuild(self) -> None:
+        """Re-embed new and changed documents; the app stays usable meanwhile."""
+        report = self.workspace.build(self._progress_callback())
+        self.workspace.retriever()
+        self.post_message(self.Built(report))
+
+    @work(thread=True, exit_on_error=False, group="ask", name="ask")
+    def ask(self, question: str, view: Static, conversation: Conversation) -> None:
+        """Answer one question with the conversation as context."""
+        self._ready.wait()
+        result = self.workspace.ask([question], conversation=conversation)[0]
+        self.post_message(self.Answered(view, result))
+
+    def _progress_callback(self):  # type: ignore[no-untyped-def]
+        bar = self.query_one(ProgressBar)
+
+        def update(done: int, total: int) -> None:
+            self.app.call_from_thread(self._show_progress, bar, done, total)
+
+        return update
+
+    def _show_progress(self, bar: ProgressBar, done: int, total: int) -> None:
+        bar.display = True
+        bar.update(total=total, progress=done)
+        self.set_status(f"embedding passages: {done}/{total}")
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """Show errors of any worker; a failed ask replaces its 'searching…' line."""
+        if event.state != WorkerState.ERROR:
+            return
+        error = event.worker.error
+        message = str(error) if isinstance(error, QAError) else f"{type(error).__name__}: {error}"
+        self.notify(message, title="qa", severity="error", timeout=8)
+        self.query_one(ProgressBar).display = False
+        for pending in self.query(".pending"):
+            pending.update(Text(f"Failed: {message}"))
+            pending.remove_class("pending")
+        self.set_status(f"error: {message}")
+
+    # --- messages ---
+
+    def on_chat_screen_answered(self, message: Answered) -> None:
+        message.view.remove()
+        self.last_result = message.result
+        transcript = self.query_one("#transcript", VerticalScroll)
+        view = AnswerView(message.result)
+        transcript.mount(view)
+        transcript.scroll_end(animate=False)
+
+    def on_chat_screen_built(self, message: Built) -> None:
+        self.query_one(ProgressBar).display = False
+        if message.report is not None:
+            self.notify(f"Index rebuilt: {message.report.summary()}", title="qa")
+        self.set_status(self.describe_index())
+
+    def on_input_submitted(self, event: HistoryInput.Submitted) -> None:
+        question = event.value.strip()
+        if not question:
+            self.notify("Type a question first.", severity="warning")
+            return
+        field = self.query_one(HistoryInput)
+        field.remember(question)
+        field.value = ""
+        transcript = self.query_one("#transcript", VerticalScroll)
+        transcript.mount(Static(Text(f"Q: {printable(question)}"), classes="question"))
+        pending = Static(Text("searching…"), classes="pending")
+        transcript.mount(pending)
+        transcript.scroll_end(animate=False)
+        self.ask(question, pending, self.conversation)
+
+    def on_passage_card_selected(self, message: PassageCard.Selected) -> None:
+        from qa.sources import open_source
+        from tui.screens.source import SourceScreen
+
+        try:
+            source = open_source(message.passage.citation, message.passage.text)
+        except QAError as exc:
+            self.notify(str(exc), severity="error")
+            return
+        self.app.push_screen(SourceScreen(message.passage, source))
+
+    # --- actions ---
+
+    def action_rebuild(self) -> None:
+        self.set_status("rebuilding the index…")
+        self.rebuild()
+
+    def action_new_conversation(self) -> None:
+        self.conversation = Conversation()
+        self.query_one("#transcript", VerticalScroll).remove_children()
+        self.notify("New conversation: earlier questions no longer count as context.")
+
+    def action_copy_answer(self) -> None:
+        r = self.last_result
+        if r is None or not r.passages:
+            self.notify("No answer to copy yet.", severity="warning")
+            return
+        top = r.passages[0]
+        self.app.copy_to_clipboard(f"{top.answer.text}\n— {citation_text(top.citation)}")
+        self.notify("Answer and citation copied")
+
+    def action_focus_input(self) -> None:
+        self.query_one(HistoryInput).focus()
+
+    # --- status line ---
+
+    def set_status(self, note: str) -> None:
+        self.query_one("#status", Static).update(Text(printable(note)))
+
+    def describe_index(self) -> str:
+        """Corpus folder, documents, passages, model and index age."""
+        manifest = self.workspace.retriever().index.manifest
+        age = _age(time.time() - manifest.built_at)
+        passages = sum(d.chunks for d in manifest.documents.values())
+        return (
+            f"{manifest.docs_root} · {len(manifest.documents)} documents · {passages} passages · "
+            f"{manifest.model} · built {age} ago"
+        )
+
+
+def _age(seconds: float) -> str:
+    for unit, size in (("d", 86400), ("h", 3600), ("min", 60)):
+        if seconds >= size:
+            return f"{int(seconds // size)} {unit}"
+    return f"{int(seconds)} s"

@@ -1,0 +1,94 @@
+"""How one answer looks: the answer line on top, then a card per passage."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rich.text import Text
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.message import Message
+from textual.widgets import Static
+
+from qa.answer import AnsweredPassage, Citation, Result
+from qa.terminal import printable
+
+
+def citation_text(c: Citation) -> str:
+    """`path p.N:line [chars a-b] · "title" · date`."""
+    page = f" p.{c.page}" if c.page else ""
+    date = f" · {c.date}" if c.date else ""
+    return f'{c.path}{page}:{c.line} [chars {c.start}-{c.end}] · "{c.title}"{date}'
+
+
+class PassageCard(Static, can_focus=True):
+    """One passage: rank, score, citation, text with the answer sentence highlighted."""
+
+    BINDINGS = [
+        Binding("enter", "open", "Open source"),
+        Binding("c", "copy", "Copy citation"),
+    ]
+
+    @dataclass
+    class Selected(Message):
+        """The user asked to open this passage's source."""
+
+        passage: AnsweredPassage
+
+    def __init__(self, passage: AnsweredPassage, weak: bool) -> None:
+        super().__init__(self._render_passage(passage), classes="weak" if weak else "")
+        self.passage = passage
+
+    @staticmethod
+    def _render_passage(p: AnsweredPassage) -> Text:
+        lo, hi = p.answer.start - p.citation.start, p.answer.end - p.citation.start
+        head = Text.assemble(
+            (f"{p.rank}. ", "bold"),
+            (f"[{p.score:.2f}] ", "dim"),
+            (printable(citation_text(p.citation)), "cyan"),
+            "\n",
+        )
+        body = Text.assemble(
+            printable(p.text[:lo]),
+            (printable(p.text[lo:hi]), "bold reverse"),
+            printable(p.text[hi:]),
+        )
+        return head + body
+
+    def action_open(self) -> None:
+        self.post_message(self.Selected(self.passage))
+
+    def on_click(self) -> None:
+        self.post_message(self.Selected(self.passage))
+
+    def action_copy(self) -> None:
+        self.app.copy_to_clipboard(citation_text(self.passage.citation))
+        self.notify("Citation copied")
+
+
+class AnswerView(Vertical):
+    """A whole result; weak results (not answered) get the `weak` class and say so."""
+
+    def __init__(self, result: Result) -> None:
+        super().__init__(classes="answer" if result.answered else "answer weak")
+        self.result = result
+
+    def compose(self):
+        r = self.result
+        if r.answered and r.answer and r.citation:
+            yield Static(
+                Text.assemble(
+                    ("A: ", "bold"),
+                    printable(r.answer.text),
+                    "\n",
+                    (printable(citation_text(r.citation)), "cyan"),
+                ),
+                classes="answer-line",
+            )
+        else:
+            yield Static(
+                Text("No passage answers this well; the nearest ones (weak):"),
+                classes="answer-line weak",
+            )
+        for p in r.passages:
+            yield PassageCard(p, weak=not r.answered)
