@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from rich.text import Text
@@ -96,7 +97,7 @@ class ChatScreen(Screen[None]):
         result = self.workspace.ask([question], conversation=conversation)[0]
         self.post_message(self.Answered(view, result))
 
-    def _progress_callback(self):  # type: ignore[no-untyped-def]
+    def _progress_callback(self) -> Callable[[int, int], None]:
         bar = self.query_one(ProgressBar)
 
         def update(done: int, total: int) -> None:
@@ -117,7 +118,7 @@ class ChatScreen(Screen[None]):
         message = str(error) if isinstance(error, QAError) else f"{type(error).__name__}: {error}"
         self.notify(message, title="qa", severity="error", timeout=8)
         self.query_one(ProgressBar).display = False
-        for pending in self.query(".pending"):
+        for pending in self.query(".pending").results(Static):
             pending.update(Text(f"Failed: {message}"))
             pending.remove_class("pending")
         self.set_status(f"error: {message}")
