@@ -98,6 +98,9 @@ def _progress(label: str) -> Iterator[Any]:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 
     console = Console(stderr=True)
+    if not console.is_terminal:  # no bar in logs and pipes: the summary line says it all
+        yield None
+        return
     with Progress(
         "[progress.description]{task.description}",
         BarColumn(),

@@ -36,8 +36,14 @@ class Skipped:
     reason: str
 
 
+MAX_FILE_BYTES = 64 * 2**20  # larger files are skipped, never loaded blindly into memory
+
+
 def _read_text(path: Path) -> str:
     """Decode a text file: UTF-8 (with or without BOM), else UTF-16 with a BOM."""
+    size = path.stat().st_size
+    if size > MAX_FILE_BYTES:
+        raise ValueError(f"too large ({size // 2**20} MB; qa reads files up to 64 MB): split it")
     raw = path.read_bytes()
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
         return raw.decode("utf-16")
@@ -46,7 +52,16 @@ def _read_text(path: Path) -> str:
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise ValueError(f"not UTF-8 text (byte {exc.start})") from None
+        return _latin1_or_fail(raw, exc.start)
+
+
+def _latin1_or_fail(raw: bytes, bad_at: int) -> str:
+    """Text that is not UTF-8 but reads as Windows-1252/Latin-1 prose; else not text at all."""
+    text = raw.decode("cp1252", errors="replace")
+    controls = sum(1 for ch in text if ord(ch) < 32 and ch not in "\t\n\r\f")
+    if controls > len(text) / 100 or text.count("\ufffd") > len(text) / 100:
+        raise ValueError(f"not text (undecodable byte at {bad_at})")
+    return text
 
 
 READERS: dict[str, Callable[[Path], str]] = {".txt": _read_text, ".md": _read_text}

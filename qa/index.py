@@ -40,6 +40,7 @@ FORMAT_VERSION = 1
 # Bumped whenever what is embedded for a chunk changes (qa.chunks.indexed_text), so that old
 # vectors are never reused for text the model would now read differently.
 TEXT_VERSION = 2
+RESUME_SLICE = 512  # texts embedded between two resume checkpoints
 CURRENT = "CURRENT"
 Progress = Callable[[int, int], None]  # (texts embedded so far, total)
 
@@ -272,10 +273,14 @@ def _build_locked(
                 fresh.append(len(chunks))
             chunks.append(chunk)
 
-    encoder = encoder_factory()
     texts = [indexed_text(chunks[i], chunking) for i in fresh]
-    new_vectors = encoder.encode(texts, on_batch=_counter(on_progress, len(texts)))
-    vectors = np.zeros((len(chunks), encoder.dim), dtype=np.float32)
+    if texts or old is None:
+        encoder = encoder_factory()
+        dim = encoder.dim
+        new_vectors = _embed_resumable(encoder, texts, root / "resume", model, on_progress)
+    else:  # nothing new to embed: don't pay for loading the model
+        dim, new_vectors = old.manifest.dim, np.zeros((0, old.manifest.dim), np.float32)
+    vectors = np.zeros((len(chunks), dim), dtype=np.float32)
     for i, row in enumerate(rows):
         if row is not None:
             vectors[i] = row
@@ -284,7 +289,7 @@ def _build_locked(
 
     manifest = Manifest(
         model=model,
-        dim=encoder.dim,
+        dim=dim,
         chunking=chunking,
         docs_root=str(docs_root.resolve()),
         built_at=time.time(),
@@ -295,6 +300,7 @@ def _build_locked(
         skipped=skipped,
     )
     _write_version(root, manifest, chunks, vectors)
+    shutil.rmtree(root / "resume", ignore_errors=True)
     return _report(old, docs, skipped, len(chunks), len(fresh), reason if old is None else None)
 
 
@@ -335,6 +341,54 @@ def _reused_chunks(doc: Document, reuse: dict[str, tuple[list[Chunk], np.ndarray
 
 def _moved(chunk: Chunk, path: str) -> Chunk:
     return chunk if chunk.path == path else Chunk(**{**asdict(chunk), "path": path})
+
+
+def _embed_resumable(
+    encoder: Any, texts: list[str], folder: Path, model: str, on_progress: Progress | None
+) -> np.ndarray:
+    """Embed `texts`, saving each finished slice under `folder` so that a build that is
+    interrupted (Ctrl-C, kill -9, power loss) starts again from what it had embedded."""
+    import hashlib
+
+    def key(text: str) -> str:
+        return hashlib.sha256(f"{model}\0{TEXT_VERSION}\0{text}".encode()).hexdigest()
+
+    done = _load_resume(folder)
+    keys = [key(t) for t in texts]
+    todo = sorted(
+        {k: i for i, k in enumerate(keys) if k not in done}.values(), key=lambda i: -len(texts[i])
+    )
+    step = _counter(on_progress, len(texts))
+    if step and len(texts) - len(todo):
+        step(len(texts) - len(todo))
+    folder.mkdir(exist_ok=True)
+    for lo in range(0, len(todo), RESUME_SLICE):
+        part = todo[lo : lo + RESUME_SLICE]
+        vecs = encoder.encode([texts[i] for i in part], on_batch=step)
+        name = f"{time.time_ns()}-{uuid.uuid4().hex[:6]}"
+        np.save(folder / f"{name}.npy.tmp.npy", vecs)
+        (folder / f"{name}.json.tmp").write_text(json.dumps([keys[i] for i in part]))
+        os.replace(folder / f"{name}.npy.tmp.npy", folder / f"{name}.npy")
+        os.replace(folder / f"{name}.json.tmp", folder / f"{name}.json")  # the commit point
+        done.update(zip((keys[i] for i in part), vecs, strict=True))
+    dim = encoder.dim
+    return np.array([done[k] for k in keys], dtype=np.float32).reshape(len(texts), dim)
+
+
+def _load_resume(folder: Path) -> dict[str, np.ndarray]:
+    """Vectors a previous, interrupted build saved, by text key; damaged slices are ignored."""
+    done: dict[str, np.ndarray] = {}
+    if not folder.is_dir():
+        return done
+    for meta in folder.glob("*.json"):
+        try:
+            keys = json.loads(meta.read_text())
+            vecs = np.load(meta.with_suffix(".npy"), allow_pickle=False)
+        except (OSError, ValueError):
+            continue  # a slice cut short by the interruption: it is simply embedded again
+        if len(keys) == len(vecs):
+            done.update(zip(keys, vecs, strict=True))
+    return done
 
 
 def _counter(on_progress: Progress | None, total: int) -> Callable[[int], None] | None:

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -60,17 +61,28 @@ def test_read_folder_is_recursive_and_keeps_exact_text(tmp_path: Path):
     assert skipped == []
 
 
-def test_unreadable_files_are_skipped_with_a_reason(tmp_path: Path):
+def test_text_encodings_are_decoded_and_non_text_skipped(tmp_path: Path):
     (tmp_path / "good.txt").write_text("fine text")
-    (tmp_path / "latin.txt").write_bytes("caf\xe9".encode("latin-1"))
+    (tmp_path / "latin.txt").write_bytes("un café crème".encode("latin-1"))
     (tmp_path / "nul.txt").write_bytes(b"abc\x00def")
+    (tmp_path / "noise.txt").write_bytes(bytes(range(1, 32)) * 4 + b"\x81\x8d")
     (tmp_path / "utf16.txt").write_text("hello utf16", encoding="utf-16")
     docs, skipped = read_folder(tmp_path)
-    assert sorted(d.rel for d in docs) == ["good.txt", "utf16.txt"]
-    assert {s.rel: s.reason.split(" ")[0] for s in skipped} == {
-        "latin.txt": "not",
-        "nul.txt": "binary",
+    assert {d.rel: d.text for d in docs} == {
+        "good.txt": "fine text",
+        "latin.txt": "un café crème",
+        "utf16.txt": "hello utf16",
     }
+    reasons = {s.rel: s.reason.split(" ")[0] for s in skipped}
+    assert reasons == {"noise.txt": "not", "nul.txt": "binary"}
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root reads files whatever their permissions")
+def test_unreadable_file_is_skipped(tmp_path: Path):
+    (tmp_path / "secret.txt").write_text("hidden")
+    (tmp_path / "secret.txt").chmod(0)
+    docs, skipped = read_folder(tmp_path)
+    assert docs == [] and skipped[0].reason == "permission denied"
 
 
 def test_symlink_loop_terminates(tmp_path: Path):

@@ -1,0 +1,216 @@
+"""Never lose or corrupt an index; every bad input answered with one clear line."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+from filelock import FileLock
+
+from qa import index as index_mod
+from qa.cli import cli
+from qa.errors import QAError
+from qa.workspace import Workspace
+from tests.conftest import ROOT, SEEDS
+
+SAMPLE = "When did Lavrov plan to visit Japan?"
+QA = str(Path(sys.executable).parent / "qa")
+
+
+def bigger_corpus(folder: Path, n: int = 60) -> Path:
+    """The seeds plus `n` generated documents, so that a build takes a few seconds."""
+    shutil.copytree(SEEDS, folder)
+    for i in range(n):
+        sentences = [f"Report {i} line {j} says the value of item {i * j} rose by {j}%." for j in range(80)]
+        (folder / f"gen_{i:03d}.txt").write_text(" ".join(sentences))
+    return folder
+
+
+def ask_json(index: Path) -> dict:
+    out = subprocess.run(
+        [QA, "ask", SAMPLE, "--index", str(index), "--json"], capture_output=True, text=True, cwd=ROOT
+    )
+    assert out.returncode == 0, out.stderr
+    return json.loads(out.stdout)
+
+
+@pytest.mark.slow
+def test_kill_9_at_any_moment_leaves_a_usable_index(tmp_path: Path, seed_workspace):
+    docs = tmp_path / "docs"
+    shutil.copytree(SEEDS, docs)
+    ix = tmp_path / "ix"
+    Workspace.resolve(docs, ix).build()
+    for i, delay in enumerate((1.0, 5.0, 9.0)):
+        (docs / f"extra_{i}.txt").write_text(f"Extra note {i}. " * 50)
+        bigger = docs / f"gen_{i}"
+        bigger.mkdir()
+        for j in range(40):
+            (bigger / f"g{j}.txt").write_text(f"Batch {i} file {j} mentions widget {j}. " * 150)
+        proc = subprocess.Popen([QA, "index", str(docs), "--index", str(ix)], cwd=ROOT,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(delay)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        index_mod.load(ix)  # old or new, complete either way
+        assert "early March" in ask_json(ix)["answer"]["text"]
+    report = Workspace.resolve(docs, ix).build()  # and the next build finishes the job
+    assert len(index_mod.load(ix).manifest.documents) == 2 + 3 + 3 * 40
+    assert report.chunks > 0
+
+
+def test_interrupted_build_resumes_from_what_was_embedded(tmp_path, monkeypatch, seed_workspace):
+    docs = bigger_corpus(tmp_path / "docs", n=10)
+    monkeypatch.setattr(index_mod, "RESUME_SLICE", 8)
+    real = seed_workspace._encoder()
+    calls: list[int] = []
+
+    class Interrupting:
+        dim = real.dim
+
+        def encode(self, texts, on_batch=None):
+            if len(calls) == 2:
+                raise KeyboardInterrupt
+            calls.append(len(texts))
+            return real.encode(texts, on_batch=on_batch)
+
+    ws = Workspace.resolve(docs, tmp_path / "ix")
+    with pytest.raises(KeyboardInterrupt):
+        index_mod.build(docs, ws.root, ws.model, ws.chunking, Interrupting)
+    assert not index_mod.exists(ws.root)  # nothing half-built is live
+    embedded_before = sum(calls)
+    calls.clear()
+
+    class Counting(Interrupting):
+        def encode(self, texts, on_batch=None):
+            calls.append(len(texts))
+            return real.encode(texts, on_batch=on_batch)
+
+    report = index_mod.build(docs, ws.root, ws.model, ws.chunking, Counting)
+    assert sum(calls) == report.chunks - embedded_before == report.embedded - embedded_before
+    assert not (ws.root / "resume").exists()
+    fresh = tmp_path / "fresh"
+    index_mod.build(docs, fresh, ws.model, ws.chunking, lambda: real)
+    assert np.allclose(index_mod.load(ws.root).vectors, index_mod.load(fresh).vectors, atol=1e-5)
+
+
+def test_second_writer_is_refused_while_readers_go_on(seed_index: Path, tmp_path: Path):
+    ix = tmp_path / "ix"
+    shutil.copytree(seed_index, ix)
+    ws = Workspace.resolve(None, ix)
+    with FileLock(str(ix / "write.lock")):
+        with pytest.raises(QAError, match="another `qa index` is writing"):
+            Workspace.resolve(SEEDS, ix).build()
+        assert ws.ask([SAMPLE])[0].answered  # readers never wait for the writer
+
+
+@pytest.mark.slow
+def test_ctrl_c_during_a_build_exits_130_and_keeps_the_index(tmp_path: Path, seed_index: Path):
+    docs = bigger_corpus(tmp_path / "docs", n=80)
+    ix = tmp_path / "ix"
+    shutil.copytree(seed_index, ix)
+    before = (ix / "CURRENT").read_text()
+    proc = subprocess.Popen([QA, "index", str(docs), "--index", str(ix)], cwd=ROOT,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    time.sleep(8)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130
+    assert err.strip().splitlines()[-1] == "qa: interrupted; the index is as it was before"
+    assert (ix / "CURRENT").read_text() == before
+    assert [p.name for p in ix.iterdir() if p.name.startswith("v-")] == [before.strip()]
+
+
+def run(*args: str, input: str | None = None):
+    return CliRunner().invoke(cli, list(args), input=input)
+
+
+def test_over_long_question_is_cut_with_a_notice(seed_index: Path):
+    result = run("ask", "Lavrov Japan visit " * 6000, "--index", str(seed_index), "--json")
+    assert result.exit_code == 0
+    assert "cut to its first 2,000 characters" in result.stderr
+    assert len(json.loads(result.stdout)["question"]) == 2000
+
+
+def test_one_megabyte_on_stdin(seed_index: Path):
+    result = run("ask", "-", "--index", str(seed_index), "--json", input="x" * 2**20 + "\n")
+    assert result.exit_code == 0
+    assert "cut to its first 2,000 characters" in result.stderr
+    assert len(result.stdout.strip().splitlines()) == 1
+
+
+def test_huge_file_is_skipped_with_a_reason(tmp_path: Path, monkeypatch):
+    from qa import documents
+
+    monkeypatch.setattr(documents, "MAX_FILE_BYTES", 1000)
+    (tmp_path / "big.txt").write_text("word " * 1000)
+    (tmp_path / "small.txt").write_text("a small file")
+    docs, skipped = documents.read_folder(tmp_path)
+    assert [d.rel for d in docs] == ["small.txt"]
+    assert skipped[0].rel == "big.txt" and "too large" in skipped[0].reason
+
+
+def test_skipped_files_are_listed_by_index_and_status(tmp_path: Path):
+    docs = tmp_path / "docs"
+    shutil.copytree(SEEDS, docs)
+    (docs / "bad.txt").write_bytes(b"\x00\x01\x02 not text")
+    result = run("index", str(docs), "--index", str(tmp_path / "ix"))
+    assert result.exit_code == 0
+    assert "skipped bad.txt" in result.stderr
+    status = json.loads(run("status", "--index", str(tmp_path / "ix"), "--json").stdout)
+    assert status["skipped"][0]["path"] == "bad.txt"
+
+
+def test_corpus_that_disappears_keeps_the_index_answering(seed_workspace, tmp_path: Path):
+    docs = tmp_path / "docs"
+    shutil.copytree(SEEDS, docs)
+    ws = Workspace.resolve(docs, tmp_path / "ix")
+    ws.build()
+    shutil.rmtree(docs)
+    result = run("index", str(docs), "--index", str(tmp_path / "ix"))
+    assert result.exit_code == 2 and "is not a folder" in result.stderr
+    result = run("ask", SAMPLE, "--index", str(tmp_path / "ix"), "--json")
+    assert result.exit_code == 0 and json.loads(result.stdout)["answered"]
+
+
+def test_index_path_that_is_a_file_is_one_line_exit_2(tmp_path: Path):
+    (tmp_path / "afile").write_text("not a folder")
+    result = run("index", str(SEEDS), "--index", str(tmp_path / "afile" / "ix"))
+    assert result.exit_code == 2
+    assert result.stderr.count("\n") == 1 and "cannot write the index folder" in result.stderr
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root ignores file permissions")
+def test_read_only_index_folder_still_answers(seed_index: Path, tmp_path: Path):
+    ix = tmp_path / "ix"
+    shutil.copytree(seed_index, ix)
+    for p in [ix, *ix.rglob("*")]:
+        p.chmod(0o555 if p.is_dir() else 0o444)
+    try:
+        assert run("ask", SAMPLE, "--index", str(ix)).exit_code == 0
+        result = run("index", str(SEEDS), "--index", str(ix))
+        assert result.exit_code == 2 and "cannot write" in result.stderr
+    finally:
+        for p in [ix, *ix.rglob("*")]:
+            p.chmod(0o755 if p.is_dir() else 0o644)
+
+
+def test_document_cannot_inject_markup_or_escapes_into_the_cli(tmp_path: Path):
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    evil = "The vault code is [bold red]7[/bold red] \x1b[2J\x1b]8;;http://x.test\x07link\x1b]8;;\x07 here."
+    (docs / "evil.txt").write_text(evil + "\n")
+    assert run("index", str(docs), "--index", str(tmp_path / "ix")).exit_code == 0
+    human = run("ask", "What is the vault code?", "--index", str(tmp_path / "ix"))
+    assert "[bold red]7[/bold red]" in human.stdout
+    assert "\x1b" not in human.stdout and "\\x1b[2J" in human.stdout
+    raw = run("ask", "What is the vault code?", "--index", str(tmp_path / "ix"), "--json")
+    assert json.loads(raw.stdout)["passages"][0]["text"] == evil
