@@ -24,6 +24,7 @@ class ChunkSettings:
     overlap: int = 0  # sentences repeated at the start of the next chunk
     with_title: bool = False  # the title is read with the text by the model and BM25
     context: int = 0  # preceding sentences read with the text (shown: only the text)
+    paragraphs: bool = False  # blank lines end chunks; long paragraphs cut evenly
 
 
 @dataclass(frozen=True)
@@ -89,10 +90,7 @@ def split_document(doc: Document, settings: ChunkSettings | None = None) -> list
     chunks: list[Chunk] = []
     i = 0
     while i < len(units):
-        j, words = i, 0
-        while j < len(units) and (j == i or words + units[j][2] <= settings.max_words):
-            words += units[j][2]
-            j += 1
+        j = _chunk_end(doc.text, units, i, settings)
         start, end = units[i][0], units[j - 1][1]
         chunks.append(
             Chunk(
@@ -111,6 +109,39 @@ def split_document(doc: Document, settings: ChunkSettings | None = None) -> list
         )
         i = max(j - settings.overlap, i + 1) if j < len(units) else j
     return chunks
+
+
+def _chunk_end(
+    text: str, units: list[tuple[int, int, int]], i: int, settings: ChunkSettings
+) -> int:
+    """Index just past the last unit of the chunk starting at unit `i`.
+
+    With `settings.paragraphs`, a blank line ends a chunk that is at least half full, and a
+    paragraph longer than `max_words` is cut into near-equal parts rather than a full chunk
+    and a scrap that spills into the next paragraph.
+    """
+    limit = settings.max_words
+    if settings.paragraphs:
+        k, rest = i, 0
+        while k < len(units) and (k == i or not _blank_between(text, units[k - 1], units[k])):
+            rest += units[k][2]
+            k += 1
+        if rest > limit:
+            parts = -(-rest // limit)
+            limit = -(-rest // parts)
+    j, words = i, 0
+    while j < len(units) and (j == i or words + units[j][2] <= limit):
+        if j > i and settings.paragraphs and _blank_between(text, units[j - 1], units[j]):
+            if words >= settings.max_words // 2:
+                break
+            limit = settings.max_words  # a short paragraph: fill up with the next one
+        words += units[j][2]
+        j += 1
+    return j
+
+
+def _blank_between(text: str, a: tuple[int, int, int], b: tuple[int, int, int]) -> bool:
+    return text.count("\n", a[1], b[0]) >= 2
 
 
 def _units(text: str, max_words: int) -> list[tuple[int, int, int]]:

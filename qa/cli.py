@@ -130,11 +130,24 @@ def _print_report(report: BuildReport, ws: Workspace) -> None:
 @_DOCS
 @_INDEX
 @click.option("-k", "k", default=5, show_default=True, help="How many passages to show.")
+@click.option(
+    "--conversation", is_flag=True, help="With `-`: the lines are turns of one conversation."
+)
 @_JSON
 def ask_cmd(
-    question: str, docs: Path | None, index_dir: Path | None, k: int, as_json: bool
+    question: str,
+    docs: Path | None,
+    index_dir: Path | None,
+    k: int,
+    conversation: bool,
+    as_json: bool,
 ) -> None:
-    """Answer QUESTION from the documents; `-` reads one question per line from stdin."""
+    """Answer QUESTION from the documents; `-` reads one question per line from stdin.
+
+    With --conversation, each line is the next turn of one conversation: follow-ups such as
+    "Who invited him?" are searched with the context of the turns before them.
+    """
+    from qa.conversation import Conversation
     from qa.workspace import Workspace, clip_question
 
     questions = _read_questions(question)
@@ -145,7 +158,7 @@ def ask_cmd(
     if ws.needs_build():
         click.echo(f"qa: no index yet for {ws.docs}; building it once.", err=True)
         _build(ws)
-    results = ws.ask([q for q, _ in clipped], k)
+    results = ws.ask([q for q, _ in clipped], k, Conversation() if conversation else None)
     for result in results:
         if as_json:
             from qa.answer import result_to_json
@@ -263,7 +276,9 @@ def status_cmd(docs: Path | None, index_dir: Path | None, as_json: bool) -> None
 @click.option("--overlap", default=0, show_default=True, help="Sentences shared by neighbours.")
 @click.option("--with-title", is_flag=True, help="Embed and match each passage with its title.")
 @click.option("--context", default=0, show_default=True, help="Preceding sentences read too.")
+@click.option("--paragraphs", is_flag=True, help="Blank lines end passages; even cuts.")
 @click.option("--dense-weight", default=0.5, show_default=True, help="Dense share of the score.")
+@click.option("--no-context", is_flag=True, help="Conversations: search the last turn alone.")
 @_JSON
 def eval_cmd(
     questions: Path | None,
@@ -275,7 +290,9 @@ def eval_cmd(
     overlap: int,
     with_title: bool,
     context: int,
+    paragraphs: bool,
     dense_weight: float,
+    no_context: bool,
     as_json: bool,
 ) -> None:
     """Score retrieval on QUESTIONS.jsonl, a SQuAD file (--squad) or a BEIR folder (--beir)."""
@@ -286,7 +303,7 @@ def eval_cmd(
 
     if sum(x is not None for x in (questions, squad, beir)) != 1:
         raise UsageError("give exactly one of QUESTIONS, --squad FILE or --beir DIR")
-    chunking = ChunkSettings(max_words, overlap, with_title, context)
+    chunking = ChunkSettings(max_words, overlap, with_title, context, paragraphs)
     search = SearchSettings(dense_weight=dense_weight)
     data = questions or squad or beir
     assert data is not None
@@ -296,7 +313,10 @@ def eval_cmd(
         cache = evaluation.cache_folder(data)
         docs = cache / "docs"
         docs.mkdir(parents=True, exist_ok=True)
-        index_dir = index_dir or cache / f"index-{max_words}-{overlap}-{int(with_title)}-{context}"
+        index_dir = (
+            index_dir
+            or cache / f"index-{max_words}-{overlap}-{int(with_title)}-{context}-{int(paragraphs)}"
+        )
     ws = Workspace.resolve(docs, index_dir, chunking=chunking, search=search)
     items = evaluation.load_questions(questions) if questions else []
     beir_set = None
@@ -311,7 +331,7 @@ def eval_cmd(
             metrics = evaluation.score_beir(retriever, beir_set, on_progress)
         else:
             metrics = evaluation.score_questions(
-                items, lambda part: _ask_batch(ws, part), on_progress
+                items, lambda part: _ask_batch(ws, part, not no_context), on_progress
             )
     if as_json:
         click.echo(json.dumps(metrics))
@@ -322,12 +342,19 @@ def eval_cmd(
             )
 
 
-def _ask_batch(ws: Workspace, part: list[Any]) -> list[tuple[bool, list[Any], str]]:
+def _ask_batch(
+    ws: Workspace, part: list[Any], use_context: bool
+) -> list[tuple[bool, list[Any], str]]:
     """Search a batch of eval questions; highlight the top passage of each."""
     from qa.answer import best_sentences, is_answered
 
+    from qa.conversation import search_text
+
     retriever = ws.retriever()
-    questions = [item.turns[-1] for item in part]
+    if use_context:
+        questions = [search_text(item.turns) for item in part]
+    else:
+        questions = [item.turns[-1] for item in part]
     hits = retriever.batch_search(questions, k=10)
     tops = best_sentences(
         retriever, [(q, h[:1]) for q, h in zip(questions, hits, strict=True)], ws.answering

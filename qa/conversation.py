@@ -57,3 +57,11 @@ class Conversation:
         """Forget every turn: the next question starts a new conversation."""
         self.turns.clear()
         self.topic = None
+
+
+def search_text(turns: list[str] | tuple[str, ...]) -> str:
+    """What to search for the last of `turns`, given the ones before it."""
+    conversation = Conversation()
+    for turn in turns[:-1]:
+        conversation.add(turn)
+    return conversation.search_text(turns[-1])

@@ -119,3 +119,32 @@ def test_ask_works_where_torch_cannot_be_imported(seed_workspace, seed_index: Pa
     )
     assert out.returncode == 0, out.stderr
     assert "early March" in json.loads(out.stdout)["answer"]["text"]
+
+
+def clustered(n: int, dim: int = 32, seed: int = 0) -> np.ndarray:
+    """Unit vectors drawn around random centres, like real embeddings (not uniform noise)."""
+    rng = np.random.default_rng(seed)
+    centres = rng.normal(size=(50, dim))
+    vecs = centres[rng.integers(0, 50, n)] + 0.3 * rng.normal(size=(n, dim))
+    vecs /= np.linalg.norm(vecs, axis=1, keepdims=True)
+    return vecs.astype(np.float32)
+
+
+def test_index_type_follows_size():
+    from embeddings.vector_index import FLAT_MAX, index_kind
+
+    assert index_kind(10) == "flat" and index_kind(FLAT_MAX) == "flat"
+    assert index_kind(FLAT_MAX + 1) == "ivf-sq8"
+
+
+def test_ivf_recall_at_10_against_flat(tmp_path: Path):
+    from embeddings.vector_index import build_index, load_index, save_index, search
+
+    vecs = clustered(20_000)
+    queries = clustered(200, seed=1)
+    _, exact = search(build_index(vecs, "flat"), queries, 10)
+    save_index(build_index(vecs, "ivf-sq8"), tmp_path / "ivf.faiss")
+    _, approx = search(load_index(tmp_path / "ivf.faiss"), queries, 100)
+    # Callers rescore 100 candidates exactly, so recall@10 is the share of true top 10 among them.
+    recall = np.mean([len(set(e) & set(a)) / 10 for e, a in zip(exact, approx, strict=True)])
+    assert recall >= 0.99
