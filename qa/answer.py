@@ -119,34 +119,29 @@ def best_sentences(
 ) -> list[list[Span]]:
     """For each (question, passages), the sentence of each passage that best answers it.
 
-    All questions and sentences are encoded in one model call.
+    Sentence vectors come from the index; only the questions are encoded, in one call.
     """
+    if not asked:
+        return []
     lexical = retriever.index.lexical
-    pieces: list[list[tuple[int, int, str]]] = []
-    for _, passages in asked:
-        for p in passages:
-            bounds = split_sentences(p.chunk.text) or [(0, len(p.chunk.text))]
-            pieces.append(
-                [(p.chunk.start + a, p.chunk.start + b, p.chunk.text[a:b]) for a, b in bounds]
-            )
-    texts = [t for piece in pieces for _, _, t in piece]
-    vectors = retriever.encoder.encode([q for q, _ in asked] + texts)
-    questions, sentences = vectors[: len(asked)], vectors[len(asked) :]
+    sentences = retriever.index.sentences
+    questions = retriever.encoder.encode([q for q, _ in asked])
     out: list[list[Span]] = []
-    lo, n = 0, 0
-    for qi, (question, passages) in enumerate(asked):
+    for (question, passages), qvec in zip(asked, questions, strict=True):
         q_terms = set(lexical.terms(question))
         spans: list[Span] = []
-        for piece in pieces[n : n + len(passages)]:
-            cosine = sentences[lo : lo + len(piece)] @ questions[qi]
-            overlap = [
-                len(q_terms & set(lexical.terms(t))) / max(1, len(q_terms)) for _, _, t in piece
-            ]
+        for p in passages:
+            rows = sentences.of(p.row)
+            if not rows:  # a passage of chrome only: show its start
+                a, b = (split_sentences(p.chunk.text) or [(0, len(p.chunk.text))])[0]
+                spans.append(Span(p.chunk.text[a:b], p.chunk.start + a, p.chunk.start + b))
+                continue
+            bounds = [(int(a), int(b)) for a, b in sentences.spans[rows.start : rows.stop]]
+            texts = [p.chunk.text[a - p.chunk.start : b - p.chunk.start] for a, b in bounds]
+            cosine = np.asarray(sentences.vectors[rows.start : rows.stop], np.float32) @ qvec
+            overlap = [len(q_terms & set(lexical.terms(t))) / max(1, len(q_terms)) for t in texts]
             best = int(np.argmax(cosine + settings.term_weight * np.array(overlap)))
-            start, end, text = piece[best]
-            spans.append(Span(text, start, end))
-            lo += len(piece)
-        n += len(passages)
+            spans.append(Span(texts[best], *bounds[best]))
         out.append(spans)
     return out
 

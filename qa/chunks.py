@@ -21,7 +21,7 @@ class ChunkSettings:
     """How documents are cut; stored in the manifest so a change forces a rebuild."""
 
     max_words: int = 100
-    overlap: int = 0  # sentences repeated at the start of the next chunk
+    overlap: int = 1  # sentences repeated at the start of the next chunk
     with_title: bool = False  # the title is read with the text by the model and BM25
     context: int = 0  # preceding sentences read with the text (shown: only the text)
     paragraphs: bool = False  # blank lines end chunks; long paragraphs cut evenly
@@ -166,3 +166,12 @@ def indexed_text(chunk: Chunk, settings: ChunkSettings) -> str:
     if chunk.context:
         parts.append(chunk.context)
     return "\n".join([*parts, body])
+
+
+def chunk_sentences(chunk: Chunk) -> list[tuple[int, int]]:
+    """Source-file spans of a chunk's sentences, page-chrome lines left out."""
+    return [
+        (chunk.start + a, chunk.start + b)
+        for a, b in split_sentences(chunk.text)
+        if not is_chrome(chunk.text[a:b])
+    ]

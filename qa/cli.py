@@ -21,7 +21,7 @@ from qa.errors import ExitCode, QAError, UsageError
 
 if TYPE_CHECKING:  # run-time imports are deferred to keep `qa --help` instant
     from qa.answer import Result
-    from qa.index import BuildReport
+    from qa.build import BuildReport
     from qa.workspace import Workspace
 
 
@@ -273,11 +273,12 @@ def status_cmd(docs: Path | None, index_dir: Path | None, as_json: bool) -> None
 @_DOCS
 @_INDEX
 @click.option("--max-words", default=100, show_default=True, help="Longest passage, in words.")
-@click.option("--overlap", default=0, show_default=True, help="Sentences shared by neighbours.")
+@click.option("--overlap", default=1, show_default=True, help="Sentences shared by neighbours.")
 @click.option("--with-title", is_flag=True, help="Embed and match each passage with its title.")
 @click.option("--context", default=0, show_default=True, help="Preceding sentences read too.")
 @click.option("--paragraphs", is_flag=True, help="Blank lines end passages; even cuts.")
 @click.option("--dense-weight", default=0.5, show_default=True, help="Dense share of the score.")
+@click.option("--sentence-weight", default=0.5, show_default=True, help="Best sentence's share.")
 @click.option("--no-context", is_flag=True, help="Conversations: search the last turn alone.")
 @_JSON
 def eval_cmd(
@@ -292,6 +293,7 @@ def eval_cmd(
     context: int,
     paragraphs: bool,
     dense_weight: float,
+    sentence_weight: float,
     no_context: bool,
     as_json: bool,
 ) -> None:
@@ -304,7 +306,7 @@ def eval_cmd(
     if sum(x is not None for x in (questions, squad, beir)) != 1:
         raise UsageError("give exactly one of QUESTIONS, --squad FILE or --beir DIR")
     chunking = ChunkSettings(max_words, overlap, with_title, context, paragraphs)
-    search = SearchSettings(dense_weight=dense_weight)
+    search = SearchSettings(dense_weight=dense_weight, sentence_weight=sentence_weight)
     data = questions or squad or beir
     assert data is not None
     if not data.exists():
@@ -347,7 +349,6 @@ def _ask_batch(
 ) -> list[tuple[bool, list[Any], str]]:
     """Search a batch of eval questions; highlight the top passage of each."""
     from qa.answer import best_sentences, is_answered
-
     from qa.conversation import search_text
 
     retriever = ws.retriever()

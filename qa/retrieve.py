@@ -15,7 +15,7 @@ from typing import Protocol
 import numpy as np
 
 from qa.chunks import Chunk
-from qa.index import Index
+from qa.index import Index, Sentences
 
 
 class QueryEncoder(Protocol):
@@ -41,6 +41,7 @@ class SearchSettings:
     """How retrieval ranks; the defaults are what `qa eval` measured best."""
 
     dense_weight: float = 0.5
+    sentence_weight: float = 0.5  # share of the best sentence's cosine in a passage's dense score
     depth: int = 100  # candidates taken from each retriever before fusion
 
 
@@ -78,7 +79,7 @@ class Retriever:
         depth = min(self.settings.depth, len(lexical))
         lexical_ids = np.argpartition(-lexical, depth - 1)[:depth]
         rows = np.union1d(dense_ids[dense_ids >= 0], lexical_ids[lexical[lexical_ids] > 0])
-        dense = np.asarray(self.index.vectors[rows] @ vector, dtype=np.float32)
+        dense = self._dense_scores(rows, vector)
         lex = lexical[rows]
         w = self.settings.dense_weight
         fused = w * _minmax(dense) + (1 - w) * _minmax(lex)
@@ -94,6 +95,29 @@ class Retriever:
             )
             for rank, i in enumerate(order, start=1)
         ]
+
+    def _dense_scores(self, rows: np.ndarray, vector: np.ndarray) -> np.ndarray:
+        """Cosine of each chunk blended with the best cosine among its sentences."""
+        whole = np.asarray(self.index.vectors[rows] @ vector, dtype=np.float32)
+        s = self.settings.sentence_weight
+        if s == 0:
+            return whole
+        best = best_sentence_scores(self.index.sentences, rows, vector)
+        return np.where(np.isnan(best), whole, (1 - s) * whole + s * np.nan_to_num(best))
+
+
+def best_sentence_scores(sentences: Sentences, rows: np.ndarray, vector: np.ndarray) -> np.ndarray:
+    """Highest sentence cosine of each chunk in `rows` (NaN for a chunk without sentences)."""
+    starts = np.asarray(sentences.offsets[rows], dtype=np.int64)
+    ends = np.asarray(sentences.offsets[rows + 1], dtype=np.int64)
+    counts = ends - starts
+    idx = np.repeat(starts - np.cumsum(counts) + counts, counts) + np.arange(counts.sum())
+    cos = np.asarray(sentences.vectors[idx], dtype=np.float32) @ vector
+    out = np.full(len(rows), np.nan, dtype=np.float32)
+    has = counts > 0
+    if has.any():
+        out[has] = np.maximum.reduceat(cos, (np.cumsum(counts) - counts)[has])
+    return out
 
 
 def _minmax(x: np.ndarray) -> np.ndarray:

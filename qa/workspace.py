@@ -13,12 +13,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from qa import build as build_mod
 from qa import index as index_mod
 from qa.answer import AnswerSettings, Result, answer_questions
+from qa.build import BuildReport, Progress
 from qa.chunks import ChunkSettings
 from qa.conversation import Conversation
 from qa.errors import UsageError
-from qa.index import BuildReport, Index, Progress
+from qa.index import Index
 from qa.retrieve import Retriever, SearchSettings
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
@@ -71,7 +73,7 @@ class Workspace:
     def build(self, on_progress: Progress | None = None, rebuild: bool = False) -> BuildReport:
         """(Re)build the index of `docs`, embedding only new and changed documents."""
         docs = self.docs or self._indexed_docs()
-        report = index_mod.build(
+        report = build_mod.build(
             docs, self.root, self.model, self.chunking, self._encoder, on_progress, rebuild
         )
         self._retriever = None

@@ -16,6 +16,7 @@ import pytest
 from click.testing import CliRunner
 from filelock import FileLock
 
+from qa import build as build_mod
 from qa import index as index_mod
 from qa.cli import cli
 from qa.errors import QAError
@@ -30,14 +31,19 @@ def bigger_corpus(folder: Path, n: int = 60) -> Path:
     """The seeds plus `n` generated documents, so that a build takes a few seconds."""
     shutil.copytree(SEEDS, folder)
     for i in range(n):
-        sentences = [f"Report {i} line {j} says the value of item {i * j} rose by {j}%." for j in range(80)]
+        sentences = [
+            f"Report {i} line {j} says the value of item {i * j} rose by {j}%." for j in range(80)
+        ]
         (folder / f"gen_{i:03d}.txt").write_text(" ".join(sentences))
     return folder
 
 
 def ask_json(index: Path) -> dict:
     out = subprocess.run(
-        [QA, "ask", SAMPLE, "--index", str(index), "--json"], capture_output=True, text=True, cwd=ROOT
+        [QA, "ask", SAMPLE, "--index", str(index), "--json"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
     )
     assert out.returncode == 0, out.stderr
     return json.loads(out.stdout)
@@ -55,8 +61,12 @@ def test_kill_9_at_any_moment_leaves_a_usable_index(tmp_path: Path, seed_workspa
         bigger.mkdir()
         for j in range(40):
             (bigger / f"g{j}.txt").write_text(f"Batch {i} file {j} mentions widget {j}. " * 150)
-        proc = subprocess.Popen([QA, "index", str(docs), "--index", str(ix)], cwd=ROOT,
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        proc = subprocess.Popen(
+            [QA, "index", str(docs), "--index", str(ix)],
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         time.sleep(delay)
         proc.send_signal(signal.SIGKILL)
         proc.wait()
@@ -69,7 +79,7 @@ def test_kill_9_at_any_moment_leaves_a_usable_index(tmp_path: Path, seed_workspa
 
 def test_interrupted_build_resumes_from_what_was_embedded(tmp_path, monkeypatch, seed_workspace):
     docs = bigger_corpus(tmp_path / "docs", n=10)
-    monkeypatch.setattr(index_mod, "RESUME_SLICE", 8)
+    monkeypatch.setattr(build_mod, "RESUME_SLICE", 8)
     real = seed_workspace._encoder()
     calls: list[int] = []
 
@@ -84,7 +94,7 @@ def test_interrupted_build_resumes_from_what_was_embedded(tmp_path, monkeypatch,
 
     ws = Workspace.resolve(docs, tmp_path / "ix")
     with pytest.raises(KeyboardInterrupt):
-        index_mod.build(docs, ws.root, ws.model, ws.chunking, Interrupting)
+        build_mod.build(docs, ws.root, ws.model, ws.chunking, Interrupting)
     assert not index_mod.exists(ws.root)  # nothing half-built is live
     embedded_before = sum(calls)
     calls.clear()
@@ -94,11 +104,13 @@ def test_interrupted_build_resumes_from_what_was_embedded(tmp_path, monkeypatch,
             calls.append(len(texts))
             return real.encode(texts, on_batch=on_batch)
 
-    report = index_mod.build(docs, ws.root, ws.model, ws.chunking, Counting)
-    assert sum(calls) == report.chunks - embedded_before == report.embedded - embedded_before
+    build_mod.build(docs, ws.root, ws.model, ws.chunking, Counting)
+    resumed = sum(calls)
     assert not (ws.root / "resume").exists()
+    calls.clear()
     fresh = tmp_path / "fresh"
-    index_mod.build(docs, fresh, ws.model, ws.chunking, lambda: real)
+    build_mod.build(docs, fresh, ws.model, ws.chunking, Counting)
+    assert embedded_before > 0 and resumed == sum(calls) - embedded_before
     assert np.allclose(index_mod.load(ws.root).vectors, index_mod.load(fresh).vectors, atol=1e-5)
 
 
@@ -118,8 +130,13 @@ def test_ctrl_c_during_a_build_exits_130_and_keeps_the_index(tmp_path: Path, see
     ix = tmp_path / "ix"
     shutil.copytree(seed_index, ix)
     before = (ix / "CURRENT").read_text()
-    proc = subprocess.Popen([QA, "index", str(docs), "--index", str(ix)], cwd=ROOT,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [QA, "index", str(docs), "--index", str(ix)],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     time.sleep(8)
     proc.send_signal(signal.SIGINT)
     _, err = proc.communicate(timeout=60)
@@ -206,7 +223,10 @@ def test_read_only_index_folder_still_answers(seed_index: Path, tmp_path: Path):
 def test_document_cannot_inject_markup_or_escapes_into_the_cli(tmp_path: Path):
     docs = tmp_path / "docs"
     docs.mkdir()
-    evil = "The vault code is [bold red]7[/bold red] \x1b[2J\x1b]8;;http://x.test\x07link\x1b]8;;\x07 here."
+    evil = (
+        "The vault code is [bold red]7[/bold red] "
+        "\x1b[2J\x1b]8;;http://x.test\x07link\x1b]8;;\x07 here."
+    )
     (docs / "evil.txt").write_text(evil + "\n")
     assert run("index", str(docs), "--index", str(tmp_path / "ix")).exit_code == 0
     human = run("ask", "What is the vault code?", "--index", str(tmp_path / "ix"))

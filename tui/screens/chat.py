@@ -18,9 +18,9 @@ from textual.widgets import Footer, ProgressBar, Static
 from textual.worker import Worker, WorkerState
 
 from qa.answer import Result
+from qa.build import BuildReport
 from qa.conversation import Conversation
 from qa.errors import QAError
-from qa.index import BuildReport
 from qa.terminal import printable
 from qa.workspace import Workspace
 from tui.widgets.answer import AnswerView, PassageCard, citation_text

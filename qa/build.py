@@ -1,0 +1,348 @@
+"""Documents folder → a new index version on disk, re-embedding only what changed.
+
+Every text the model reads (a chunk's indexed text, each of its sentences) is keyed by a hash
+of model, TEXT_VERSION and text. Vectors of the live index, and slices checkpointed by an
+interrupted build, are reused by key: an unchanged or renamed document costs no embedding,
+and a build killed half-way starts again from what it had embedded.
+
+A build writes a complete version folder beside the live one, fsyncs it, and only then points
+CURRENT at it with an atomic rename; one writer at a time holds `write.lock`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from qa import index as index_mod
+from qa.chunks import Chunk, ChunkSettings, chunk_sentences, indexed_text, split_document
+from qa.documents import Document, Skipped, read_folder
+from qa.errors import QAError, UsageError
+from qa.index import CURRENT, TEXT_VERSION, DocEntry, Index, Manifest
+from qa.lexical import LexicalIndex
+
+RESUME_SLICE = 512  # texts embedded between two resume checkpoints
+Progress = Callable[[int, int], None]  # (texts embedded so far, total)
+
+
+@dataclass(frozen=True)
+class BuildReport:
+    """What a build changed, for `qa index` to print."""
+
+    added: list[str]
+    updated: list[str]
+    removed: list[str]
+    renamed: list[tuple[str, str]]
+    unchanged: int
+    chunks: int
+    embedded: int  # passages whose vectors had to be computed (not reused)
+    skipped: list[Skipped]
+    full_rebuild_reason: str | None = None
+
+    def summary(self) -> str:
+        """One line: what changed and how many passages were embedded."""
+        return (
+            f"{len(self.added)} added, {len(self.updated)} updated, {len(self.removed)} removed, "
+            f"{len(self.renamed)} renamed, {self.unchanged} unchanged; {self.chunks} passages "
+            f"({self.embedded} embedded)"
+        )
+
+
+def build(
+    docs_root: Path,
+    root: Path,
+    model: str,
+    chunking: ChunkSettings,
+    encoder_factory: Callable[[], Any],
+    on_progress: Progress | None = None,
+    rebuild: bool = False,
+) -> BuildReport:
+    """Index the documents below `docs_root` into `root`, re-embedding only what changed."""
+    from filelock import FileLock, Timeout
+
+    _make_folder(root)
+    try:
+        with FileLock(str(root / "write.lock"), timeout=0):
+            return _build_locked(
+                docs_root, root, model, chunking, encoder_factory, on_progress, rebuild
+            )
+    except Timeout:
+        raise QAError(
+            f"another `qa index` is writing {root}; wait for it to finish, then try again"
+        ) from None
+
+
+def _make_folder(root: Path) -> None:
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+        probe = root / f".probe-{uuid.uuid4().hex}"
+        probe.touch()
+        probe.unlink()
+    except OSError as exc:
+        raise UsageError(f"cannot write the index folder {root}: {exc.strerror}") from None
+
+
+def _build_locked(
+    docs_root: Path,
+    root: Path,
+    model: str,
+    chunking: ChunkSettings,
+    encoder_factory: Callable[[], Any],
+    on_progress: Progress | None,
+    rebuild: bool,
+) -> BuildReport:
+    docs, skipped = read_folder(docs_root)
+    if not docs:
+        raise UsageError(f"no .txt or .md documents in {docs_root}: nothing to index")
+    old, reason = (None, "--rebuild was asked for") if rebuild else _reusable(root, model, chunking)
+    chunks = [c for doc in docs for c in split_document(doc, chunking)]
+    if not chunks:
+        raise UsageError(f"the documents in {docs_root} hold no text: nothing to index")
+    spans = [chunk_sentences(c) for c in chunks]
+    chunk_texts = [indexed_text(c, chunking) for c in chunks]
+    sentence_texts = [_slice(c, a, b) for c, s in zip(chunks, spans, strict=True) for a, b in s]
+
+    def key(text: str) -> str:
+        return hashlib.sha256(f"{model}\0{TEXT_VERSION}\0{text}".encode()).hexdigest()
+
+    known = _known_vectors(old, chunking, key) if old else {}
+    embedded = sum(1 for t in chunk_texts if key(t) not in known)
+    vectors = _embed(encoder_factory, chunk_texts + sentence_texts, key, known, root, on_progress)
+    dim = vectors.shape[1] if len(vectors) else old.manifest.dim if old else 0
+
+    manifest = Manifest(
+        model=model,
+        dim=dim,
+        chunking=chunking,
+        docs_root=str(docs_root.resolve()),
+        built_at=time.time(),
+        documents={
+            d.rel: DocEntry(d.sha256, d.title, d.date, sum(c.path == d.rel for c in chunks))
+            for d in docs
+        },
+        skipped=skipped,
+    )
+    _write_version(root, manifest, chunks, vectors[: len(chunks)], vectors[len(chunks) :], spans)
+    shutil.rmtree(root / "resume", ignore_errors=True)
+    return _report(old, docs, skipped, len(chunks), embedded, reason if old is None else None)
+
+
+def _slice(chunk: Chunk, start: int, end: int) -> str:
+    return chunk.text[start - chunk.start : end - chunk.start]
+
+
+def _reusable(root: Path, model: str, chunking: ChunkSettings) -> tuple[Index | None, str | None]:
+    """The live index if its vectors can be reused, else None and why a full build is due."""
+    if not index_mod.exists(root):
+        return None, None
+    try:
+        old = index_mod.load(root)
+    except QAError as exc:
+        return None, f"the old index could not be read ({exc})"
+    if old.manifest.model != model:
+        return None, f"the model changed ({old.manifest.model} → {model})"
+    if old.manifest.chunking != chunking:
+        return None, "the chunking settings changed"
+    if old.manifest.text_version != TEXT_VERSION:
+        return None, "this qa version reads passages differently"
+    return old, None
+
+
+def _known_vectors(
+    old: Index, chunking: ChunkSettings, key: Callable[[str], str]
+) -> dict[str, np.ndarray]:
+    """The live index's vectors by text key (chunks float32, sentences float16)."""
+    known: dict[str, np.ndarray] = {}
+    sentences = old.sentences
+    for row in range(len(old.chunks)):
+        chunk = old.chunks[row]
+        known[key(indexed_text(chunk, chunking))] = old.vectors[row]
+        for s in sentences.of(row):
+            a, b = (int(x) for x in sentences.spans[s])
+            known[key(_slice(chunk, a, b))] = sentences.vectors[s]
+    return known
+
+
+def _embed(
+    encoder_factory: Callable[[], Any],
+    texts: list[str],
+    key: Callable[[str], str],
+    known: dict[str, np.ndarray],
+    root: Path,
+    on_progress: Progress | None,
+) -> np.ndarray:
+    """Vectors of `texts`: reused when known, else embedded with checkpoints under resume/."""
+    folder = root / "resume"
+    done = {**_load_resume(folder), **known}
+    keys = [key(t) for t in texts]
+    todo = sorted(
+        {k: i for i, k in enumerate(keys) if k not in done}.values(), key=lambda i: -len(texts[i])
+    )
+    step = _counter(on_progress, len(texts))
+    if step and len(texts) > len(todo):
+        step(len(texts) - len(todo))
+    if todo:
+        encoder = encoder_factory()
+        folder.mkdir(exist_ok=True)
+        for lo in range(0, len(todo), RESUME_SLICE):
+            part = todo[lo : lo + RESUME_SLICE]
+            vecs = encoder.encode([texts[i] for i in part], on_batch=step)
+            _checkpoint(folder, [keys[i] for i in part], vecs)
+            done.update(zip((keys[i] for i in part), vecs, strict=True))
+    if not texts:
+        return np.zeros((0, 0), dtype=np.float32)
+    return np.array([done[k] for k in keys], dtype=np.float32)
+
+
+def _checkpoint(folder: Path, keys: list[str], vectors: np.ndarray) -> None:
+    """Save one embedded slice; the rename of its .json is the commit point."""
+    name = f"{time.time_ns()}-{uuid.uuid4().hex[:6]}"
+    np.save(folder / f"{name}.npy", vectors)
+    tmp = folder / f"{name}.json.tmp"
+    tmp.write_text(json.dumps(keys))
+    os.replace(tmp, folder / f"{name}.json")
+
+
+def _load_resume(folder: Path) -> dict[str, np.ndarray]:
+    """Vectors a previous, interrupted build saved, by text key; damaged slices are ignored."""
+    done: dict[str, np.ndarray] = {}
+    if not folder.is_dir():
+        return done
+    for meta in folder.glob("*.json"):
+        try:
+            keys = json.loads(meta.read_text())
+            vecs = np.load(meta.with_suffix(".npy"), allow_pickle=False)
+        except (OSError, ValueError):
+            continue  # a slice cut short by the interruption: it is simply embedded again
+        if len(keys) == len(vecs):
+            done.update(zip(keys, vecs, strict=True))
+    return done
+
+
+def _counter(on_progress: Progress | None, total: int) -> Callable[[int], None] | None:
+    if on_progress is None:
+        return None
+    done = 0
+
+    def step(n: int) -> None:
+        nonlocal done
+        done += n
+        on_progress(done, total)
+
+    on_progress(0, total)
+    return step
+
+
+def _write_version(
+    root: Path,
+    manifest: Manifest,
+    chunks: list[Chunk],
+    vectors: np.ndarray,
+    sentence_vectors: np.ndarray,
+    spans: list[list[tuple[int, int]]],
+) -> None:
+    """Write a complete version folder, then make it the live one atomically."""
+    from embeddings.vector_index import build_index, save_index
+
+    name = f"v-{time.strftime('%Y%m%d-%H%M%S')}-{uuid.uuid4().hex[:8]}"
+    folder = root / name
+    folder.mkdir()
+    try:
+        lines = [json.dumps(asdict(c), ensure_ascii=False).encode() + b"\n" for c in chunks]
+        (folder / "chunks.jsonl").write_bytes(b"".join(lines))
+        np.save(folder / "chunks.offsets.npy", np.cumsum([0] + [len(x) for x in lines]))
+        np.save(folder / "vectors.npy", vectors.reshape(len(chunks), manifest.dim))
+        save_index(build_index(vectors.reshape(len(chunks), manifest.dim)), folder / "dense.faiss")
+        LexicalIndex.build([indexed_text(c, manifest.chunking) for c in chunks]).save(
+            folder / "bm25"
+        )
+        np.save(folder / "sentences.npy", sentence_vectors.astype(np.float16))
+        flat = [span for s in spans for span in s]
+        np.save(folder / "sentence_spans.npy", np.array(flat, dtype=np.int64).reshape(-1, 2))
+        np.save(folder / "sentence_offsets.npy", np.cumsum([0] + [len(s) for s in spans]))
+        files = {
+            p.relative_to(folder).as_posix(): p.stat().st_size
+            for p in sorted(folder.rglob("*"))
+            if p.is_file()
+        }
+        final = Manifest(**{**manifest.__dict__, "files": files})
+        (folder / "manifest.json").write_text(final.to_json(), encoding="utf-8")
+        _fsync_tree(folder)
+        _switch(root, name)
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
+    _remove_old_versions(root, keep=name)
+
+
+def _fsync_tree(folder: Path) -> None:
+    for path in [*folder.rglob("*"), folder]:
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+def _switch(root: Path, name: str) -> None:
+    """Point CURRENT at `name` with a rename, the one atomic step of a build."""
+    tmp = root / f"{CURRENT}.{uuid.uuid4().hex}.tmp"
+    with open(tmp, "w") as f:
+        f.write(name + "\n")
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, root / CURRENT)
+    fd = os.open(root, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _remove_old_versions(root: Path, keep: str) -> None:
+    for path in root.iterdir():
+        if path.name.startswith("v-") and path.name != keep:
+            shutil.rmtree(path, ignore_errors=True)
+        elif path.name.startswith(f"{CURRENT}.") and path.name.endswith(".tmp"):
+            path.unlink(missing_ok=True)
+
+
+def _report(
+    old: Index | None,
+    docs: list[Document],
+    skipped: list[Skipped],
+    n_chunks: int,
+    embedded: int,
+    reason: str | None,
+) -> BuildReport:
+    before = {} if old is None else {k: v.sha256 for k, v in old.manifest.documents.items()}
+    by_hash = {sha: rel for rel, sha in before.items()}
+    now = {d.rel: d.sha256 for d in docs}
+    renamed = [
+        (by_hash[sha], rel)
+        for rel, sha in now.items()
+        if rel not in before and sha in by_hash and by_hash[sha] not in now
+    ]
+    moved_from = {a for a, _ in renamed}
+    moved_to = {b for _, b in renamed}
+    return BuildReport(
+        added=[r for r in now if r not in before and r not in moved_to],
+        updated=[r for r in now if r in before and before[r] != now[r]],
+        removed=[r for r in before if r not in now and r not in moved_from],
+        renamed=renamed,
+        unchanged=sum(1 for r in now if before.get(r) == now[r]),
+        chunks=n_chunks,
+        embedded=embedded,
+        skipped=skipped,
+        full_rebuild_reason=reason,
+    )
