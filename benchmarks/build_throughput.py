@@ -1,0 +1,71 @@
+"""Index build throughput against raw `SentenceTransformer.encode` on the same passages.
+
+    python benchmarks/build_throughput.py [N_ARTICLES]
+
+Passages: the chunks of SQuAD part A's first N articles (default 8). Measured in one run:
+raw sentence-transformers encode of the chunk texts, qa's torch encoder on the same texts, the
+ONNX encoder on the same texts, and a full `qa index` build (chunks + their sentences, FAISS,
+BM25, files). Prints passages/s and ratios to the raw encode.
+"""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SQUAD = ROOT.parent / "shared/eval/squad/squad-v1.1-dev-part-a.json"
+
+
+def main() -> None:
+    import json
+
+    from embeddings.encoder import SentenceEncoder
+    from embeddings.models import packaged_model_path
+    from qa import evaluation
+    from qa.chunks import ChunkSettings, indexed_text, split_document
+    from qa.documents import read_folder
+    from qa.workspace import Workspace
+
+    n = int(sys.argv[1]) if len(sys.argv) > 1 else 8
+    with tempfile.TemporaryDirectory() as tmp:
+        data = json.loads(SQUAD.read_text())
+        data["data"] = data["data"][:n]
+        small = Path(tmp) / "squad.json"
+        small.write_text(json.dumps(data))
+        docs = Path(tmp) / "docs"
+        evaluation.squad_corpus(small, docs)
+        settings = ChunkSettings()
+        chunks = [c for d in read_folder(docs)[0] for c in split_document(d, settings)]
+        texts = [indexed_text(c, settings) for c in chunks]
+        encoder = SentenceEncoder(packaged_model_path())
+        model = encoder._model
+        ws = Workspace.resolve(docs, Path(tmp) / "ix")
+        onnx = ws.query_encoder()
+        model.encode(texts[:32])  # warm up both
+        onnx.encode(texts[:32])
+        rows = []
+        t = time.perf_counter()
+        model.encode(texts, batch_size=64, normalize_embeddings=True)
+        raw = time.perf_counter() - t
+        rows.append(("raw SentenceTransformer.encode", raw))
+        t = time.perf_counter()
+        encoder.encode(texts)
+        rows.append(("qa SentenceEncoder.encode", time.perf_counter() - t))
+        t = time.perf_counter()
+        onnx.encode(texts)
+        rows.append(("qa OnnxEncoder.encode", time.perf_counter() - t))
+        t = time.perf_counter()
+        report = ws.build()
+        rows.append(("full `qa index` (chunks + sentences, FAISS, BM25)", time.perf_counter() - t))
+    print(f"{len(texts)} passages, {report.chunks} chunks")
+    print("| step | seconds | passages/s | throughput vs raw |")
+    print("|---|---|---|---|")
+    for name, sec in rows:
+        print(f"| {name} | {sec:.1f} | {len(texts) / sec:.0f} | {raw / sec:.2f}× |")
+
+
+if __name__ == "__main__":
+    main()
