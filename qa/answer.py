@@ -40,6 +40,17 @@ class Citation:
     title: str
     date: str | None
     page: int | None = None
+    section: str = ""
+
+    def label(self) -> str:
+        """`path p.N:line § section [chars a-b] · "title" · date`, as shown to people."""
+        page = f" p.{self.page}" if self.page else ""
+        section = f" § {self.section}" if self.section else ""
+        date = f" · {self.date}" if self.date else ""
+        return (
+            f"{self.path}{page}:{self.line}{section} [chars {self.start}-{self.end}] · "
+            f'"{self.title}"{date}'
+        )
 
 
 @dataclass(frozen=True)
@@ -156,6 +167,8 @@ def cite(chunk: Chunk, docs_root: Path) -> Citation:
         end=chunk.end,
         title=chunk.title,
         date=chunk.date,
+        page=chunk.page,
+        section=chunk.section,
     )
 
 

@@ -40,6 +40,8 @@ class Chunk:
     title: str
     date: str | None
     context: str = ""  # the sentences before the chunk, read with it for retrieval
+    page: int | None = None  # PDF page (1-based) where the chunk starts
+    section: str = ""  # Markdown heading ancestry, "Setup › Linux"
 
 
 _ABBREVIATIONS = frozenset(
@@ -86,11 +88,14 @@ def split_document(doc: Document, settings: ChunkSettings | None = None) -> list
     """Cut a document into chunks of whole sentences."""
     settings = settings or ChunkSettings()
     units = _units(doc.text, settings.max_words)
+    sections = _sections(doc) if doc.rel.lower().endswith((".md", ".markdown")) else []
+    # Chunks never span a PDF page break or a Markdown heading: each has one page, one section.
+    breaks = set(doc.page_starts) | {offset for offset, _ in sections}
     line_starts = [0] + [m.end() for m in re.finditer("\n", doc.text)]
     chunks: list[Chunk] = []
     i = 0
     while i < len(units):
-        j = _chunk_end(doc.text, units, i, settings)
+        j = _chunk_end(doc.text, units, i, settings, breaks)
         start, end = units[i][0], units[j - 1][1]
         chunks.append(
             Chunk(
@@ -105,14 +110,23 @@ def split_document(doc: Document, settings: ChunkSettings | None = None) -> list
                 context=" ".join(
                     doc.text[a:b] for a, b, _ in units[max(0, i - settings.context) : i]
                 ),
+                page=bisect.bisect_right(doc.page_starts, start) if doc.page_starts else None,
+                section=_section_at(sections, start),
             )
         )
-        i = max(j - settings.overlap, i + 1) if j < len(units) else j
+        if j < len(units) and units[j][0] not in breaks:
+            i = max(j - settings.overlap, i + 1)
+        else:
+            i = j
     return chunks
 
 
 def _chunk_end(
-    text: str, units: list[tuple[int, int, int]], i: int, settings: ChunkSettings
+    text: str,
+    units: list[tuple[int, int, int]],
+    i: int,
+    settings: ChunkSettings,
+    breaks: set[int],
 ) -> int:
     """Index just past the last unit of the chunk starting at unit `i`.
 
@@ -131,6 +145,8 @@ def _chunk_end(
             limit = -(-rest // parts)
     j, words = i, 0
     while j < len(units) and (j == i or words + units[j][2] <= limit):
+        if j > i and units[j][0] in breaks:
+            break
         if j > i and settings.paragraphs and _blank_between(text, units[j - 1], units[j]):
             if words >= settings.max_words // 2:
                 break
@@ -144,10 +160,41 @@ def _blank_between(text: str, a: tuple[int, int, int], b: tuple[int, int, int]) 
     return text.count("\n", a[1], b[0]) >= 2
 
 
+_FENCE = re.compile(r"^(```|~~~).*?^\1[^\n]*$", re.MULTILINE | re.DOTALL)
+_HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$", re.MULTILINE)
+
+
+def _sections(doc: Document) -> list[tuple[int, str]]:
+    """(offset, heading ancestry) at each Markdown heading outside code blocks."""
+    fences = [m.span() for m in _FENCE.finditer(doc.text)]
+    stack: list[tuple[int, str]] = []
+    out = []
+    for m in _HEADING.finditer(doc.text):
+        if any(a <= m.start() < b for a, b in fences):
+            continue
+        level = len(m.group(1))
+        stack = [(lv, t) for lv, t in stack if lv < level] + [(level, m.group(2))]
+        out.append((m.start(), " › ".join(t for _, t in stack)))
+    return out
+
+
+def _section_at(sections: list[tuple[int, str]], offset: int) -> str:
+    i = bisect.bisect_right([o for o, _ in sections], offset)
+    return sections[i - 1][1] if i else ""
+
+
 def _units(text: str, max_words: int) -> list[tuple[int, int, int]]:
-    """Sentences as (start, end, words); over-long ones split at word boundaries."""
-    units = []
+    """Sentences as (start, end, words); over-long ones split at word boundaries; a fenced
+    code block of reasonable size is one unit, so it is never cut."""
+    units: list[tuple[int, int, int]] = []
+    fences = [m.span() for m in _FENCE.finditer(text)]
     for start, end in split_sentences(text):
+        fence = next(((a, b) for a, b in fences if a <= start < b), None)
+        if fence and len(text[fence[0] : fence[1]].split()) <= 3 * max_words:
+            if units and units[-1][0] == fence[0]:
+                continue
+            units.append((fence[0], fence[1], len(text[fence[0] : fence[1]].split())))
+            continue
         words = [m.span() for m in re.finditer(r"\S+", text[start:end])]
         if len(words) <= 3 * max_words:
             units.append((start, end, len(words)))
@@ -163,6 +210,8 @@ def indexed_text(chunk: Chunk, settings: ChunkSettings) -> str:
     title and preceding sentences when the settings ask for them."""
     body = "\n".join(line for line in chunk.text.splitlines() if not is_chrome(line))
     parts = [chunk.title] if settings.with_title and chunk.title not in chunk.text else []
+    if chunk.section:
+        parts.append(chunk.section)
     if chunk.context:
         parts.append(chunk.context)
     return "\n".join([*parts, body])

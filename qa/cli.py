@@ -20,7 +20,7 @@ import click
 from qa.errors import ExitCode, QAError, UsageError
 
 if TYPE_CHECKING:  # run-time imports are deferred to keep `qa --help` instant
-    from qa.answer import Result
+    from qa.answer import Citation, Result
     from qa.build import BuildReport
     from qa.workspace import Workspace
 
@@ -226,10 +226,8 @@ def _compact(text: str) -> str:
     return _plain(re.sub(r"[ \t\xa0]*\n\s*", "\n", text))
 
 
-def _citation_line(c: Any) -> str:
-    date = f" · {c.date}" if c.date else ""
-    page = f" p.{c.page}" if c.page else ""
-    return f'{_plain(c.path)}{page}:{c.line} [chars {c.start}-{c.end}] · "{_plain(c.title)}"{date}'
+def _citation_line(c: Citation) -> str:
+    return _plain(c.label())
 
 
 @cli.command("status")
@@ -364,6 +362,30 @@ def _ask_batch(
         (is_answered(h, ws.answering), h, top[0].text if top else "")
         for h, top in zip(hits, tops, strict=True)
     ]
+
+
+@cli.command("show")
+@click.argument("citation")
+@click.option("-C", "--context", default=3, show_default=True, help="Lines around the passage.")
+def show_cmd(citation: str, context: int) -> None:
+    """Print the passage a CITATION points at (as `qa ask` prints it) with lines around it."""
+    from rich.console import Console
+    from rich.text import Text
+
+    from qa.sources import excerpt
+
+    cut = excerpt(citation, context)
+    console = Console(highlight=False)
+    console.print(Text(_plain(str(cut.path)), style="cyan"))
+    offset = 0
+    for n, line in enumerate(cut.lines, start=cut.first_line):
+        text = Text(f"{n:>6} │ ", style="dim")
+        body = Text(_plain(line))
+        lo, hi = max(cut.start - offset, 0), min(cut.end - offset, len(line))
+        if lo < hi:
+            body.stylize("bold yellow", lo, hi)
+        console.print(text + body, soft_wrap=True)
+        offset += len(line) + 1
 
 
 @cli.command("chat")

@@ -26,6 +26,17 @@ class Document:
     title: str
     date: str | None
     sha256: str
+    page_starts: tuple[int, ...] = ()  # PDF: offset in `text` where each page begins
+
+
+@dataclass(frozen=True)
+class Extracted:
+    """What a reader gets out of a file: text, and metadata when the format carries it."""
+
+    text: str
+    title: str | None = None
+    date: str | None = None
+    page_starts: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -64,7 +75,30 @@ def _latin1_or_fail(raw: bytes, bad_at: int) -> str:
     return text
 
 
-READERS: dict[str, Callable[[Path], str]] = {".txt": _read_text, ".md": _read_text}
+def _plain(path: Path) -> Extracted:
+    return Extracted(_read_text(path))
+
+
+def _html(path: Path) -> Extracted:
+    from qa.formats import read_html  # deferred: trafilatura and lxml (0.3 s)
+
+    return read_html(_read_text(path))
+
+
+def _pdf(path: Path) -> Extracted:
+    from qa.formats import read_pdf  # deferred: pypdf
+
+    return read_pdf(path, MAX_FILE_BYTES)
+
+
+READERS: dict[str, Callable[[Path], Extracted]] = {
+    ".txt": _plain,
+    ".md": _plain,
+    ".markdown": _plain,
+    ".html": _html,
+    ".htm": _html,
+    ".pdf": _pdf,
+}
 
 
 def read_folder(root: Path) -> tuple[list[Document], list[Skipped]]:
@@ -79,15 +113,18 @@ def read_folder(root: Path) -> tuple[list[Document], list[Skipped]]:
         for name in sorted(filenames):
             path = Path(dirpath) / name
             rel = path.relative_to(root).as_posix()
+            if name.startswith("."):
+                continue
             reader = READERS.get(path.suffix.lower())
-            if name.startswith(".") or reader is None:
+            if reader is None:
+                skipped.append(Skipped(rel, f"unsupported file type ({path.suffix or 'none'})"))
                 continue
             try:
-                text = reader(path)
+                extracted = reader(path)
             except (OSError, ValueError) as exc:
                 skipped.append(Skipped(rel, _reason(exc)))
                 continue
-            docs.append(make_document(rel, text))
+            docs.append(make_document(rel, extracted))
     docs.sort(key=lambda d: d.rel)
     return docs, skipped
 
@@ -101,23 +138,26 @@ def _reason(exc: Exception) -> str:
     return str(exc)
 
 
-def make_document(rel: str, text: str) -> Document:
-    """A Document from already-decoded text, with its title, date and hash."""
+def make_document(rel: str, content: str | Extracted) -> Document:
+    """A Document from decoded text (or a reader's extract), with its title, date and hash."""
+    got = content if isinstance(content, Extracted) else Extracted(content)
+    text = got.text
     return Document(
         rel=rel,
         text=text,
-        title=find_title(text) or Path(rel).stem,
-        date=find_date(text),
+        title=got.title or find_title(text) or Path(rel).stem,
+        date=got.date or find_date(text),
         sha256=hashlib.sha256(text.encode("utf-8")).hexdigest(),
+        page_starts=got.page_starts,
     )
 
 
 def read_document(root: Path, rel: str) -> str:
     """The current text of one indexed file, for showing a citation in context."""
     path = root / rel
-    reader = READERS.get(path.suffix.lower(), _read_text)
+    reader = READERS.get(path.suffix.lower(), _plain)
     try:
-        return reader(path)
+        return reader(path).text
     except (OSError, ValueError) as exc:
         raise QAError(f"cannot read {path}: {_reason(exc)}") from None
 

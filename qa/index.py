@@ -38,7 +38,7 @@ from qa.lexical import LexicalIndex
 FORMAT_VERSION = 1
 # Bumped whenever what is embedded for a chunk changes (qa.chunks.indexed_text), so that old
 # vectors are never reused for text the model would now read differently.
-TEXT_VERSION = 3
+TEXT_VERSION = 4
 CURRENT = "CURRENT"
 
 

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import bisect
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
 from qa.answer import Citation
 from qa.documents import read_document
+from qa.errors import UsageError
 
 
 @dataclass(frozen=True)
@@ -23,3 +26,47 @@ def open_source(citation: Citation, passage_text: str) -> Source:
     path = Path(citation.path).resolve()
     text = read_document(path.parent, path.name)
     return Source(path, text, text[citation.start : citation.end] != passage_text)
+
+
+_CITATION = re.compile(
+    r"^(?P<path>.+?)(?: p\.(?P<page>\d+))?:(?P<line>\d+)(?: § [^\[]*?)?"
+    r"(?: ?\[chars (?P<start>\d+)-(?P<end>\d+)\])?(?: ·.*)?$"
+)
+
+
+@dataclass(frozen=True)
+class Excerpt:
+    """The cited span of a file with whole lines of context around it."""
+
+    path: Path
+    first_line: int
+    lines: list[str]
+    start: int  # offsets of the cited span within "\n".join(lines)
+    end: int
+
+
+def excerpt(citation: str, context: int = 3) -> Excerpt:
+    """Parse `path:line [chars a-b] …` (the form qa prints) and cut the span with context."""
+    found = _CITATION.match(citation.strip())
+    if not found:
+        raise UsageError(
+            f"{citation!r} is not a citation: give PATH:LINE or PATH:LINE [chars START-END]"
+        )
+    path = Path(found["path"]).expanduser().resolve()
+    text = read_document(path.parent, path.name)
+    line_starts = [0] + [m.end() for m in re.finditer("\n", text)]
+    if found["start"]:
+        start, end = int(found["start"]), int(found["end"])
+    else:
+        n = int(found["line"])
+        if not 1 <= n <= len(line_starts):
+            raise UsageError(f"{path} has {len(line_starts)} lines, not {n}")
+        start = line_starts[n - 1]
+        end = line_starts[n] - 1 if n < len(line_starts) else len(text)
+    if not 0 <= start <= end <= len(text):
+        raise UsageError(f"chars {start}-{end} are outside {path} ({len(text)} characters)")
+    first = max(0, bisect.bisect_right(line_starts, start) - 1 - context)
+    last = min(len(line_starts), bisect.bisect_right(line_starts, max(start, end - 1)) + context)
+    lo = line_starts[first]
+    hi = line_starts[last] - 1 if last < len(line_starts) else len(text)
+    return Excerpt(path, first + 1, text[lo:hi].split("\n"), start - lo, end - lo)

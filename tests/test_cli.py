@@ -43,6 +43,7 @@ def test_ask_json_follows_the_schema(seed_index: Path):
             "title",
             "date",
             "page",
+            "section",
         }
     assert out["answer"]["citation"]["path"].endswith("000_1d2b28749ff36f0e.txt")
 

@@ -58,7 +58,7 @@ def test_read_folder_is_recursive_and_keeps_exact_text(tmp_path: Path):
     docs, skipped = read_folder(tmp_path)
     assert [d.rel for d in docs] == ["a/b/deep.md", "top.txt"]
     assert docs[0].text == "# Deep\r\nline one\r\n"
-    assert skipped == []
+    assert [(s.rel, s.reason) for s in skipped] == [("ignored.bin", "unsupported file type (.bin)")]
 
 
 def test_text_encodings_are_decoded_and_non_text_skipped(tmp_path: Path):

@@ -15,10 +15,8 @@ from qa.terminal import printable
 
 
 def citation_text(c: Citation) -> str:
-    """`path p.N:line [chars a-b] · "title" · date`."""
-    page = f" p.{c.page}" if c.page else ""
-    date = f" · {c.date}" if c.date else ""
-    return f'{c.path}{page}:{c.line} [chars {c.start}-{c.end}] · "{c.title}"{date}'
+    """The citation as shown to people (see `Citation.label`)."""
+    return c.label()
 
 
 class PassageCard(Static, can_focus=True):
