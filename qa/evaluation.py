@@ -139,7 +139,7 @@ def squad_corpus(squad_file: Path, folder: Path) -> list[EvalQuestion]:
     items = []
     for n, article in enumerate(data):
         title = article["title"].replace("_", " ")
-        name = f"{n:03d}_{_slug(title)}.txt"
+        name = f"{n:03d}_{slug(title)}.txt"
         paragraphs = [p["context"].strip() for p in article["paragraphs"]]
         _write_if_changed(folder / name, f"{title}\n\n" + "\n\n".join(paragraphs) + "\n")
         for p in article["paragraphs"]:
@@ -149,7 +149,7 @@ def squad_corpus(squad_file: Path, folder: Path) -> list[EvalQuestion]:
     return items
 
 
-def _slug(text: str) -> str:
+def slug(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9]+", "_", text).strip("_")[:60]
 
 
@@ -184,7 +184,7 @@ def beir_corpus(beir_dir: Path, folder: Path, split: str = "test") -> BeirSet:
     folder.mkdir(parents=True, exist_ok=True)
     for doc in corpus:
         text = f"{doc.get('title', '').strip()}\n\n{doc['text'].strip()}\n".lstrip()
-        _write_if_changed(folder / f"{_slug(str(doc['_id']))}.txt", text)
+        _write_if_changed(folder / f"{slug(str(doc['_id']))}.txt", text)
     return BeirSet({q: queries[q] for q in qrels if q in queries}, qrels)
 
 

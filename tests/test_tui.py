@@ -156,3 +156,34 @@ async def test_empty_question_is_refused_without_a_worker(app: QAApp):
         await pilot.pause()
         assert not app.chat().query(AnswerView)
         assert not app.chat().query(".pending")
+
+
+STATUS = "seeds · 2 documents · all-MiniLM-L6-v2"  # the real line has a temp path and an age
+
+
+@pytest.fixture
+def relative_app(seed_index: Path, monkeypatch: pytest.MonkeyPatch) -> QAApp:
+    """The app run from the corpus's parent folder, so citation paths are `seeds/…`."""
+    monkeypatch.chdir(seed_index.parent)
+    return QAApp(Workspace.resolve(None, seed_index))
+
+
+def test_snapshot_main_screen_with_an_answer(relative_app: QAApp, snap_compare):
+    async def run_before(pilot) -> None:
+        await relative_app.workers.wait_for_complete()
+        await ask(relative_app, pilot, SAMPLE)
+        relative_app.chat().set_status(STATUS)
+        relative_app.chat().query_one("#transcript").scroll_home(animate=False)
+
+    assert snap_compare(relative_app, run_before=run_before, terminal_size=(110, 40))
+
+
+def test_snapshot_source_viewer(relative_app: QAApp, snap_compare):
+    async def run_before(pilot) -> None:
+        await relative_app.workers.wait_for_complete()
+        view = await ask(relative_app, pilot, "Who co-chairs the Council of Wise Men?")
+        view.query(PassageCard).first().focus()
+        await pilot.press("enter")
+        await pilot.pause()
+
+    assert snap_compare(relative_app, run_before=run_before, terminal_size=(100, 30))
