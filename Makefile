@@ -13,7 +13,7 @@ install: $(VENV)/.installed
 $(VENV)/.installed: pyproject.toml
 	python3 -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -e '.[dev,ray]'
 	touch $@
 
 demo: install
@@ -23,3 +23,4 @@ test: install
 	$(BIN)/ruff check qa embeddings tui tests benchmarks
 	$(BIN)/mypy
 	$(BIN)/pytest
+	$(BIN)/pytest -m ray

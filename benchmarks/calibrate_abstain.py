@@ -3,8 +3,9 @@ questions are realistic unanswerable ones (their article is not in the corpus).
 
     python benchmarks/calibrate_abstain.py
 
-Prints precision / recall of `answered` and accuracy on unanswerable questions for a range of
-thresholds on the best passage's cosine similarity (AnswerSettings.min_similarity).
+For each weight of term coverage, prints the three best thresholds on the best passage's
+confidence (AnswerSettings.min_confidence) with precision / recall of `answered` and the
+accuracy on unanswerable questions.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from qa import evaluation  # noqa: E402
+from qa.answer import confidence  # noqa: E402
 from qa.workspace import Workspace  # noqa: E402
 
 SQUAD = (
@@ -45,19 +47,24 @@ def main() -> None:
     retriever = ws.retriever()
     questions = [i.turns[-1] for i in items]
     positive = np.array([i.source in inside for i in items])
-    top = np.array(
-        [hits[0].dense for hits in retriever.batch_search(questions, k=1)], dtype=np.float32
-    )
+    tops = [hits[0] for hits in retriever.batch_search(questions, k=1)]
     print(f"{positive.sum()} answerable, {(~positive).sum()} unanswerable questions")
-    print("| min_similarity | precision | recall | unanswerable acc | accuracy |")
-    print("|---|---|---|---|---|")
-    for t in np.arange(0.20, 0.62, 0.025):
-        answered = top >= t
-        precision = (answered & positive).sum() / max(1, answered.sum())
-        recall = (answered & positive).sum() / positive.sum()
-        neg = (~answered & ~positive).sum() / (~positive).sum()
-        acc = (answered == positive).mean()
-        print(f"| {t:.3f} | {precision:.3f} | {recall:.3f} | {neg:.3f} | {acc:.3f} |")
+    print("| coverage_weight | min_confidence | precision | recall | unanswerable acc | accuracy |")
+    print("|---|---|---|---|---|---|")
+    for weight in (0.0, 0.1, 0.2, 0.3, 0.4, 0.5):
+        pairs = zip(questions, tops, strict=True)
+        scores = np.array([confidence(retriever, q, p, weight) for q, p in pairs])
+        rows = []
+        for t in np.arange(0.30, 0.80, 0.025):
+            answered = scores >= t
+            precision = (answered & positive).sum() / max(1, answered.sum())
+            recall = (answered & positive).sum() / positive.sum()
+            neg = (~answered & ~positive).sum() / (~positive).sum()
+            rows.append(((answered == positive).mean(), t, precision, recall, neg))
+        for acc, t, precision, recall, neg in sorted(rows, reverse=True)[:3]:
+            print(
+                f"| {weight} | {t:.3f} | {precision:.3f} | {recall:.3f} | {neg:.3f} | {acc:.3f} |"
+            )
 
 
 if __name__ == "__main__":

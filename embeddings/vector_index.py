@@ -20,7 +20,7 @@ NPROBE = 48
 
 
 def index_kind(n: int) -> str:
-    """"flat" for small collections, "ivf-sq8" above FLAT_MAX vectors."""
+    """ "flat" for small collections, "ivf-sq8" above FLAT_MAX vectors."""
     return "flat" if n <= FLAT_MAX else "ivf-sq8"
 
 

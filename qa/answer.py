@@ -2,8 +2,9 @@
 
 The highlighted sentence of a passage is the one that best matches the question: cosine
 similarity of its embedding to the question's, plus the share of the question's (stemmed) terms
-it contains. The question counts as answered when the best passage's cosine similarity to the
-question reaches `AnswerSettings.min_similarity`, a threshold calibrated with `qa eval`.
+it contains. The question counts as answered when the best passage's `confidence` (its dense
+similarity, plus optionally the share of question terms it contains) reaches
+`AnswerSettings.min_confidence`, calibrated on SQuAD by benchmarks/calibrate_abstain.py.
 """
 
 from __future__ import annotations
@@ -79,8 +80,9 @@ class Result:
 class AnswerSettings:
     """Answer selection knobs (see the module docstring)."""
 
-    min_similarity: float = 0.35
-    term_weight: float = 0.5
+    min_confidence: float = 0.45  # calibrated: benchmarks/calibrate_abstain.py
+    coverage_weight: float = 0.0  # share of question terms in the passage, added to confidence
+    term_weight: float = 0.5  # weight of question-term overlap when picking the sentence
 
 
 def answer_questions(
@@ -103,7 +105,7 @@ def answer_questions(
     asked = list(zip(searched, hits, strict=True))
     spans_per_question = best_sentences(retriever, asked, settings)
     for question, passages, spans in zip(questions, hits, spans_per_question, strict=True):
-        answered = is_answered(passages, settings)
+        answered = is_answered(retriever, question, passages, settings)
         shown = [
             AnsweredPassage(p.rank, round(p.score, 4), p.chunk.text, span, cite(p.chunk, docs_root))
             for p, span in zip(passages, spans, strict=True)
@@ -120,9 +122,27 @@ def answer_questions(
     return results
 
 
-def is_answered(passages: list[Passage], settings: AnswerSettings) -> bool:
+def confidence(
+    retriever: Retriever, question: str, passage: Passage, coverage_weight: float
+) -> float:
+    """How well `passage` answers: its dense similarity plus, weighted, the share of the
+    question's terms that it contains (strong lexical evidence the model may miss)."""
+    if not coverage_weight:
+        return passage.dense
+    lexical = retriever.index.lexical
+    q_terms = set(lexical.terms(question))
+    found = q_terms & set(lexical.terms(passage.chunk.text))
+    return passage.dense + coverage_weight * len(found) / max(1, len(q_terms))
+
+
+def is_answered(
+    retriever: Retriever, question: str, passages: list[Passage], settings: AnswerSettings
+) -> bool:
     """Whether the best passage is close enough to the question to count as an answer."""
-    return bool(passages) and passages[0].dense >= settings.min_similarity
+    if not passages:
+        return False
+    score = confidence(retriever, question, passages[0], settings.coverage_weight)
+    return score >= settings.min_confidence
 
 
 def best_sentences(

@@ -75,14 +75,40 @@ def cli() -> None:
 @_INDEX
 @click.option("--rebuild", is_flag=True, help="Re-embed everything, even unchanged documents.")
 @click.option("--max-words", default=100, show_default=True, help="Longest passage, in words.")
-def index_cmd(docs: Path | None, index_dir: Path | None, rebuild: bool, max_words: int) -> None:
+@click.option(
+    "--engine",
+    type=click.Choice(["local", "ray"]),
+    default="local",
+    show_default=True,
+    help="Embed here, or on Ray (pip install '.[ray]').",
+)
+@click.option("--address", help="Ray cluster address ('auto': a running cluster; none: local).")
+@click.option("--workers", default=2, show_default=True, help="Ray embedding actors.")
+@click.option("--gpus-per-worker", default=0.0, show_default=True, help="GPUs per Ray actor.")
+def index_cmd(
+    docs: Path | None,
+    index_dir: Path | None,
+    rebuild: bool,
+    max_words: int,
+    engine: str,
+    address: str | None,
+    workers: int,
+    gpus_per_worker: float,
+) -> None:
     """(Re)build the index of DOCS (default: the seeds), embedding only what changed."""
     from qa.chunks import ChunkSettings
     from qa.workspace import Workspace
 
     if max_words < 5:
         raise UsageError("--max-words must be at least 5")
-    ws = Workspace.resolve(docs, index_dir, chunking=ChunkSettings(max_words=max_words))
+    ray = None
+    if engine == "ray":
+        from embeddings.ray_encoder import RaySettings
+
+        ray = RaySettings(address=address, workers=workers, gpus_per_worker=gpus_per_worker)
+    elif address:
+        raise UsageError("--address goes with --engine ray")
+    ws = Workspace.resolve(docs, index_dir, chunking=ChunkSettings(max_words=max_words), ray=ray)
     _print_report(_build(ws, rebuild), ws)
 
 
@@ -359,8 +385,8 @@ def _ask_batch(
         retriever, [(q, h[:1]) for q, h in zip(questions, hits, strict=True)], ws.answering
     )
     return [
-        (is_answered(h, ws.answering), h, top[0].text if top else "")
-        for h, top in zip(hits, tops, strict=True)
+        (is_answered(retriever, q, h, ws.answering), h, top[0].text if top else "")
+        for q, h, top in zip(questions, hits, tops, strict=True)
     ]
 
 

@@ -11,7 +11,7 @@ import os
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from qa import build as build_mod
 from qa import index as index_mod
@@ -22,6 +22,9 @@ from qa.conversation import Conversation
 from qa.errors import UsageError
 from qa.index import Index
 from qa.retrieve import Retriever, SearchSettings
+
+if TYPE_CHECKING:
+    from embeddings.ray_encoder import RaySettings
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 log = logging.getLogger("qa")
@@ -53,6 +56,7 @@ class Workspace:
     chunking: ChunkSettings = field(default_factory=ChunkSettings)
     search: SearchSettings = field(default_factory=SearchSettings)
     answering: AnswerSettings = field(default_factory=AnswerSettings)
+    ray: RaySettings | None = None  # build on Ray (qa index --engine ray) instead of locally
     _retriever: Retriever | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
@@ -73,8 +77,9 @@ class Workspace:
     def build(self, on_progress: Progress | None = None, rebuild: bool = False) -> BuildReport:
         """(Re)build the index of `docs`, embedding only new and changed documents."""
         docs = self.docs or self._indexed_docs()
+        factory = self._encoder if self.ray is None else self._ray_encoder
         report = build_mod.build(
-            docs, self.root, self.model, self.chunking, self._encoder, on_progress, rebuild
+            docs, self.root, self.model, self.chunking, factory, on_progress, rebuild
         )
         self._retriever = None
         self.query_encoder()  # export now, while torch is loaded, so the first ask is fast
@@ -103,6 +108,20 @@ class Workspace:
         from embeddings.encoder import SentenceEncoder
 
         return SentenceEncoder(self._model_path())
+
+    def _ray_encoder(self) -> Any:
+        """Embedding actors on Ray, each holding the sentence-transformers model."""
+        from functools import partial
+
+        from embeddings.encoder import SentenceEncoder
+        from embeddings.ray_encoder import RayEncoder, RayMissing
+
+        try:
+            return RayEncoder(partial(SentenceEncoder, self._model_path()), self.ray)
+        except RayMissing as exc:
+            raise UsageError(str(exc)) from None
+        except ConnectionError as exc:
+            raise UsageError(f"cannot reach the Ray cluster: {exc}") from None
 
     def query_encoder(self) -> Any:
         """The torch-free ONNX encoder of the model, exported on first use."""

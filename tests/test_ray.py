@@ -1,0 +1,127 @@
+"""`qa index --engine ray` on a local Ray runtime builds exactly the index a local build does."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from functools import partial
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from embeddings.encoder import SentenceEncoder
+from embeddings.models import packaged_model_path
+from qa import build as build_mod
+from qa import index as index_mod
+from qa.workspace import Workspace
+from tests.conftest import DATA, SEEDS, read_jsonl
+
+ray = pytest.importorskip("ray")
+pytestmark = pytest.mark.ray
+
+
+@pytest.fixture(scope="module")
+def ray_runtime():
+    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
+    yield
+    ray.shutdown()
+
+
+def synthetic(folder: Path) -> Path:
+    shutil.copytree(SEEDS, folder)
+    for i in range(12):
+        (folder / f"note_{i}.txt").write_text(
+            " ".join(
+                f"Note {i} records that shipment {i * 7 + j} left dock {j}." for j in range(40)
+            )
+        )
+    return folder
+
+
+def test_ray_build_equals_local_build(tmp_path: Path, ray_runtime, seed_workspace):
+    from embeddings.ray_encoder import RaySettings
+
+    docs = synthetic(tmp_path / "docs")
+    local = Workspace.resolve(docs, tmp_path / "local")
+    local.build()
+    remote = Workspace.resolve(docs, tmp_path / "ray", ray=RaySettings(workers=2))
+    remote.build()
+    a, b = index_mod.load(local.root), index_mod.load(remote.root)
+    assert list(a.chunks) == list(b.chunks)
+    assert np.allclose(a.vectors, b.vectors, atol=1e-5)
+    assert np.allclose(
+        np.asarray(a.sentences.vectors, np.float32),
+        np.asarray(b.sentences.vectors, np.float32),
+        atol=1e-3,  # float16 storage
+    )
+    assert a.manifest.documents == b.manifest.documents and a.manifest.dim == b.manifest.dim
+    questions = [q["question"] for q in read_jsonl(DATA / "seed-questions.jsonl")]
+    for ra, rb in zip(local.ask(questions), remote.ask(questions), strict=True):
+        assert [p.citation for p in ra.passages] == [p.citation for p in rb.passages]
+
+
+class DiesOnce:
+    """An encoder factory whose first encoder kills its worker process mid-batch."""
+
+    def __init__(self, marker: Path) -> None:
+        self.marker = marker
+
+    def __call__(self):
+        encoder = SentenceEncoder(packaged_model_path())
+        marker = self.marker
+        real = encoder.encode
+
+        def encode(texts, **kw):
+            if not marker.exists():
+                marker.write_text("died")
+                os._exit(1)  # a crashed worker, as Ray sees a lost node
+            return real(texts, **kw)
+
+        encoder.encode = encode  # type: ignore[method-assign]
+        return encoder
+
+
+def test_a_worker_failure_is_retried_and_the_index_is_complete(tmp_path: Path, ray_runtime):
+    from embeddings.ray_encoder import RayEncoder, RaySettings
+
+    docs = synthetic(tmp_path / "docs")
+    marker = tmp_path / "died.txt"
+    encoder = RayEncoder(DiesOnce(marker), RaySettings(workers=2, batch_size=16))
+    ws = Workspace.resolve(docs, tmp_path / "ix")
+    report = build_mod.build(docs, ws.root, ws.model, ws.chunking, lambda: encoder)
+    assert marker.exists()  # the failure really happened
+    index = index_mod.load(ws.root)
+    assert len(index.chunks) == report.chunks
+    reference = SentenceEncoder(packaged_model_path())
+    texts = [build_mod.indexed_text(c, ws.chunking) for c in index.chunks]
+    assert np.allclose(index.vectors, reference.encode(texts), atol=1e-5)
+
+
+def test_without_ray_the_message_says_how_to_install(monkeypatch, tmp_path: Path):
+    import builtins
+
+    from click.testing import CliRunner
+
+    from qa.cli import cli
+
+    real_import = builtins.__import__
+
+    def no_ray(name, *args, **kwargs):
+        if name == "ray" or name.startswith("ray."):
+            raise ImportError("no ray here")
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", no_ray)
+    result = CliRunner().invoke(
+        cli, ["index", str(SEEDS), "--index", str(tmp_path / "ix"), "--engine", "ray"]
+    )
+    assert result.exit_code == 2
+    assert "pip install '.[ray]'" in result.stderr
+
+
+def test_partial_factory_is_what_workers_receive():
+    import pickle
+
+    factory = partial(SentenceEncoder, packaged_model_path())
+    assert pickle.loads(pickle.dumps(factory)).args == factory.args
