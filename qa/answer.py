@@ -80,8 +80,8 @@ class Result:
 class AnswerSettings:
     """Answer selection knobs (see the module docstring)."""
 
-    min_confidence: float = 0.45  # calibrated: benchmarks/calibrate_abstain.py
-    coverage_weight: float = 0.0  # share of question terms in the passage, added to confidence
+    min_confidence: float = 0.575  # calibrated: benchmarks/calibrate_abstain.py
+    coverage_weight: float = 0.3  # share of question terms in the passage, added to confidence
     term_weight: float = 0.5  # weight of question-term overlap when picking the sentence
 
 
