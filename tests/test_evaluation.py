@@ -1,0 +1,123 @@
+"""`qa eval` on tiny made-up SQuAD and BEIR data, with numbers checked by hand."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from qa.cli import cli
+from qa.errors import UsageError
+from qa.evaluation import load_questions, ndcg_at, rank_metrics
+
+SQUAD = {
+    "data": [
+        {
+            "title": "Volcanoes",
+            "paragraphs": [
+                {
+                    "context": "Mount Erebus is the southernmost active volcano on Earth. "
+                    "It stands on Ross Island in Antarctica.",
+                    "qas": [
+                        {
+                            "id": "v1",
+                            "question": "Where does Mount Erebus stand?",
+                            "answers": [{"text": "Ross Island", "answer_start": 0}],
+                        },
+                        {
+                            "id": "v2",
+                            "question": "What colour is the lava of Mount Erebus?",
+                            "answers": [{"text": "zzz-not-in-any-passage", "answer_start": 0}],
+                        },
+                    ],
+                }
+            ],
+        },
+        {
+            "title": "Bakery",
+            "paragraphs": [
+                {
+                    "context": "The village bakery sells rye bread every Tuesday. "
+                    "Its sourdough starter is forty years old.",
+                    "qas": [
+                        {
+                            "id": "b1",
+                            "question": "How old is the bakery's sourdough starter?",
+                            "answers": [{"text": "forty years", "answer_start": 0}],
+                        },
+                    ],
+                }
+            ],
+        },
+    ]
+}
+
+
+def test_rank_metrics_by_hand():
+    m = rank_metrics([1, 3, None, 12])
+    assert m["acc@1"] == 0.25 and m["acc@3"] == 0.5 and m["acc@10"] == 0.5
+    assert m["mrr@10"] == pytest.approx((1 + 1 / 3) / 4)
+
+
+def test_ndcg_by_hand():
+    assert ndcg_at(["a", "b", "c"], {"b": 1}, 10) == pytest.approx(1 / math.log2(3))
+    assert ndcg_at(["b", "a"], {"a": 1, "b": 2}, 10) == pytest.approx(
+        (2 + 1 / math.log2(3)) / (2 + 1 / math.log2(3))
+    )
+    assert ndcg_at(["a", "b"], {"a": 1, "b": 2}, 10) == pytest.approx(
+        (1 + 2 / math.log2(3)) / (2 + 1 / math.log2(3))
+    )
+    assert ndcg_at(["x"], {"a": 1}, 10) == 0.0
+
+
+def test_eval_squad_on_a_tiny_file(tmp_path: Path, seed_workspace):
+    squad = tmp_path / "tiny.json"
+    squad.write_text(json.dumps(SQUAD))
+    result = CliRunner().invoke(
+        cli, ["eval", "--squad", str(squad), "--index", str(tmp_path / "ix"), "--json"]
+    )
+    assert result.exit_code == 0, result.output
+    m = json.loads(result.stdout.strip().splitlines()[-1])
+    # v1 and b1 are found at rank 1; v2's answer is in no passage.
+    assert m["questions"] == 3
+    assert m["acc@1"] == pytest.approx(2 / 3) and m["acc@10"] == pytest.approx(2 / 3)
+    assert m["mrr@10"] == pytest.approx(2 / 3)
+    assert m["source@1"] == 1.0
+
+
+def test_eval_beir_on_a_tiny_folder(tmp_path: Path, seed_workspace):
+    beir = tmp_path / "beir"
+    (beir / "qrels").mkdir(parents=True)
+    docs = [
+        {"_id": "d1", "title": "Glaciers", "text": "Glaciers retreat when summers warm."},
+        {"_id": "d2", "title": "Tea", "text": "Green tea is steamed soon after picking."},
+        {"_id": "d3", "title": "Bees", "text": "Honey bees dance to show where flowers are."},
+    ]
+    (beir / "corpus.jsonl").write_text("\n".join(json.dumps(d) for d in docs))
+    queries = [
+        {"_id": "q1", "text": "Why do glaciers retreat?"},
+        {"_id": "q2", "text": "How do bees tell others where flowers are?"},
+    ]
+    (beir / "queries.jsonl").write_text("\n".join(json.dumps(q) for q in queries))
+    (beir / "qrels" / "test.tsv").write_text("query-id\tcorpus-id\tscore\nq1\td1\t1\nq2\td3\t1\n")
+    result = CliRunner().invoke(
+        cli, ["eval", "--beir", str(beir), "--index", str(tmp_path / "ix"), "--json"]
+    )
+    assert result.exit_code == 0, result.output
+    m = json.loads(result.stdout.strip().splitlines()[-1])
+    assert m == {"ndcg@10": 1.0, "recall@100": 1.0, "queries": 2}
+
+
+def test_bad_question_file_names_the_line(tmp_path: Path):
+    bad = tmp_path / "q.jsonl"
+    bad.write_text('{"question": "ok?", "answers": []}\n{not json\n')
+    with pytest.raises(UsageError, match=r"q.jsonl:2"):
+        load_questions(bad)
+
+
+def test_eval_needs_exactly_one_data_source():
+    result = CliRunner().invoke(cli, ["eval"])
+    assert result.exit_code == 2 and "exactly one" in result.stderr
