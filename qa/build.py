@@ -285,13 +285,18 @@ def _write_version(
     _remove_old_versions(root, keep=name)
 
 
+def _fsync(path: Path) -> None:
+    """Flush a file or a folder (its entries) to disk."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
 def _fsync_tree(folder: Path) -> None:
     for path in [*folder.rglob("*"), folder]:
-        fd = os.open(path, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
+        _fsync(path)
 
 
 def _switch(root: Path, name: str) -> None:
@@ -302,11 +307,7 @@ def _switch(root: Path, name: str) -> None:
         f.flush()
         os.fsync(f.fileno())
     os.replace(tmp, root / CURRENT)
-    fd = os.open(root, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+    _fsync(root)
 
 
 def _remove_old_versions(root: Path, keep: str) -> None:
