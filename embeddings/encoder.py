@@ -8,6 +8,8 @@ from pathlib import Path
 
 import numpy as np
 
+from embeddings.batches import encode_sorted
+
 
 class SentenceEncoder:
     """A sentence-transformers model loaded from a local folder, on the CPU."""
@@ -37,21 +39,14 @@ class SentenceEncoder:
         on_batch: Callable[[int], None] | None = None,
     ) -> np.ndarray:
         """Normalised embeddings of `texts`, in order; `on_batch(n)` after each n texts."""
-        out = np.zeros((len(texts), self.dim), dtype=np.float32)
-        # Longest first, so each batch pads to similar lengths (sentence-transformers does
-        # the same inside one call; doing it here lets progress be reported per batch).
-        order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
-        step = batch_size * 4
-        for lo in range(0, len(order), step):
-            ids = order[lo : lo + step]
-            vecs = self._model.encode(
-                [texts[i] for i in ids],
+        def run(batch: list[str]) -> np.ndarray:
+            return self._model.encode(
+                batch,
                 batch_size=batch_size,
                 normalize_embeddings=True,
                 convert_to_numpy=True,
                 show_progress_bar=False,
             )
-            out[ids] = vecs
-            if on_batch is not None:
-                on_batch(len(ids))
-        return out
+
+        # Chunks of 4 batches: sentence-transformers sorts within a call; progress per chunk.
+        return encode_sorted(texts, self.dim, batch_size * 4, run, on_batch)

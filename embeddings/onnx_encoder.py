@@ -20,6 +20,8 @@ from pathlib import Path
 
 import numpy as np
 
+from embeddings.batches import encode_sorted
+
 INPUTS = ("input_ids", "attention_mask", "token_type_ids")
 
 
@@ -115,14 +117,7 @@ class OnnxEncoder:
         on_batch: Callable[[int], None] | None = None,
     ) -> np.ndarray:
         """Normalised embeddings of `texts`, in order; `on_batch(n)` after each n texts."""
-        out = np.zeros((len(texts), self.dim), dtype=np.float32)
-        order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
-        for lo in range(0, len(order), batch_size):
-            ids = order[lo : lo + batch_size]
-            out[ids] = self._run([texts[i] for i in ids])
-            if on_batch is not None:
-                on_batch(len(ids))
-        return out
+        return encode_sorted(texts, self.dim, batch_size, self._run, on_batch)
 
     def _run(self, texts: list[str]) -> np.ndarray:
         encodings = self._tokenizer.encode_batch(texts)
