@@ -182,7 +182,7 @@ def ask_cmd(
         click.echo("qa: a question was cut to its first 2,000 characters", err=True)
     ws = Workspace.resolve(docs, index_dir)
     if ws.needs_build():
-        click.echo(f"qa: no index yet for {ws.docs}; building it once.", err=True)
+        click.echo(f"qa: no current index for {ws.docs}; building it once.", err=True)
         _build(ws)
     results = ws.ask([q for q, _ in clipped], k, Conversation() if conversation else None)
     for result in results:

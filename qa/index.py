@@ -35,7 +35,7 @@ from qa.documents import Skipped
 from qa.errors import QAError, UsageError
 from qa.lexical import LexicalIndex
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: sentence vectors
 # Bumped whenever what is embedded for a chunk changes (qa.chunks.indexed_text), so that old
 # vectors are never reused for text the model would now read differently.
 TEXT_VERSION = 4
@@ -138,6 +138,16 @@ class Sentences:
 def exists(root: Path) -> bool:
     """Whether `root` holds a live index version."""
     return (root / CURRENT).is_file()
+
+
+def is_outdated(root: Path) -> bool:
+    """Whether the live index was written by another qa version (format or passage text)."""
+    try:
+        name = (root / CURRENT).read_text().strip()
+        raw = json.loads((root / name / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False  # missing or damaged: not a version question
+    return (raw.get("format_version"), raw.get("text_version")) != (FORMAT_VERSION, TEXT_VERSION)
 
 
 def current_folder(root: Path) -> Path:

@@ -137,8 +137,11 @@ class Workspace:
         return onnx_encoder.OnnxEncoder(folder)
 
     def needs_build(self) -> bool:
-        """True when no index exists yet and the documents are known, so one can be built."""
-        return self.docs is not None and not index_mod.exists(self.root)
+        """True when the documents are known and there is no index yet, or only one written
+        by another qa version: it is then (re)built rather than refused."""
+        if self.docs is None:
+            return False
+        return not index_mod.exists(self.root) or index_mod.is_outdated(self.root)
 
     def load(self) -> Index:
         """The live index; a missing one is a usage error naming the fix."""

@@ -134,3 +134,19 @@ def test_empty_corpus_is_a_usage_error(tmp_path: Path):
     with pytest.raises(UsageError, match="nothing to index"):
         Workspace.resolve(tmp_path / "empty", tmp_path / "ix").build()
     assert not index_mod.exists(tmp_path / "ix")
+
+
+def test_index_from_another_qa_version_is_rebuilt_when_the_docs_are_known(
+    small_corpus: Path, tmp_path: Path
+):
+    ws = Workspace.resolve(small_corpus, tmp_path / "ix")
+    ws.build()
+    manifest = index_mod.current_folder(ws.root) / "manifest.json"
+    raw = json.loads(manifest.read_text())
+    raw["format_version"] = 1
+    manifest.write_text(json.dumps(raw))
+    assert index_mod.is_outdated(ws.root) and ws.needs_build()
+    assert not Workspace.resolve(None, ws.root).needs_build()  # docs unknown: refuse, with fix
+    report = ws.build()
+    assert report.full_rebuild_reason and report.embedded == report.chunks
+    assert not index_mod.is_outdated(ws.root)
