@@ -35,7 +35,7 @@ from qa.documents import Skipped
 from qa.errors import QAError, UsageError
 from qa.lexical import LexicalIndex
 
-FORMAT_VERSION = 2  # 2: sentence vectors
+FORMAT_VERSION = 3  # 2: sentence vectors; 3: BM25 tokenizer settings saved
 # Bumped whenever what is embedded for a chunk changes (qa.chunks.indexed_text), so that old
 # vectors are never reused for text the model would now read differently.
 TEXT_VERSION = 4
