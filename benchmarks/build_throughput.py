@@ -68,4 +68,8 @@ def main() -> None:
 
 
 if __name__ == "__main__":
+    import resource
+
     main()
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"peak memory of this benchmark process: {peak:.0f} MB")

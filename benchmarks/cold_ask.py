@@ -10,6 +10,7 @@ Prints wall-time medians and their ratio.
 
 from __future__ import annotations
 
+import os
 import statistics
 import subprocess
 import sys
@@ -31,10 +32,15 @@ print(ix.dense.search(q, 5))
 """
 
 
-def timed(cmd: list[str]) -> float:
+def timed(cmd: list[str]) -> tuple[float, float]:
+    """Wall time (s) and peak resident memory (MB) of one run of `cmd`."""
     start = time.perf_counter()
-    subprocess.run(cmd, check=True, capture_output=True, cwd=ROOT)
-    return time.perf_counter() - start
+    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    _, status, usage = os.wait4(proc.pid, 0)
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode:
+        raise SystemExit(f"{cmd[:3]} failed with exit code {proc.returncode}")
+    return time.perf_counter() - start, usage.ru_maxrss / 1024
 
 
 def main() -> None:
@@ -58,12 +64,13 @@ def main() -> None:
     for _ in range(rounds):
         ours.append(timed(qa))
         theirs.append(timed(base))
-    a, b = statistics.median(ours), statistics.median(theirs)
-    print("| path | median wall time (s) | runs |")
-    print("|---|---|---|")
-    print(f"| `qa ask` (ONNX, hybrid, answer sentences) | {a:.2f} | {rounds} |")
-    print(f"| sentence-transformers + FAISS only | {b:.2f} | {rounds} |")
-    print(f"| ratio qa / baseline | {a / b:.2f} | |")
+    a, b = statistics.median(t for t, _ in ours), statistics.median(t for t, _ in theirs)
+    ma, mb = max(m for _, m in ours), max(m for _, m in theirs)
+    print("| path | median wall time (s) | peak memory (MB) | runs |")
+    print("|---|---|---|---|")
+    print(f"| `qa ask` (ONNX, hybrid, answer sentences) | {a:.2f} | {ma:.0f} | {rounds} |")
+    print(f"| sentence-transformers + FAISS only | {b:.2f} | {mb:.0f} | {rounds} |")
+    print(f"| ratio qa / baseline | {a / b:.2f} | {ma / mb:.2f} | |")
 
 
 if __name__ == "__main__":
