@@ -141,3 +141,12 @@ def cache_folder(model_path: Path, cache_root: Path) -> Path:
             stamp.append(f"{name}:{stat.st_size}:{stat.st_mtime_ns}")
     key = hashlib.sha1("|".join(stamp).encode()).hexdigest()[:16]
     return cache_root / f"{model_path.name}-{key}"
+
+
+def load_or_export(model_path: Path, cache_root: Path) -> OnnxEncoder:
+    """The ONNX encoder of `model_path`, exported under `cache_root` on first use (needs torch
+    that once; every later load is torch-free)."""
+    folder = cache_folder(model_path, cache_root)
+    if not is_exported(folder):
+        export(model_path, folder)
+    return OnnxEncoder(folder)

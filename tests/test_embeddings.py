@@ -148,3 +148,23 @@ def test_ivf_recall_at_10_against_flat(tmp_path: Path):
     # Callers rescore 100 candidates exactly, so recall@10 is the share of true top 10 among them.
     recall = np.mean([len(set(e) & set(a)) / 10 for e, a in zip(exact, approx, strict=True)])
     assert recall >= 0.99
+
+
+def test_index_builds_without_torch_once_the_model_is_exported(seed_workspace, tmp_path: Path):
+    import shutil
+
+    from tests.conftest import SEEDS
+
+    seed_workspace.query_encoder()
+    docs = tmp_path / "docs"
+    shutil.copytree(SEEDS, docs)
+    (docs / "new.txt").write_text("The spare key is under the blue flowerpot.")
+    out = subprocess.run(
+        [sys.executable, "-c", BLOCK_TORCH, "index", str(docs), "--index", str(tmp_path / "ix")],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=dict(os.environ),
+    )
+    assert out.returncode == 0, out.stderr
+    assert "3 added" in out.stdout
