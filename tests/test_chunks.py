@@ -54,3 +54,16 @@ def test_overlong_sentence_is_split_at_words():
     chunks = split_document(doc, ChunkSettings(max_words=100))
     assert len(chunks) == 10
     assert all(doc.text[c.start : c.end] == c.text for c in chunks)
+
+
+def test_chrome_lines_are_not_read_but_facts_are():
+    from qa.chunks import indexed_text
+
+    doc = next(d for d in read_folder(SEEDS)[0] if d.rel.startswith("000"))
+    texts = [indexed_text(c, ChunkSettings()) for c in split_document(doc)]
+    assert not any("Bookmark" in t or "Related News" in t or "Sign-Up" in t for t in texts)
+    assert any("Machimura" in t for t in texts)
+    embassy = next(d for d in read_folder(SEEDS)[0] if d.rel.startswith("002"))
+    read = "\n".join(indexed_text(c, ChunkSettings()) for c in split_document(embassy))
+    assert "Address: 22 Norbrook Drive" in read and "Phone: +1 (876) 924-1048" in read
+    assert "рус" not in read  # the language menu

@@ -187,3 +187,13 @@ def test_snapshot_source_viewer(relative_app: QAApp, snap_compare):
         await pilot.pause()
 
     assert snap_compare(relative_app, run_before=run_before, terminal_size=(100, 30))
+
+
+async def test_copy_answer_and_palette_commands(app: QAApp):
+    async with app.run_test(size=(120, 40)) as pilot:
+        await app.workers.wait_for_complete()
+        await ask(app, pilot, SAMPLE)
+        await pilot.press("ctrl+y")
+        assert "early March" in app.clipboard and "000_1d2b28749ff36f0e.txt" in app.clipboard
+        titles = [c.title for c in app.get_system_commands(app.screen)]
+        assert {"Rebuild index", "New conversation", "Help", "Theme"} <= set(titles)
