@@ -19,6 +19,9 @@ class SentenceEncoder:
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
         os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+        # Load weights on this thread: transformers' loader thread pool was seen to hang in a
+        # freshly restarted Ray actor, and a 90 MB model gains nothing from it.
+        os.environ.setdefault("HF_DEACTIVATE_ASYNC_LOAD", "1")
         # deferred: importing sentence_transformers pulls in torch (about 5 s)
         from sentence_transformers import SentenceTransformer
 

@@ -12,13 +12,14 @@ import pytest
 
 from embeddings.encoder import SentenceEncoder
 from embeddings.models import packaged_model_path
+from embeddings.onnx_encoder import load_or_export
 from qa import build as build_mod
 from qa import index as index_mod
 from qa.workspace import Workspace
 from tests.conftest import DATA, SEEDS, read_jsonl
 
 ray = pytest.importorskip("ray")
-pytestmark = pytest.mark.ray
+pytestmark = [pytest.mark.ray, pytest.mark.timeout(600)]
 
 
 @pytest.fixture(scope="module")
@@ -64,11 +65,12 @@ def test_ray_build_equals_local_build(tmp_path: Path, ray_runtime, seed_workspac
 class DiesOnce:
     """An encoder factory whose first encoder kills its worker process mid-batch."""
 
-    def __init__(self, marker: Path) -> None:
+    def __init__(self, marker: Path, cache: Path) -> None:
         self.marker = marker
+        self.cache = cache
 
     def __call__(self):
-        encoder = SentenceEncoder(packaged_model_path())
+        encoder = load_or_export(packaged_model_path(), self.cache)
         marker = self.marker
         real = encoder.encode
 
@@ -87,13 +89,14 @@ def test_a_worker_failure_is_retried_and_the_index_is_complete(tmp_path: Path, r
 
     docs = synthetic(tmp_path / "docs")
     marker = tmp_path / "died.txt"
-    encoder = RayEncoder(DiesOnce(marker), RaySettings(workers=2, batch_size=16))
+    cache = tmp_path / "onnx"
+    reference = load_or_export(packaged_model_path(), cache)
+    encoder = RayEncoder(DiesOnce(marker, cache), RaySettings(workers=2, batch_size=16))
     ws = Workspace.resolve(docs, tmp_path / "ix")
     report = build_mod.build(docs, ws.root, ws.model, ws.chunking, lambda: encoder)
     assert marker.exists()  # the failure really happened
     index = index_mod.load(ws.root)
     assert len(index.chunks) == report.chunks
-    reference = SentenceEncoder(packaged_model_path())
     texts = [build_mod.indexed_text(c, ws.chunking) for c in index.chunks]
     assert np.allclose(index.vectors, reference.encode(texts), atol=1e-5)
 
