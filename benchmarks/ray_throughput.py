@@ -1,0 +1,58 @@
+"""Embedding throughput: the local engine against `--engine ray` on a local 2-worker runtime.
+
+    python benchmarks/ray_throughput.py [N_TEXTS]
+
+Same texts (SQuAD part A passages), same ONNX encoder; the Ray side includes Ray Data's
+scheduling and the transfer of texts and vectors, not the runtime's start-up (timed apart).
+On one 2-core machine the two actors share the cores the local engine already uses, so the
+ratio shows Ray's overhead; on a cluster, throughput grows with the number of workers.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SQUAD = ROOT.parent / "shared/eval/squad/squad-v1.1-dev-part-a.json"
+
+
+def main() -> None:
+    from functools import partial
+
+    import ray
+
+    from embeddings.models import packaged_model_path
+    from embeddings.onnx_encoder import load_or_export
+    from embeddings.ray_encoder import RayEncoder, RaySettings
+    from qa.workspace import _onnx_cache
+
+    n = int(sys.argv[1]) if len(sys.argv) > 1 else 2000
+    data = json.loads(SQUAD.read_text())["data"]
+    texts = [p["context"] for a in data for p in a["paragraphs"]][:n]
+    factory = partial(load_or_export, packaged_model_path(), _onnx_cache())
+    local = factory()
+    local.encode(texts[:32])
+    t = time.perf_counter()
+    local.encode(texts)
+    local_s = time.perf_counter() - t
+    t = time.perf_counter()
+    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
+    remote = RayEncoder(factory, RaySettings(workers=2, cpus_per_worker=1))
+    remote.encode(texts[:64])  # actors up, model loaded
+    startup = time.perf_counter() - t
+    t = time.perf_counter()
+    remote.encode(texts)
+    ray_s = time.perf_counter() - t
+    print(f"{len(texts)} passages (SQuAD paragraphs, ~120 words)")
+    print("| engine | texts/s | vs local |")
+    print("|---|---|---|")
+    print(f"| local (ONNX, 2 threads) | {len(texts) / local_s:.1f} | 1.00× |")
+    print(f"| ray, 2 actors × 1 CPU | {len(texts) / ray_s:.1f} | {local_s / ray_s:.2f}× |")
+    print(f"(Ray runtime start + actor model load: {startup:.1f} s)")
+
+
+if __name__ == "__main__":
+    main()
