@@ -1,6 +1,6 @@
 """Unit vectors → a FAISS inner-product index (cosine similarity), saved as FAISS's own file.
 
-The index type follows the corpus size: exact flat search up to FLAT_MAX vectors (at 100k
+The index type follows the corpus size: exact flat search up to FLAT_MAX vectors (at 50k
 vectors of 384 floats a full scan takes a few milliseconds), above that an IVF index with 8-bit
 scalar quantisation (a quarter of the memory of flat) probed in NPROBE lists. Callers rescore the
 candidates exactly from the stored vectors, so the quantisation only decides which rows are
@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-FLAT_MAX = 100_000
+FLAT_MAX = 50_000
 NPROBE = 48
 
 
