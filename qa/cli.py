@@ -301,7 +301,7 @@ def status_cmd(docs: Path | None, index_dir: Path | None, as_json: bool) -> None
 @click.option("--with-title", is_flag=True, help="Embed and match each passage with its title.")
 @click.option("--context", default=0, show_default=True, help="Preceding sentences read too.")
 @click.option("--paragraphs", is_flag=True, help="Blank lines end passages; even cuts.")
-@click.option("--dense-weight", default=0.7, show_default=True, help="Dense share of the score.")
+@click.option("--dense-weight", default=0.5, show_default=True, help="Dense share of the score.")
 @click.option("--sentence-weight", default=0.75, show_default=True, help="Best sentence's share.")
 @click.option("--no-context", is_flag=True, help="Conversations: search the last turn alone.")
 @_JSON
