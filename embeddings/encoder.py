@@ -1,4 +1,8 @@
-"""Text → unit-length float32 vectors with sentence-transformers (the reference path)."""
+"""Text → unit-length float32 vectors with sentence-transformers.
+
+The reference path: the ONNX encoder that qa builds and queries with is checked against it
+(parity test), and the benchmarks compare against it.
+"""
 
 from __future__ import annotations
 
@@ -42,6 +46,7 @@ class SentenceEncoder:
         on_batch: Callable[[int], None] | None = None,
     ) -> np.ndarray:
         """Normalised embeddings of `texts`, in order; `on_batch(n)` after each n texts."""
+
         def run(batch: list[str]) -> np.ndarray:
             return self._model.encode(
                 batch,

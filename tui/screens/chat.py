@@ -23,7 +23,7 @@ from qa.conversation import Conversation
 from qa.errors import QAError
 from qa.terminal import printable
 from qa.workspace import Workspace
-from tui.widgets.answer import AnswerView, PassageCard, citation_text
+from tui.widgets.answer import AnswerView, PassageCard
 from tui.widgets.history_input import HistoryInput
 
 
@@ -182,7 +182,7 @@ class ChatScreen(Screen[None]):
             self.notify("No answer to copy yet.", severity="warning")
             return
         top = r.passages[0]
-        self.app.copy_to_clipboard(f"{top.answer.text}\n— {citation_text(top.citation)}")
+        self.app.copy_to_clipboard(f"{top.answer.text}\n— {top.citation.label()}")
         self.notify("Answer and citation copied")
 
     def action_focus_input(self) -> None:

@@ -12,7 +12,6 @@ from textual.widgets import Footer, Static
 from qa.answer import AnsweredPassage
 from qa.sources import Source
 from qa.terminal import printable
-from tui.widgets.answer import citation_text
 
 
 class SourceScreen(Screen[None]):
@@ -30,7 +29,7 @@ class SourceScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         c, text = self.passage.citation, self.source.text
-        yield Static(Text(printable(citation_text(c))), id="source-title")
+        yield Static(Text(printable(c.label())), id="source-title")
         if self.source.stale:
             yield Static(
                 Text("The file changed since it was indexed: run `qa index` to refresh."),
@@ -57,5 +56,5 @@ class SourceScreen(Screen[None]):
         )
 
     def action_copy(self) -> None:
-        self.app.copy_to_clipboard(citation_text(self.passage.citation))
+        self.app.copy_to_clipboard(self.passage.citation.label())
         self.notify("Citation copied")

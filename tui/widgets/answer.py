@@ -10,13 +10,8 @@ from textual.containers import Vertical
 from textual.message import Message
 from textual.widgets import Static
 
-from qa.answer import AnsweredPassage, Citation, Result
+from qa.answer import AnsweredPassage, Result
 from qa.terminal import printable
-
-
-def citation_text(c: Citation) -> str:
-    """The citation as shown to people (see `Citation.label`)."""
-    return c.label()
 
 
 class PassageCard(Static, can_focus=True):
@@ -43,7 +38,7 @@ class PassageCard(Static, can_focus=True):
         head = Text.assemble(
             (f"{p.rank}. ", "bold"),
             (f"[{p.score:.2f}] ", "dim"),
-            (printable(citation_text(p.citation)), "cyan"),
+            (printable(p.citation.label()), "cyan"),
             "\n",
         )
         body = Text.assemble(
@@ -60,7 +55,7 @@ class PassageCard(Static, can_focus=True):
         self.post_message(self.Selected(self.passage))
 
     def action_copy(self) -> None:
-        self.app.copy_to_clipboard(citation_text(self.passage.citation))
+        self.app.copy_to_clipboard(self.passage.citation.label())
         self.notify("Citation copied")
 
 
@@ -79,7 +74,7 @@ class AnswerView(Vertical):
                     ("A: ", "bold"),
                     printable(r.answer.text),
                     "\n",
-                    (printable(citation_text(r.citation)), "cyan"),
+                    (printable(r.citation.label()), "cyan"),
                 ),
                 classes="answer-line",
             )
