@@ -101,9 +101,10 @@ def answer_questions(
     docs_root = Path(retriever.index.manifest.docs_root)
     results = []
     searched = search_texts or questions
-    hits = retriever.batch_search(searched, k)
+    vectors = retriever.encoder.encode(searched)  # once, for searching and for highlighting
+    hits = retriever.batch_search(searched, k, vectors)
     asked = list(zip(searched, hits, strict=True))
-    spans_per_question = best_sentences(retriever, asked, settings)
+    spans_per_question = best_sentences(retriever, asked, vectors, settings)
     for question, passages, spans in zip(questions, hits, spans_per_question, strict=True):
         answered = is_answered(retriever, question, passages, settings)
         shown = [
@@ -146,17 +147,20 @@ def is_answered(
 
 
 def best_sentences(
-    retriever: Retriever, asked: list[tuple[str, list[Passage]]], settings: AnswerSettings
+    retriever: Retriever,
+    asked: list[tuple[str, list[Passage]]],
+    questions: np.ndarray,
+    settings: AnswerSettings,
 ) -> list[list[Span]]:
     """For each (question, passages), the sentence of each passage that best answers it.
 
-    Sentence vectors come from the index; only the questions are encoded, in one call.
+    `questions` are the questions' vectors, as searched; sentence vectors come from the index,
+    so no model call is made here.
     """
     if not asked:
         return []
     lexical = retriever.index.lexical
     sentences = retriever.index.sentences
-    questions = retriever.encoder.encode([q for q, _ in asked])
     out: list[list[Span]] = []
     for (question, passages), qvec in zip(asked, questions, strict=True):
         q_terms = set(lexical.terms(question))

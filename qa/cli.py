@@ -380,10 +380,10 @@ def _ask_batch(
         questions = [search_text(item.turns) for item in part]
     else:
         questions = [item.turns[-1] for item in part]
-    hits = retriever.batch_search(questions, k=10)
-    tops = best_sentences(
-        retriever, [(q, h[:1]) for q, h in zip(questions, hits, strict=True)], ws.answering
-    )
+    vectors = retriever.encoder.encode(questions)
+    hits = retriever.batch_search(questions, 10, vectors)
+    asked = [(q, h[:1]) for q, h in zip(questions, hits, strict=True)]
+    tops = best_sentences(retriever, asked, vectors, ws.answering)
     return [
         (is_answered(retriever, q, h, ws.answering), h, top[0].text if top else "")
         for q, h, top in zip(questions, hits, tops, strict=True)

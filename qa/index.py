@@ -99,8 +99,6 @@ class ChunkStore(Sequence[Chunk]):
         return len(self._offsets) - 1
 
     def __getitem__(self, i):
-        if isinstance(i, slice):
-            return [self[j] for j in range(*i.indices(len(self)))]
         line = self._data[int(self._offsets[i]) : int(self._offsets[i + 1])]
         return Chunk(**json.loads(line))
 

@@ -59,13 +59,17 @@ class Retriever:
         """The `k` best passages for one question."""
         return self.batch_search([question], k)[0]
 
-    def batch_search(self, questions: Sequence[str], k: int = 5) -> list[list[Passage]]:
-        """The `k` best passages for each question, encoding all questions in one batch."""
+    def batch_search(
+        self, questions: Sequence[str], k: int = 5, query_vectors: np.ndarray | None = None
+    ) -> list[list[Passage]]:
+        """The `k` best passages for each question, encoding all questions in one batch
+        (unless the caller already has their `query_vectors`)."""
         from embeddings.vector_index import search
 
         if not questions:
             return []
-        query_vectors = self.encoder.encode(list(questions))
+        if query_vectors is None:
+            query_vectors = self.encoder.encode(list(questions))
         _, dense_ids = search(self.index.dense, query_vectors, self.settings.depth)
         return [
             self._fuse(q, vec, ids, k)
