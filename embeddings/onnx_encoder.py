@@ -23,6 +23,7 @@ import numpy as np
 from embeddings.batches import encode_sorted
 
 INPUTS = ("input_ids", "attention_mask", "token_type_ids")
+OPTIMIZED = "optimized.onnx"  # graph-optimised model; weights in OPTIMIZED + ".data"
 
 
 def export(model_path: Path, folder: Path) -> Path:
@@ -93,7 +94,10 @@ def is_exported(folder: Path) -> bool:
 class OnnxEncoder:
     """Encodes like the exported sentence-transformers model, without torch."""
 
-    def __init__(self, folder: Path, threads: int | None = None) -> None:
+    def __init__(self, folder: Path, threads: int | None = None, prepack: bool = True) -> None:
+        """Load the export in `folder`. `prepack=False` skips repacking the weights for
+        batched matrix products: 0.15 s less to load, a few ms more per batch; right for a
+        process that encodes one question and exits."""
         import onnxruntime as ort  # deferred: 0.05 s, only when encoding
         from tokenizers import Tokenizer
 
@@ -106,19 +110,14 @@ class OnnxEncoder:
         options = ort.SessionOptions()
         options.intra_op_num_threads = threads or os.cpu_count() or 1
         options.log_severity_level = 3
-        # Graph optimisation takes half of a cold start: do it once, keep the optimised graph.
-        optimized = folder / "model.optimized.onnx"
-        if optimized.is_file():
-            options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
-            source, tmp = optimized, None
-        else:
-            source, tmp = folder / "model.onnx", folder / f".opt-{uuid.uuid4().hex}.onnx"
-            options.optimized_model_filepath = str(tmp)
+        if not prepack:
+            options.add_session_config_entry("session.disable_prepacking", "1")
+        if not (folder / OPTIMIZED).is_file():
+            _optimize(folder, options)
+        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
         self._session = ort.InferenceSession(
-            str(source), options, providers=["CPUExecutionProvider"]
+            str(folder / OPTIMIZED), options, providers=["CPUExecutionProvider"]
         )
-        if tmp is not None and tmp.is_file():
-            os.replace(tmp, optimized)
 
     def encode(
         self,
@@ -140,6 +139,35 @@ class OnnxEncoder:
         return np.asarray(result[0], dtype=np.float32)
 
 
+def _optimize(folder: Path, options) -> None:
+    """Write the graph-optimised model beside `model.onnx`, its weights in a separate file.
+
+    Optimising takes half of a cold start, so it is done once. Weights in their own file are
+    memory-mapped by onnxruntime instead of parsed out of one 90 MB protobuf: loading drops
+    from 0.2 s to 0.05 s. Both files are written in a scratch folder and moved in weights
+    first, so a model file is only ever seen with its weights beside it.
+    """
+    import onnxruntime as ort
+
+    scratch = folder / f".opt-{uuid.uuid4().hex}"
+    scratch.mkdir()
+    try:
+        options.optimized_model_filepath = str(scratch / OPTIMIZED)
+        options.add_session_config_entry(
+            "session.optimized_model_external_initializers_file_name", OPTIMIZED + ".data"
+        )
+        options.add_session_config_entry(
+            "session.optimized_model_external_initializers_min_size_in_bytes", "1024"
+        )
+        ort.InferenceSession(str(folder / "model.onnx"), options, providers=["CPUExecutionProvider"])
+        os.replace(scratch / (OPTIMIZED + ".data"), folder / (OPTIMIZED + ".data"))
+        os.replace(scratch / OPTIMIZED, folder / OPTIMIZED)
+        (folder / "model.optimized.onnx").unlink(missing_ok=True)  # qa 0.1's single-file form
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    options.optimized_model_filepath = ""
+
+
 def cache_folder(model_path: Path, cache_root: Path) -> Path:
     """Where the export of `model_path` lives under `cache_root`; changes when the model does."""
     import hashlib
@@ -153,10 +181,10 @@ def cache_folder(model_path: Path, cache_root: Path) -> Path:
     return cache_root / f"{model_path.name}-{key}"
 
 
-def load_or_export(model_path: Path, cache_root: Path) -> OnnxEncoder:
+def load_or_export(model_path: Path, cache_root: Path, prepack: bool = True) -> OnnxEncoder:
     """The ONNX encoder of `model_path`, exported under `cache_root` on first use (needs torch
     that once; every later load is torch-free)."""
     folder = cache_folder(model_path, cache_root)
     if not is_exported(folder):
         export(model_path, folder)
-    return OnnxEncoder(folder)
+    return OnnxEncoder(folder, prepack=prepack)

@@ -114,7 +114,7 @@ class Workspace:
         Measured (benchmarks/build_throughput.py) as fast as sentence-transformers with
         cosine ≥ 0.9999 to it, and it spares an incremental build the torch import.
         """
-        return self.query_encoder()
+        return self.query_encoder(prepack=True)
 
     def _ray_encoder(self) -> Any:
         """Embedding actors on Ray, each loading (or exporting) the same ONNX encoder."""
@@ -130,14 +130,15 @@ class Workspace:
         except ConnectionError as exc:
             raise UsageError(f"cannot reach the Ray cluster: {exc}") from None
 
-    def query_encoder(self) -> Any:
-        """The torch-free ONNX encoder of the model, exported on first use."""
+    def query_encoder(self, prepack: bool = False) -> Any:
+        """The torch-free ONNX encoder of the model, exported on first use; `prepack` for
+        encoding many texts (see OnnxEncoder)."""
         from embeddings.onnx_encoder import cache_folder, is_exported, load_or_export
 
         model_path = self._model_path()
         if not is_exported(cache_folder(model_path, _onnx_cache())):
             log.info("exporting %s to ONNX for fast queries (once)", model_path.name)
-        return load_or_export(model_path, _onnx_cache())
+        return load_or_export(model_path, _onnx_cache(), prepack)
 
     def needs_build(self) -> bool:
         """True when the documents are known and there is no index yet, or only one written

@@ -40,6 +40,31 @@ def test_onnx_matches_sentence_transformers(encoders):
     assert cosine.min() >= 0.9999, cosine
 
 
+def test_build_encoder_matches_query_encoder(encoders, seed_workspace):
+    # the query path skips weight prepacking to load faster; the vectors must not change
+    _, fast = encoders
+    batch = seed_workspace.query_encoder(prepack=True)
+    assert np.allclose(fast.encode(VARIED), batch.encode(VARIED), atol=1e-5)
+
+
+def test_optimized_model_keeps_its_weights_in_a_separate_file(encoders, tmp_path: Path):
+    import shutil
+
+    from embeddings.onnx_encoder import OPTIMIZED, OnnxEncoder, cache_folder
+    from qa.workspace import _onnx_cache
+
+    export = cache_folder(packaged_model_path(), _onnx_cache())
+    for name in ("model.onnx", "tokenizer.json", "onnx.json"):
+        shutil.copy(export / name, tmp_path / name)
+    first = OnnxEncoder(tmp_path, prepack=False).encode(VARIED)
+    assert (tmp_path / OPTIMIZED).stat().st_size < 1_000_000  # the graph only
+    assert (tmp_path / (OPTIMIZED + ".data")).stat().st_size > 50_000_000  # the weights
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == []
+    again = OnnxEncoder(tmp_path, prepack=False).encode(VARIED)  # loads the optimised files
+    assert np.allclose(first, again, atol=1e-6)
+    assert np.allclose(first, encoders[1].encode(VARIED), atol=1e-5)
+
+
 def test_vectors_are_unit_length_and_in_input_order(encoders):
     _, fast = encoders
     texts = ["short", "a much longer text about something else entirely", "short"]
