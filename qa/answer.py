@@ -1,4 +1,5 @@
-"""Passages → an Answer: the best-answering sentence of each passage, and whether to abstain.
+"""Passages → an Answer: the best-answering sentence of each passage, the short answer inside
+it when the question asks for a date, name, place or number (qa.spans), and whether to abstain.
 
 The highlighted sentence of a passage is the one that best matches the question: cosine
 similarity of its embedding to the question's, plus the share of the question's (stemmed) terms
@@ -18,6 +19,7 @@ import numpy as np
 
 from qa.chunks import Chunk, split_sentences
 from qa.retrieve import Passage, Retriever
+from qa.spans import short_answer
 
 
 @dataclass(frozen=True)
@@ -63,6 +65,7 @@ class AnsweredPassage:
     text: str
     answer: Span
     citation: Citation
+    short: Span | None = None  # the date, name, place or number inside `answer` (qa.spans)
 
 
 @dataclass(frozen=True)
@@ -108,7 +111,14 @@ def answer_questions(
     for question, passages, spans in zip(questions, hits, spans_per_question, strict=True):
         answered = is_answered(retriever, question, passages, settings)
         shown = [
-            AnsweredPassage(p.rank, round(p.score, 4), p.chunk.text, span, cite(p.chunk, docs_root))
+            AnsweredPassage(
+                p.rank,
+                round(p.score, 4),
+                p.chunk.text,
+                span,
+                cite(p.chunk, docs_root),
+                short_span(question, span),
+            )
             for p, span in zip(passages, spans, strict=True)
         ]
         results.append(
@@ -181,6 +191,28 @@ def best_sentences(
     return out
 
 
+def short_span(question: str, sentence: Span) -> Span | None:
+    """The short answer to `question` inside `sentence`, offsets in the source file."""
+    found = short_answer(question, sentence.text)
+    if found is None:
+        return None
+    lo, hi = found
+    return Span(sentence.text[lo:hi], sentence.start + lo, sentence.start + hi)
+
+
+def pieces(text: str, start: int, sentence: Span, short: Span | None) -> list[tuple[str, str]]:
+    """`text`, which begins at offset `start` of its source, cut for display into (piece,
+    role) in order: role "" outside the answer sentence, "sentence" inside it, "short" for
+    the short answer."""
+    if short is None:
+        cuts, roles = [sentence.start, sentence.end], ["", "sentence", ""]
+    else:
+        cuts = [sentence.start, short.start, short.end, sentence.end]
+        roles = ["", "sentence", "short", "sentence", ""]
+    bounds = [0, *(max(0, min(len(text), c - start)) for c in cuts), len(text)]
+    return [(text[a:b], r) for a, b, r in zip(bounds, bounds[1:], roles, strict=True) if b > a]
+
+
 def cite(chunk: Chunk, docs_root: Path) -> Citation:
     """The citation of a chunk, its path as `display_path` gives it."""
     return Citation(
@@ -206,7 +238,10 @@ def display_path(docs_root: Path, rel: str) -> str:
 def result_to_json(result: Result) -> dict[str, Any]:
     """The public JSON form of a result (schema in the README)."""
     out = asdict(result)
+    for passage in out["passages"]:
+        passage["answer"]["short"] = passage.pop("short")
     citation = out.pop("citation")
     if out["answer"] is not None:
+        out["answer"]["short"] = out["passages"][0]["answer"]["short"]
         out["answer"]["citation"] = citation
     return out

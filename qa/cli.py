@@ -216,10 +216,14 @@ def _print_result(result: Result) -> None:
     from rich.padding import Padding
     from rich.text import Text
 
+    from qa.answer import pieces
+
     console = Console(highlight=False)
     console.print(Text(f"Q: {_plain(result.question)}", style="bold"))
     if result.answered and result.answer and result.citation:
-        console.print(Text.assemble(("A: ", "bold green"), (_plain(result.answer.text), "green")))
+        a, short = result.answer, result.passages[0].short
+        line = [(_plain(t), ANSWER_STYLE[r]) for t, r in pieces(a.text, a.start, a, short)]
+        console.print(Text.assemble(("A: ", "bold green"), *line))
         console.print(Text(f"   {_citation_line(result.citation)}", style="cyan"))
     else:
         console.print(
@@ -238,14 +242,19 @@ def _print_result(result: Result) -> None:
     console.print()
 
 
+ANSWER_STYLE = {"": "green", "sentence": "green", "short": "bold green underline"}
+PASSAGE_STYLE = {"": "", "sentence": "bold yellow", "short": "bold yellow underline"}
+
+
 def _highlighted(p: Any) -> Any:
-    """Passage text with its answer sentence in bold yellow; blank-line runs folded."""
+    """Passage text with its answer sentence in bold yellow, the short answer underlined;
+    blank-line runs folded."""
     from rich.text import Text
 
-    lo, hi = p.answer.start - p.citation.start, p.answer.end - p.citation.start
-    return Text.assemble(
-        _compact(p.text[:lo]), (_compact(p.text[lo:hi]), "bold yellow"), _compact(p.text[hi:])
-    )
+    from qa.answer import pieces
+
+    parts = pieces(p.text, p.citation.start, p.answer, p.short)
+    return Text.assemble(*((_compact(t), PASSAGE_STYLE[r]) for t, r in parts))
 
 
 def _compact(text: str) -> str:
@@ -357,7 +366,7 @@ def eval_cmd(
             metrics = evaluation.score_beir(retriever, beir_set, on_progress)
         else:
             metrics = evaluation.score_questions(
-                items, lambda part: _ask_batch(ws, part, not no_context), on_progress
+                items, lambda part: evaluation.ask_batch(ws, part, not no_context), on_progress
             )
     if as_json:
         click.echo(json.dumps(metrics))
@@ -366,28 +375,6 @@ def eval_cmd(
             click.echo(
                 f"{key:<20} {value:.4f}" if isinstance(value, float) else f"{key:<20} {value}"
             )
-
-
-def _ask_batch(
-    ws: Workspace, part: list[Any], use_context: bool
-) -> list[tuple[bool, list[Any], str]]:
-    """Search a batch of eval questions; highlight the top passage of each."""
-    from qa.answer import best_sentences, is_answered
-    from qa.conversation import search_text
-
-    retriever = ws.retriever()
-    if use_context:
-        questions = [search_text(item.turns) for item in part]
-    else:
-        questions = [item.turns[-1] for item in part]
-    vectors = retriever.encoder.encode(questions)
-    hits = retriever.batch_search(questions, 10, vectors)
-    asked = [(q, h[:1]) for q, h in zip(questions, hits, strict=True)]
-    tops = best_sentences(retriever, asked, vectors, ws.answering)
-    return [
-        (is_answered(retriever, q, h, ws.answering), h, top[0].text if top else "")
-        for q, h, top in zip(questions, hits, tops, strict=True)
-    ]
 
 
 @cli.command("show")

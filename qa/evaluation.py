@@ -18,9 +18,13 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from qa.errors import UsageError
 from qa.retrieve import Passage, Retriever
+
+if TYPE_CHECKING:
+    from qa.workspace import Workspace
 
 KS = (1, 3, 5, 10)
 Progress = Callable[[int, int], None]
@@ -84,46 +88,101 @@ def rank_metrics(ranks: list[int | None]) -> dict[str, float]:
     return out
 
 
+@dataclass(frozen=True)
+class Asked:
+    """What qa said to one eval question: the top passage's sentence and short answer."""
+
+    answered: bool
+    passages: list[Passage]
+    highlight: str
+    short: str | None = None
+
+
 def score_questions(
     items: list[EvalQuestion],
-    ask: Callable[[list[EvalQuestion]], list[tuple[bool, list[Passage], str]]],
+    ask: Callable[[list[EvalQuestion]], list[Asked]],
     on_progress: Progress | None = None,
     batch: int = 64,
 ) -> dict[str, float]:
-    """Metrics of a question set.
+    """Metrics of a question set; `ask` answers a batch of it.
 
-    `ask` answers a batch as (answered, passages, highlighted sentence of the top passage).
+    `highlight@1`: the top passage's highlighted sentence contains a gold answer.
+    `short_given`: share of answerable questions given a short answer; `short@1`: share of
+    those whose short answer equals a gold answer (SQuAD's normalisation: case, punctuation,
+    articles).
     """
     ranks: list[int | None] = []
     source_hits, highlight_hits, unanswerable_right, unanswerable = 0, 0, 0, 0
+    shorts, short_hits = 0, 0
     answerable = [i for i in items if not i.unanswerable]
     words = []
     for lo in range(0, len(items), batch):
         part = items[lo : lo + batch]
-        for item, (answered, passages, highlight) in zip(part, ask(part), strict=True):
+        for item, said in zip(part, ask(part), strict=True):
+            passages = said.passages
             words += [len(p.chunk.text.split()) for p in passages]
             if item.unanswerable:
                 unanswerable += 1
-                unanswerable_right += not answered
+                unanswerable_right += not said.answered
                 continue
             ranks.append(hit_rank(item, passages))
             top = passages[0] if passages else None
             if top and item.source and Path(top.chunk.path).name == Path(item.source).name:
                 source_hits += 1
-            if any(a.lower() in highlight.lower() for a in item.answers):
+            if any(a.lower() in said.highlight.lower() for a in item.answers):
                 highlight_hits += 1
+            if said.short is not None:
+                shorts += 1
+                short_hits += any(
+                    normal_answer(said.short) == normal_answer(a) for a in item.answers
+                )
         if on_progress:
             on_progress(min(lo + batch, len(items)), len(items))
     metrics = rank_metrics(ranks)
     n = max(1, len(answerable))
     metrics["source@1"] = source_hits / n if any(i.source for i in answerable) else float("nan")
     metrics["highlight@1"] = highlight_hits / n
+    metrics["short_given"] = shorts / n
+    metrics["short@1"] = short_hits / shorts if shorts else float("nan")
     metrics["unanswerable_acc"] = (
         unanswerable_right / unanswerable if unanswerable else float("nan")
     )
     metrics["mean_passage_words"] = sum(words) / max(1, len(words))
     metrics["questions"] = len(items)
     return metrics
+
+
+def normal_answer(text: str) -> str:
+    """SQuAD's answer normalisation: lower case, no punctuation, no articles, single spaces."""
+    text = re.sub(r"[^\w\s]", " ", text.lower())
+    return " ".join(w for w in text.split() if w not in ("a", "an", "the"))
+
+
+def ask_batch(ws: Workspace, part: list[EvalQuestion], use_context: bool) -> list[Asked]:
+    """Search a batch of eval questions as `qa ask` would; answer from the top passage."""
+    from qa.answer import best_sentences, is_answered, short_span
+    from qa.conversation import search_text
+
+    retriever = ws.retriever()
+    asked = [item.turns[-1] for item in part]
+    searched = [search_text(item.turns) for item in part] if use_context else asked
+    vectors = retriever.encoder.encode(searched)
+    hits = retriever.batch_search(searched, 10, vectors)
+    tops = best_sentences(
+        retriever, [(q, h[:1]) for q, h in zip(searched, hits, strict=True)], vectors, ws.answering
+    )
+    out = []
+    for question, search, passages, top in zip(asked, searched, hits, tops, strict=True):
+        short = short_span(question, top[0]) if top else None
+        out.append(
+            Asked(
+                is_answered(retriever, search, passages, ws.answering),
+                passages,
+                top[0].text if top else "",
+                short.text if short else None,
+            )
+        )
+    return out
 
 
 # --- SQuAD ---------------------------------------------------------------------------------------

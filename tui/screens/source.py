@@ -9,9 +9,10 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
-from qa.answer import AnsweredPassage
+from qa.answer import AnsweredPassage, pieces
 from qa.sources import Source
 from qa.terminal import printable
+from tui.widgets.answer import PASSAGE_STYLE
 
 
 class SourceScreen(Screen[None]):
@@ -37,12 +38,9 @@ class SourceScreen(Screen[None]):
             )
         with VerticalScroll(id="source-body"):
             yield Static(Text(printable(text[: c.start])), classes="context")
-            lo = self.passage.answer.start - c.start
-            hi = self.passage.answer.end - c.start
-            body = text[c.start : c.end]
-            passage = Text.assemble(
-                printable(body[:lo]), (printable(body[lo:hi]), "bold reverse"), printable(body[hi:])
-            )
+            p = self.passage
+            parts = pieces(text[c.start : c.end], c.start, p.answer, p.short)
+            passage = Text.assemble(*((printable(t), PASSAGE_STYLE[r]) for t, r in parts))
             yield Static(passage, id="passage")
             yield Static(Text(printable(text[c.end :])), classes="context")
         yield Footer()

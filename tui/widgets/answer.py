@@ -10,8 +10,11 @@ from textual.containers import Vertical
 from textual.message import Message
 from textual.widgets import Static
 
-from qa.answer import AnsweredPassage, Result
+from qa.answer import AnsweredPassage, Result, pieces
 from qa.terminal import printable
+
+PASSAGE_STYLE = {"": "", "sentence": "bold reverse", "short": "bold reverse underline"}
+ANSWER_STYLE = {"": "", "sentence": "", "short": "bold underline"}
 
 
 class PassageCard(Static, can_focus=True):
@@ -34,19 +37,14 @@ class PassageCard(Static, can_focus=True):
 
     @staticmethod
     def _render_passage(p: AnsweredPassage) -> Text:
-        lo, hi = p.answer.start - p.citation.start, p.answer.end - p.citation.start
         head = Text.assemble(
             (f"{p.rank}. ", "bold"),
             (f"[{p.score:.2f}] ", "dim"),
             (printable(p.citation.label()), "cyan"),
             "\n",
         )
-        body = Text.assemble(
-            printable(p.text[:lo]),
-            (printable(p.text[lo:hi]), "bold reverse"),
-            printable(p.text[hi:]),
-        )
-        return head + body
+        parts = pieces(p.text, p.citation.start, p.answer, p.short)
+        return head + Text.assemble(*((printable(t), PASSAGE_STYLE[r]) for t, r in parts))
 
     def action_open(self) -> None:
         self.post_message(self.Selected(self.passage))
@@ -69,10 +67,14 @@ class AnswerView(Vertical):
     def compose(self):
         r = self.result
         if r.answered and r.answer and r.citation:
+            a, short = r.answer, r.passages[0].short
+            line = [
+                (printable(t), ANSWER_STYLE[role]) for t, role in pieces(a.text, a.start, a, short)
+            ]
             yield Static(
                 Text.assemble(
                     ("A: ", "bold"),
-                    printable(r.answer.text),
+                    *line,
                     "\n",
                     (printable(r.citation.label()), "cyan"),
                 ),
