@@ -11,6 +11,7 @@ similarity, plus optionally the share of question terms it contains) reaches
 from __future__ import annotations
 
 import os
+from itertools import pairwise
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -210,7 +211,7 @@ def pieces(text: str, start: int, sentence: Span, short: Span | None) -> list[tu
         cuts = [sentence.start, short.start, short.end, sentence.end]
         roles = ["", "sentence", "short", "sentence", ""]
     bounds = [0, *(max(0, min(len(text), c - start)) for c in cuts), len(text)]
-    return [(text[a:b], r) for a, b, r in zip(bounds, bounds[1:], roles, strict=True) if b > a]
+    return [(text[a:b], r) for (a, b), r in zip(pairwise(bounds), roles, strict=True) if b > a]
 
 
 def cite(chunk: Chunk, docs_root: Path) -> Citation:

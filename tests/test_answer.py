@@ -19,6 +19,8 @@ def test_sample_question_cites_doc_000_with_early_march(seed_workspace, seed_ind
     source = (seed_index.parent / "seeds" / "000_1d2b28749ff36f0e.txt").read_text()
     assert source[top.citation.start : top.citation.end] == top.text
     assert source[top.answer.start : top.answer.end] == top.answer.text
+    assert top.short is not None and top.short.text == "early March"
+    assert source[top.short.start : top.short.end] == "early March"
 
 
 def test_every_seed_question_is_right_at_rank_1(seed_workspace, seed_questions):
@@ -56,3 +58,39 @@ def test_every_answer_span_slices_its_source(seed_workspace, seed_questions, see
             text = (docs / Path(p.citation.path).name).read_text()
             assert text[p.answer.start : p.answer.end] == p.answer.text
             assert p.citation.start <= p.answer.start < p.answer.end <= p.citation.end
+
+
+def test_every_short_answer_slices_its_source_inside_its_sentence(
+    seed_workspace, seed_questions, seed_index: Path
+):
+    docs = seed_index.parent / "seeds"
+    shorts = 0
+    for result in seed_workspace.ask([q["question"] for q in seed_questions]):
+        for p in result.passages:
+            if p.short is None:
+                continue
+            shorts += 1
+            text = (docs / Path(p.citation.path).name).read_text()
+            assert text[p.short.start : p.short.end] == p.short.text
+            assert p.answer.start <= p.short.start < p.short.end <= p.answer.end
+    assert shorts > 0
+
+
+def test_pieces_cut_a_passage_around_sentence_and_short_answer():
+    from qa.answer import Span, pieces
+
+    text = "Intro. Lavrov will visit Japan in early March. Outro."
+    sentence = Span("Lavrov will visit Japan in early March.", 107, 146)  # text starts at 100
+    short = Span("early March", 134, 145)
+    assert pieces(text, 100, sentence, short) == [
+        ("Intro. ", ""),
+        ("Lavrov will visit Japan in ", "sentence"),
+        ("early March", "short"),
+        (".", "sentence"),
+        (" Outro.", ""),
+    ]
+    assert pieces(text, 100, sentence, None) == [
+        ("Intro. ", ""),
+        ("Lavrov will visit Japan in early March.", "sentence"),
+        (" Outro.", ""),
+    ]

@@ -27,13 +27,14 @@ def test_ask_json_follows_the_schema(seed_index: Path):
     out = json.loads(lines[0])
     assert set(out) == {"question", "answered", "answer", "passages"}
     assert out["question"] == SAMPLE and out["answered"] is True
-    assert set(out["answer"]) == {"text", "start", "end", "citation"}
+    assert set(out["answer"]) == {"text", "start", "end", "short", "citation"}
     assert "early march" in out["answer"]["text"].lower()
+    assert out["answer"]["short"] == {"text": "early March", "start": 98, "end": 109}
     assert len(out["passages"]) == 3
     for rank, p in enumerate(out["passages"], start=1):
         assert set(p) == {"rank", "score", "text", "answer", "citation"}
         assert p["rank"] == rank
-        assert set(p["answer"]) == {"text", "start", "end"}
+        assert set(p["answer"]) == {"text", "start", "end", "short"}
         assert set(p["citation"]) == {
             "path",
             "line",

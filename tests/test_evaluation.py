@@ -48,6 +48,11 @@ SQUAD = {
                             "question": "How old is the bakery's sourdough starter?",
                             "answers": [{"text": "forty years", "answer_start": 0}],
                         },
+                        {
+                            "id": "b2",
+                            "question": "On what day does the village bakery sell rye bread?",
+                            "answers": [{"text": "Tuesday", "answer_start": 0}],
+                        },
                     ],
                 }
             ],
@@ -81,11 +86,14 @@ def test_eval_squad_on_a_tiny_file(tmp_path: Path, seed_workspace):
     )
     assert result.exit_code == 0, result.output
     m = json.loads(result.stdout.strip().splitlines()[-1])
-    # v1 and b1 are found at rank 1; v2's answer is in no passage.
-    assert m["questions"] == 3
-    assert m["acc@1"] == pytest.approx(2 / 3) and m["acc@10"] == pytest.approx(2 / 3)
-    assert m["mrr@10"] == pytest.approx(2 / 3)
+    # v1, b1 and b2 are found at rank 1; v2's answer is in no passage.
+    assert m["questions"] == 4
+    assert m["acc@1"] == pytest.approx(3 / 4) and m["acc@10"] == pytest.approx(3 / 4)
+    assert m["mrr@10"] == pytest.approx(3 / 4)
     assert m["source@1"] == 1.0
+    # v1 ("where") and b2 ("what day") get short answers. b2's is "Tuesday", right; v1's
+    # highlighted sentence is the one naming Mount Erebus, so its place is "Earth", wrong.
+    assert m["short_given"] == pytest.approx(2 / 4) and m["short@1"] == pytest.approx(1 / 2)
 
 
 def test_eval_beir_on_a_tiny_folder(tmp_path: Path, seed_workspace):
