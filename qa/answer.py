@@ -11,8 +11,8 @@ similarity, plus optionally the share of question terms it contains) reaches
 from __future__ import annotations
 
 import os
-from itertools import pairwise
 from dataclasses import asdict, dataclass
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 

@@ -104,7 +104,7 @@ def _build_locked(
     docs, skipped = read_folder(docs_root)
     if not docs:
         raise UsageError(f"no .txt or .md documents in {docs_root}: nothing to index")
-    old, reason = (None, "--rebuild was asked for") if rebuild else _reusable(root, model, chunking)
+    old, reason = (None, "--rebuild was asked for") if rebuild else _reusable(root, model)
     chunks = [c for doc in docs for c in split_document(doc, chunking)]
     if not chunks:
         raise UsageError(f"the documents in {docs_root} hold no text: nothing to index")
@@ -115,7 +115,7 @@ def _build_locked(
     def key(text: str) -> str:
         return hashlib.sha256(f"{model}\0{TEXT_VERSION}\0{text}".encode()).hexdigest()
 
-    known = _known_vectors(old, chunking, key) if old else {}
+    known = _known_vectors(old, key) if old else {}
     embedded = sum(1 for t in chunk_texts if key(t) not in known)
     vectors = _embed(encoder_factory, chunk_texts + sentence_texts, key, known, root, on_progress)
     dim = vectors.shape[1] if len(vectors) else old.manifest.dim if old else 0
@@ -141,8 +141,12 @@ def _slice(chunk: Chunk, start: int, end: int) -> str:
     return chunk.text[start - chunk.start : end - chunk.start]
 
 
-def _reusable(root: Path, model: str, chunking: ChunkSettings) -> tuple[Index | None, str | None]:
-    """The live index if its vectors can be reused, else None and why a full build is due."""
+def _reusable(root: Path, model: str) -> tuple[Index | None, str | None]:
+    """The live index if its vectors can be reused, else None and why a full build is due.
+
+    Other chunking settings do not stop reuse: vectors are keyed by the exact text the model
+    read, so after `--max-words` or `--with-title` changes only the texts that changed are
+    embedded (every sentence, and passages that come out the same, are reused)."""
     if not index_mod.exists(root):
         return None, None
     try:
@@ -151,22 +155,19 @@ def _reusable(root: Path, model: str, chunking: ChunkSettings) -> tuple[Index | 
         return None, f"the old index could not be read ({exc})"
     if old.manifest.model != model:
         return None, f"the model changed ({old.manifest.model} → {model})"
-    if old.manifest.chunking != chunking:
-        return None, "the chunking settings changed"
     if old.manifest.text_version != TEXT_VERSION:
         return None, "this qa version reads passages differently"
     return old, None
 
 
-def _known_vectors(
-    old: Index, chunking: ChunkSettings, key: Callable[[str], str]
-) -> dict[str, np.ndarray]:
-    """The live index's vectors by text key (chunks float32, sentences float16)."""
+def _known_vectors(old: Index, key: Callable[[str], str]) -> dict[str, np.ndarray]:
+    """The live index's vectors by the key of the text they embed (chunks float32, sentences
+    float16); chunk texts are rebuilt with the settings the old index was built with."""
     known: dict[str, np.ndarray] = {}
     sentences = old.sentences
     for row in range(len(old.chunks)):
         chunk = old.chunks[row]
-        known[key(indexed_text(chunk, chunking))] = old.vectors[row]
+        known[key(indexed_text(chunk, old.manifest.chunking))] = old.vectors[row]
         for s in sentences.of(row):
             a, b = (int(x) for x in sentences.spans[s])
             known[key(_slice(chunk, a, b))] = sentences.vectors[s]

@@ -86,14 +86,24 @@ def test_deleted_document_disappears_from_results(small_corpus: Path, tmp_path: 
     assert all("002_" not in p for p in paths)
 
 
-def test_changed_chunking_forces_full_rebuild(small_corpus: Path, tmp_path: Path):
+def test_changed_chunking_embeds_only_the_texts_that_changed(small_corpus: Path, tmp_path: Path):
+    import numpy as np
+
+    from qa import index
     from qa.chunks import ChunkSettings
 
     Workspace.resolve(small_corpus, tmp_path / "ix").build()
-    ws = Workspace.resolve(small_corpus, tmp_path / "ix", chunking=ChunkSettings(max_words=50))
-    report = ws.build()
-    assert report.full_rebuild_reason == "the chunking settings changed"
-    assert report.embedded == report.chunks
+    titled = ChunkSettings(with_title=True)
+    report = Workspace.resolve(small_corpus, tmp_path / "ix", chunking=titled).build()
+    assert report.full_rebuild_reason is None
+    # each document's first passage holds its title already, so it reads the same
+    assert report.embedded == report.chunks - 2
+    fresh = Workspace.resolve(small_corpus, tmp_path / "fresh", chunking=titled).build()
+    assert fresh.embedded == fresh.chunks
+    a, b = index.load(tmp_path / "ix"), index.load(tmp_path / "fresh")
+    assert a.manifest.chunking == titled
+    assert np.allclose(a.vectors, b.vectors, atol=1e-6)
+    assert np.allclose(a.sentences.vectors, b.sentences.vectors, atol=1e-3)
 
 
 def test_only_one_version_is_live_after_builds(small_corpus: Path, tmp_path: Path):
