@@ -159,7 +159,9 @@ def _optimize(folder: Path, options) -> None:
         options.add_session_config_entry(
             "session.optimized_model_external_initializers_min_size_in_bytes", "1024"
         )
-        ort.InferenceSession(str(folder / "model.onnx"), options, providers=["CPUExecutionProvider"])
+        ort.InferenceSession(
+            str(folder / "model.onnx"), options, providers=["CPUExecutionProvider"]
+        )
         os.replace(scratch / (OPTIMIZED + ".data"), folder / (OPTIMIZED + ".data"))
         os.replace(scratch / OPTIMIZED, folder / OPTIMIZED)
         (folder / "model.optimized.onnx").unlink(missing_ok=True)  # qa 0.1's single-file form

@@ -1,10 +1,14 @@
 """Text → vectors on a Ray cluster: Ray Data `map_batches` over a pool of embedding actors.
 
-Each actor builds its own encoder once (from a picklable factory) and embeds batches of texts;
-rows carry their position, so the driver puts every vector back in order and notices a
-missing one. An actor that dies (a crashed or lost worker) is restarted by Ray and its batch
-retried (`max_restarts`, `max_task_retries`); a batch that still fails fails the build, never
-leaves a silent hole. Ray is an optional extra: `pip install '.[ray]'`.
+Each actor builds its own encoder once (from a picklable factory) and embeds batches of texts.
+`encode` sends the vectors back to the driver; `encode_to_shards` has each actor write its
+vectors as a shard (embeddings.shards) into a folder the workers share with the driver, and
+sends back only the keys it wrote, so the driver checks that no row is missing. An actor that
+dies (a crashed or lost worker) is restarted by Ray and its batch retried (`max_restarts`,
+`max_task_retries`); a batch that still fails fails the build, never leaves a silent hole.
+`map` runs plain functions as Ray tasks (used to fill FAISS shards in parallel). Progress is
+Ray Data's own bars when `RaySettings.progress` is set. Ray is an optional extra:
+`pip install '.[ray]'`.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ import logging
 import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -31,6 +36,7 @@ class RaySettings:
     cpus_per_worker: float = 1.0
     gpus_per_worker: float = 0.0
     batch_size: int = 64
+    progress: bool = False  # show Ray Data's progress bars (on stderr)
 
 
 class _EmbedActor:
@@ -42,6 +48,26 @@ class _EmbedActor:
     def __call__(self, batch: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         vectors = self.encoder.encode(list(batch["text"]))
         return {"row": batch["row"], "vector": np.asarray(vectors, dtype=np.float32)}
+
+
+class _ShardActor(_EmbedActor):
+    """Embeds a batch of {"key", "text"} and writes it as a shard; returns {"key"}."""
+
+    def __init__(self, factory: Callable[[], Any], folder: str) -> None:
+        super().__init__(factory)
+        self.folder = Path(folder)
+
+    def __call__(self, batch: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+        from embeddings.shards import write_shard
+
+        vectors = self.encoder.encode(list(batch["text"]))
+        write_shard(self.folder, [str(k) for k in batch["key"]], vectors)
+        return {"key": batch["key"]}
+
+
+def _apply(fn: Callable[[Any], Any], item: Any) -> Any:
+    """`fn(item)`: a plain function for `ray.remote`, which refuses partials."""
+    return fn(item)
 
 
 class RayEncoder:
@@ -65,7 +91,7 @@ class RayEncoder:
             )
         from ray.data import DataContext
 
-        DataContext.get_current().enable_progress_bars = False  # qa shows its own bar
+        DataContext.get_current().enable_progress_bars = self.settings.progress
 
     def encode(
         self,
@@ -104,3 +130,44 @@ class RayEncoder:
         if out is None or not seen.all():
             raise RuntimeError(f"Ray returned {int(seen.sum())} of {len(texts)} vectors")
         return out
+
+    def encode_to_shards(
+        self,
+        texts: Sequence[str],
+        keys: Sequence[str],
+        folder: Path,
+        on_batch: Callable[[int], None] | None = None,
+    ) -> None:
+        """Embed `texts` on the workers, which write them into `folder` as shards keyed by
+        `keys`; raises if any key was not written."""
+        import ray
+
+        s = self.settings
+        rows = [{"key": k, "text": t} for k, t in zip(keys, texts, strict=True)]
+        written = ray.data.from_items(rows).map_batches(
+            _ShardActor,
+            fn_constructor_args=(self.factory, str(folder)),
+            batch_size=s.batch_size,
+            batch_format="numpy",
+            concurrency=s.workers,
+            num_cpus=s.cpus_per_worker,
+            num_gpus=s.gpus_per_worker,
+            max_restarts=3,
+            max_task_retries=3,
+        )
+        missing = set(keys)
+        for batch in written.iter_batches(batch_format="numpy", batch_size=None):
+            missing.difference_update(str(k) for k in batch["key"])
+            if on_batch is not None:
+                on_batch(len(batch["key"]))
+        if missing:
+            raise RuntimeError(
+                f"Ray workers wrote {len(keys) - len(missing)} of {len(keys)} shards' rows"
+            )
+
+    def map(self, fn: Callable[[Any], Any], items: list[Any]) -> list[Any]:
+        """`[fn(x) for x in items]`, each call a Ray task (retried if its worker dies)."""
+        import ray
+
+        task = ray.remote(num_cpus=self.settings.cpus_per_worker, max_retries=3)(_apply)
+        return ray.get([task.remote(fn, x) for x in items])

@@ -24,6 +24,8 @@ from typing import Any
 
 import numpy as np
 
+from embeddings.shards import read_shards, write_shard
+from embeddings.vector_index import Mapper
 from qa import index as index_mod
 from qa.chunks import Chunk, ChunkSettings, chunk_sentences, indexed_text, split_document
 from qa.documents import Document, Skipped, read_folder
@@ -66,15 +68,29 @@ def build(
     encoder_factory: Callable[[], Any],
     on_progress: Progress | None = None,
     rebuild: bool = False,
+    reader: Reader | None = None,
+    map_shards: Mapper | None = None,
 ) -> BuildReport:
-    """Index the documents below `docs_root` into `root`, re-embedding only what changed."""
+    """Index the documents below `docs_root` into `root`, re-embedding only what changed.
+
+    By default the work is done here; a cluster engine (qa.cluster) passes its own `reader`
+    (documents read and chunked in parallel), an encoder that writes its vectors as shards
+    (`encode_to_shards`), and `map_shards` to fill FAISS shards in parallel."""
     from filelock import FileLock, Timeout
 
     _make_folder(root)
     try:
         with FileLock(str(root / "write.lock"), timeout=0):
             return _build_locked(
-                docs_root, root, model, chunking, encoder_factory, on_progress, rebuild
+                docs_root,
+                root,
+                model,
+                chunking,
+                encoder_factory,
+                on_progress,
+                rebuild,
+                reader or read_and_chunk,
+                map_shards,
             )
     except Timeout:
         raise QAError(
@@ -100,12 +116,13 @@ def _build_locked(
     encoder_factory: Callable[[], Any],
     on_progress: Progress | None,
     rebuild: bool,
+    reader: Reader,
+    map_shards: Mapper | None,
 ) -> BuildReport:
-    docs, skipped = read_folder(docs_root)
+    docs, skipped, chunks = reader(docs_root, chunking)
     if not docs:
         raise UsageError(f"no .txt or .md documents in {docs_root}: nothing to index")
     old, reason = (None, "--rebuild was asked for") if rebuild else _reusable(root, model)
-    chunks = [c for doc in docs for c in split_document(doc, chunking)]
     if not chunks:
         raise UsageError(f"the documents in {docs_root} hold no text: nothing to index")
     spans = [chunk_sentences(c) for c in chunks]
@@ -132,13 +149,26 @@ def _build_locked(
         },
         skipped=skipped,
     )
-    _write_version(root, manifest, chunks, vectors[: len(chunks)], vectors[len(chunks) :], spans)
+    _write_version(
+        root, manifest, chunks, vectors[: len(chunks)], vectors[len(chunks) :], spans, map_shards
+    )
     shutil.rmtree(root / "resume", ignore_errors=True)
     return _report(old, docs, skipped, len(chunks), embedded, reason if old is None else None)
 
 
 def _slice(chunk: Chunk, start: int, end: int) -> str:
     return chunk.text[start - chunk.start : end - chunk.start]
+
+
+def read_and_chunk(
+    docs_root: Path, chunking: ChunkSettings
+) -> tuple[list[Document], list[Skipped], list[Chunk]]:
+    """Every document below `docs_root` read and chunked here, one after another."""
+    docs, skipped = read_folder(docs_root)
+    return docs, skipped, [c for d in docs for c in split_document(d, chunking)]
+
+
+Reader = Callable[[Path, ChunkSettings], tuple[list[Document], list[Skipped], list[Chunk]]]
 
 
 def _reusable(root: Path, model: str) -> tuple[Index | None, str | None]:
@@ -184,7 +214,7 @@ def _embed(
 ) -> np.ndarray:
     """Vectors of `texts`: reused when known, else embedded with checkpoints under resume/."""
     folder = root / "resume"
-    done = {**_load_resume(folder), **known}
+    done = {**read_shards(folder), **known}
     keys = [key(t) for t in texts]
     todo = sorted(
         {k: i for i, k in enumerate(keys) if k not in done}.values(), key=lambda i: -len(texts[i])
@@ -195,39 +225,19 @@ def _embed(
     if todo:
         encoder = encoder_factory()
         folder.mkdir(exist_ok=True)
-        for lo in range(0, len(todo), RESUME_SLICE):
-            part = todo[lo : lo + RESUME_SLICE]
-            vecs = encoder.encode([texts[i] for i in part], on_batch=step)
-            _checkpoint(folder, [keys[i] for i in part], vecs)
-            done.update(zip((keys[i] for i in part), vecs, strict=True))
+        if hasattr(encoder, "encode_to_shards"):  # cluster workers write the shards themselves
+            part_keys = [keys[i] for i in todo]
+            encoder.encode_to_shards([texts[i] for i in todo], part_keys, folder, on_batch=step)
+            done.update(read_shards(folder))
+        else:
+            for lo in range(0, len(todo), RESUME_SLICE):
+                part = todo[lo : lo + RESUME_SLICE]
+                vecs = encoder.encode([texts[i] for i in part], on_batch=step)
+                write_shard(folder, [keys[i] for i in part], vecs)
+                done.update(zip((keys[i] for i in part), vecs, strict=True))
     if not texts:
         return np.zeros((0, 0), dtype=np.float32)
     return np.array([done[k] for k in keys], dtype=np.float32)
-
-
-def _checkpoint(folder: Path, keys: list[str], vectors: np.ndarray) -> None:
-    """Save one embedded slice; the rename of its .json is the commit point."""
-    name = f"{time.time_ns()}-{uuid.uuid4().hex[:6]}"
-    np.save(folder / f"{name}.npy", vectors)
-    tmp = folder / f"{name}.json.tmp"
-    tmp.write_text(json.dumps(keys))
-    os.replace(tmp, folder / f"{name}.json")
-
-
-def _load_resume(folder: Path) -> dict[str, np.ndarray]:
-    """Vectors a previous, interrupted build saved, by text key; damaged slices are ignored."""
-    done: dict[str, np.ndarray] = {}
-    if not folder.is_dir():
-        return done
-    for meta in folder.glob("*.json"):
-        try:
-            keys = json.loads(meta.read_text())
-            vecs = np.load(meta.with_suffix(".npy"), allow_pickle=False)
-        except (OSError, ValueError):
-            continue  # a slice cut short by the interruption: it is simply embedded again
-        if len(keys) == len(vecs):
-            done.update(zip(keys, vecs, strict=True))
-    return done
 
 
 def _counter(on_progress: Progress | None, total: int) -> Callable[[int], None] | None:
@@ -251,6 +261,7 @@ def _write_version(
     vectors: np.ndarray,
     sentence_vectors: np.ndarray,
     spans: list[list[tuple[int, int]]],
+    map_shards: Mapper | None = None,
 ) -> None:
     """Write a complete version folder, then make it the live one atomically."""
     from embeddings.vector_index import build_index, save_index
@@ -263,7 +274,8 @@ def _write_version(
         (folder / "chunks.jsonl").write_bytes(b"".join(lines))
         np.save(folder / "chunks.offsets.npy", np.cumsum([0] + [len(x) for x in lines]))
         np.save(folder / "vectors.npy", vectors.reshape(len(chunks), manifest.dim))
-        save_index(build_index(vectors.reshape(len(chunks), manifest.dim)), folder / "dense.faiss")
+        dense = build_index(vectors.reshape(len(chunks), manifest.dim), map_shards=map_shards)
+        save_index(dense, folder / "dense.faiss")
         LexicalIndex.build([indexed_text(c, manifest.chunking) for c in chunks]).save(
             folder / "bm25"
         )

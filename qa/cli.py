@@ -105,7 +105,12 @@ def index_cmd(
     if engine == "ray":
         from embeddings.ray_encoder import RaySettings
 
-        ray = RaySettings(address=address, workers=workers, gpus_per_worker=gpus_per_worker)
+        ray = RaySettings(
+            address=address,
+            workers=workers,
+            gpus_per_worker=gpus_per_worker,
+            progress=sys.stderr.isatty(),  # Ray Data's own bars, one per stage
+        )
     elif address:
         raise UsageError("--address goes with --engine ray")
     ws = Workspace.resolve(docs, index_dir, chunking=ChunkSettings(max_words=max_words), ray=ray)
@@ -113,7 +118,10 @@ def index_cmd(
 
 
 def _build(ws: Workspace, rebuild: bool = False) -> BuildReport:
-    """Build with a progress bar on stderr."""
+    """Build with a progress bar on stderr (on Ray: Ray Data's bars)."""
+    if ws.ray is not None:
+        click.echo(f"Indexing {_plain(str(ws.docs))} on Ray…", err=True)
+        return ws.build(None, rebuild=rebuild)
     with _progress(f"Indexing {ws.docs}") as on_progress:
         return ws.build(on_progress, rebuild=rebuild)
 

@@ -102,10 +102,22 @@ READERS: dict[str, Callable[[Path], Extracted]] = {
 
 
 def read_folder(root: Path) -> tuple[list[Document], list[Skipped]]:
-    """Every readable document below `root`, sorted by path, and the files that were skipped."""
+    """Every readable document below `root`, sorted by path, and the files that were skipped
+    (sorted by path)."""
+    rels, skipped = list_folder(root)
+    docs: list[Document] = []
+    for rel in rels:
+        got = read_file(root, rel)
+        (docs if isinstance(got, Document) else skipped).append(got)  # type: ignore[arg-type]
+    return docs, sorted(skipped, key=lambda s: s.rel)
+
+
+def list_folder(root: Path) -> tuple[list[str], list[Skipped]]:
+    """Paths (POSIX, relative to `root`, sorted) of the files qa can read below `root`, and the
+    files of other types, skipped. Hidden files and folders are left out."""
     if not root.is_dir():
         raise UsageError(f"{root} is not a folder: give the folder of documents to index")
-    docs: list[Document] = []
+    rels: list[str] = []
     skipped: list[Skipped] = []
     # followlinks=False: a symlinked folder that loops back can never make the walk endless.
     for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
@@ -115,18 +127,20 @@ def read_folder(root: Path) -> tuple[list[Document], list[Skipped]]:
             rel = path.relative_to(root).as_posix()
             if name.startswith("."):
                 continue
-            reader = READERS.get(path.suffix.lower())
-            if reader is None:
+            if path.suffix.lower() not in READERS:
                 skipped.append(Skipped(rel, f"unsupported file type ({path.suffix or 'none'})"))
                 continue
-            try:
-                extracted = reader(path)
-            except (OSError, ValueError) as exc:
-                skipped.append(Skipped(rel, _reason(exc)))
-                continue
-            docs.append(make_document(rel, extracted))
-    docs.sort(key=lambda d: d.rel)
-    return docs, skipped
+            rels.append(rel)
+    return sorted(rels), skipped
+
+
+def read_file(root: Path, rel: str) -> Document | Skipped:
+    """The Document of one listed file, or why it was skipped."""
+    path = root / rel
+    try:
+        return make_document(rel, READERS[path.suffix.lower()](path))
+    except (OSError, ValueError) as exc:
+        return Skipped(rel, _reason(exc))
 
 
 def _reason(exc: Exception) -> str:

@@ -83,10 +83,19 @@ class Workspace:
     def build(self, on_progress: Progress | None = None, rebuild: bool = False) -> BuildReport:
         """(Re)build the index of `docs`, embedding only new and changed documents."""
         docs = self.docs or self._indexed_docs()
-        factory = self._encoder if self.ray is None else self._ray_encoder
-        report = build_mod.build(
-            docs, self.root, self.model, self.chunking, factory, on_progress, rebuild
-        )
+        args = (docs, self.root, self.model, self.chunking)
+        if self.ray is None:
+            report = build_mod.build(*args, self._encoder, on_progress, rebuild)
+        else:
+            engine = self._ray_engine()
+            report = build_mod.build(
+                *args,
+                lambda: engine.encoder,
+                on_progress,
+                rebuild,
+                reader=engine.read_and_chunk,
+                map_shards=engine.map_shards,
+            )
         self._retriever = None
         return report
 
@@ -116,15 +125,16 @@ class Workspace:
         """
         return self.query_encoder(prepack=True)
 
-    def _ray_encoder(self) -> Any:
-        """Embedding actors on Ray, each loading (or exporting) the same ONNX encoder."""
+    def _ray_engine(self) -> Any:
+        """The build's work on Ray; embedding actors each load (or export) the ONNX encoder."""
         from functools import partial
 
         from embeddings.onnx_encoder import load_or_export
-        from embeddings.ray_encoder import RayEncoder, RayMissing
+        from embeddings.ray_encoder import RayMissing
+        from qa.cluster import RayEngine
 
         try:
-            return RayEncoder(partial(load_or_export, self._model_path(), _onnx_cache()), self.ray)
+            return RayEngine(partial(load_or_export, self._model_path(), _onnx_cache()), self.ray)
         except RayMissing as exc:
             raise UsageError(str(exc)) from None
         except ConnectionError as exc:

@@ -155,6 +155,26 @@ def clustered(n: int, dim: int = 32, seed: int = 0) -> np.ndarray:
     return vecs.astype(np.float32)
 
 
+def test_ivf_filled_in_shards_equals_ivf_filled_at_once():
+    import faiss
+
+    from embeddings.vector_index import build_index
+
+    rng = np.random.default_rng(1)
+    vectors = rng.normal(size=(5000, 32)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    calls: list[int] = []
+
+    def mapper(fn, items):
+        calls.append(len(items))
+        return [fn(x) for x in items]
+
+    whole = build_index(vectors, "ivf-sq8")
+    sharded = build_index(vectors, "ivf-sq8", map_shards=mapper, shard_rows=1300)
+    assert calls == [4]  # 1300 + 1300 + 1300 + 1100 rows
+    assert faiss.serialize_index(sharded).tobytes() == faiss.serialize_index(whole).tobytes()
+
+
 def test_index_type_follows_size():
     from embeddings.vector_index import FLAT_MAX, index_kind
 

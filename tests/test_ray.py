@@ -40,6 +40,39 @@ def synthetic(folder: Path) -> Path:
     return folder
 
 
+def test_files_are_read_and_chunked_on_ray_as_they_are_here(tmp_path: Path, ray_runtime):
+    from embeddings.ray_encoder import RaySettings
+    from qa.chunks import ChunkSettings
+    from qa.cluster import RayEngine
+
+    docs = synthetic(tmp_path / "docs")
+    (docs / "picture.png").write_bytes(b"\x89PNG")  # unsupported type: listed as skipped
+    (docs / "broken.txt").write_bytes(b"\x00\x01binary\x00")  # unreadable: skipped by a worker
+    engine = RayEngine(lambda: None, RaySettings(workers=2))
+    settings = ChunkSettings()
+    on_ray = engine.read_and_chunk(docs, settings)
+    here = build_mod.read_and_chunk(docs, settings)
+    assert on_ray == here
+    assert [s.rel for s in on_ray[1]] == ["broken.txt", "picture.png"]
+    assert len(on_ray[0]) == 14 and len(on_ray[2]) > 14
+
+
+def test_ivf_shards_filled_by_ray_tasks_merge_into_the_local_index(ray_runtime):
+    import faiss
+
+    from embeddings.ray_encoder import RayEncoder, RaySettings
+    from embeddings.vector_index import build_index
+
+    rng = np.random.default_rng(3)
+    vectors = rng.normal(size=(6000, 32)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    encoder = RayEncoder(lambda: None, RaySettings(workers=2))
+    local = build_index(vectors, "ivf-sq8")
+    sharded = build_index(vectors, "ivf-sq8", map_shards=encoder.map, shard_rows=1500)
+    assert sharded.ntotal == 6000
+    assert faiss.serialize_index(sharded).tobytes() == faiss.serialize_index(local).tobytes()
+
+
 def test_ray_build_equals_local_build(tmp_path: Path, ray_runtime, seed_workspace):
     from embeddings.ray_encoder import RaySettings
 

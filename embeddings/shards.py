@@ -1,0 +1,44 @@
+"""Vectors on disk in shards: `<name>.npy` (the vectors) and `<name>.json` (their keys).
+
+A shard is committed by the rename of its `.json`, written last, so a reader never takes a
+half-written shard; one whose files do not agree (cut short by a crash) is ignored, and its
+texts are simply embedded again. Keys are opaque strings chosen by the caller. Used for
+resumable builds (each embedded slice is a shard) and by Ray workers, which write their
+vectors as shards beside the index instead of sending them through the driver.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+import uuid
+from pathlib import Path
+
+import numpy as np
+
+
+def write_shard(folder: Path, keys: list[str], vectors: np.ndarray) -> Path:
+    """Save `vectors` (one row per key) as a new shard in `folder`; return its `.json` path."""
+    name = f"{time.time_ns()}-{uuid.uuid4().hex[:8]}"
+    np.save(folder / f"{name}.npy", np.asarray(vectors))
+    tmp = folder / f"{name}.json.tmp"
+    tmp.write_text(json.dumps(keys))
+    os.replace(tmp, folder / f"{name}.json")
+    return folder / f"{name}.json"
+
+
+def read_shards(folder: Path) -> dict[str, np.ndarray]:
+    """Every committed shard's vectors in `folder`, by key; damaged shards are skipped."""
+    done: dict[str, np.ndarray] = {}
+    if not folder.is_dir():
+        return done
+    for meta in sorted(folder.glob("*.json")):
+        try:
+            keys = json.loads(meta.read_text())
+            vectors = np.load(meta.with_suffix(".npy"), allow_pickle=False)
+        except (OSError, ValueError):
+            continue
+        if len(keys) == len(vectors):
+            done.update(zip(keys, vectors, strict=True))
+    return done
