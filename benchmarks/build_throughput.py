@@ -20,7 +20,6 @@ SQUAD = ROOT.parent / "shared/eval/squad/squad-v1.1-dev-part-a.json"
 
 
 def main() -> None:
-    import json
 
     from embeddings.encoder import SentenceEncoder
     from embeddings.models import packaged_model_path
@@ -31,12 +30,8 @@ def main() -> None:
 
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 8
     with tempfile.TemporaryDirectory() as tmp:
-        data = json.loads(SQUAD.read_text())
-        data["data"] = data["data"][:n]
-        small = Path(tmp) / "squad.json"
-        small.write_text(json.dumps(data))
         docs = Path(tmp) / "docs"
-        evaluation.squad_corpus(small, docs)
+        evaluation.squad_corpus(SQUAD, docs, articles=n)
         settings = ChunkSettings()
         chunks = [c for d in read_folder(docs)[0] for c in split_document(d, settings)]
         texts = [indexed_text(c, settings) for c in chunks]

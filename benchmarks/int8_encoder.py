@@ -50,11 +50,7 @@ def passages(n_articles: int = 4) -> list[str]:
     from qa.documents import read_folder
 
     with tempfile.TemporaryDirectory() as tmp:
-        data = json.loads(Path(DATA["squad"][1]).read_text())
-        data["data"] = data["data"][:n_articles]
-        small = Path(tmp) / "squad.json"
-        small.write_text(json.dumps(data))
-        evaluation.squad_corpus(small, Path(tmp) / "docs")
+        evaluation.squad_corpus(Path(DATA["squad"][1]), Path(tmp) / "docs", articles=n_articles)
         settings = ChunkSettings()
         docs = read_folder(Path(tmp) / "docs")[0]
         return [indexed_text(c, settings) for d in docs for c in split_document(d, settings)]

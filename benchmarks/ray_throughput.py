@@ -1,9 +1,11 @@
-"""Embedding throughput: the local engine against `--engine ray` on a local 2-worker runtime.
+"""Throughput: the local engine against `--engine ray` on a local 2-worker runtime.
 
-    python benchmarks/ray_throughput.py [N_TEXTS]
+    python benchmarks/ray_throughput.py [N_TEXTS] [N_ARTICLES]
 
-Same texts (SQuAD part A passages), same ONNX encoder; the Ray side includes Ray Data's
-scheduling and the transfer of texts and vectors, not the runtime's start-up (timed apart).
+Embedding: same texts (SQuAD part A paragraphs), same ONNX encoder; the Ray side includes Ray
+Data's scheduling and the transfer of texts and vectors, not the runtime's start-up (timed
+apart). Whole builds: `qa index` of the first N_ARTICLES SQuAD articles (default 3), locally
+and on Ray (files read and chunked by Ray tasks, vectors written as shards by the actors).
 On one 2-core machine the two actors share the cores the local engine already uses, so the
 ratio shows Ray's overhead; on a cluster, throughput grows with the number of workers.
 """
@@ -52,6 +54,34 @@ def main() -> None:
     print(f"| local (ONNX, 2 threads) | {len(texts) / local_s:.1f} | 1.00× |")
     print(f"| ray, 2 actors × 1 CPU | {len(texts) / ray_s:.1f} | {local_s / ray_s:.2f}× |")
     print(f"(Ray runtime start + actor model load: {startup:.1f} s)")
+    articles = int(sys.argv[2]) if len(sys.argv) > 2 else 3
+    local_b, ray_b, chunks = whole_builds(articles)
+    print(
+        f"\nwhole `qa index` of {articles} SQuAD articles ({chunks} passages and their sentences)"
+    )
+    print("| engine | seconds | vs local |")
+    print("|---|---|---|")
+    print(f"| local | {local_b:.1f} | 1.00× |")
+    print(f"| ray, 2 actors × 1 CPU | {ray_b:.1f} | {local_b / ray_b:.2f}× |")
+
+
+def whole_builds(articles: int) -> tuple[float, float, int]:
+    """Seconds of a local and of a Ray build of the same documents, and their passages."""
+    import tempfile
+
+    from embeddings.ray_encoder import RaySettings
+    from qa import evaluation
+    from qa.workspace import Workspace
+
+    with tempfile.TemporaryDirectory() as tmp:
+        docs = Path(tmp) / "docs"
+        evaluation.squad_corpus(SQUAD, docs, articles=articles)
+        t = time.perf_counter()
+        report = Workspace.resolve(docs, Path(tmp) / "local").build()
+        local_s = time.perf_counter() - t
+        t = time.perf_counter()
+        Workspace.resolve(docs, Path(tmp) / "ray", ray=RaySettings(workers=2)).build()
+        return local_s, time.perf_counter() - t, report.chunks
 
 
 if __name__ == "__main__":

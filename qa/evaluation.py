@@ -188,10 +188,11 @@ def ask_batch(ws: Workspace, part: list[EvalQuestion], use_context: bool) -> lis
 # --- SQuAD ---------------------------------------------------------------------------------------
 
 
-def squad_corpus(squad_file: Path, folder: Path) -> list[EvalQuestion]:
-    """Write one .txt per SQuAD article into `folder`; return its questions."""
+def squad_corpus(squad_file: Path, folder: Path, articles: int | None = None) -> list[EvalQuestion]:
+    """Write one .txt per SQuAD article (the first `articles` only, if given) into `folder`;
+    return their questions."""
     try:
-        data = json.loads(squad_file.read_text(encoding="utf-8"))["data"]
+        data = json.loads(squad_file.read_text(encoding="utf-8"))["data"][:articles]
     except (OSError, ValueError, KeyError) as exc:
         raise UsageError(f"{squad_file} is not a SQuAD v1.1 JSON file ({exc})") from None
     folder.mkdir(parents=True, exist_ok=True)
