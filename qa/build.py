@@ -274,7 +274,8 @@ def _write_version(
         (folder / "chunks.jsonl").write_bytes(b"".join(lines))
         np.save(folder / "chunks.offsets.npy", np.cumsum([0] + [len(x) for x in lines]))
         np.save(folder / "vectors.npy", vectors.reshape(len(chunks), manifest.dim))
-        dense = build_index(vectors.reshape(len(chunks), manifest.dim), map_shards=map_shards)
+        matrix = vectors.reshape(len(chunks), manifest.dim)
+        dense = build_index(matrix, map_shards=map_shards, folder=folder)
         save_index(dense, folder / "dense.faiss")
         LexicalIndex.build([indexed_text(c, manifest.chunking) for c in chunks]).save(
             folder / "bm25"

@@ -57,20 +57,35 @@ def test_files_are_read_and_chunked_on_ray_as_they_are_here(tmp_path: Path, ray_
     assert len(on_ray[0]) == 14 and len(on_ray[2]) > 14
 
 
-def test_ivf_shards_filled_by_ray_tasks_merge_into_the_local_index(ray_runtime):
-    import faiss
-
+def test_ivf_shards_filled_by_ray_tasks_merge_into_the_local_index(tmp_path: Path, ray_runtime):
     from embeddings.ray_encoder import RayEncoder, RaySettings
-    from embeddings.vector_index import build_index
+    from tests.test_embeddings import sharded_ivf_matches_whole
 
-    rng = np.random.default_rng(3)
-    vectors = rng.normal(size=(6000, 32)).astype(np.float32)
-    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
     encoder = RayEncoder(lambda: None, RaySettings(workers=2))
-    local = build_index(vectors, "ivf-sq8")
-    sharded = build_index(vectors, "ivf-sq8", map_shards=encoder.map, shard_rows=1500)
-    assert sharded.ntotal == 6000
-    assert faiss.serialize_index(sharded).tobytes() == faiss.serialize_index(local).tobytes()
+    sharded_ivf_matches_whole(tmp_path, encoder.map)
+
+
+def test_ray_build_of_an_ivf_index_merged_on_disk_answers_like_a_local_one(
+    tmp_path: Path, ray_runtime, seed_workspace, monkeypatch
+):
+    from embeddings import vector_index
+    from embeddings.ray_encoder import RaySettings
+
+    monkeypatch.setattr(vector_index, "FLAT_MAX", 20)  # IVF, in shards, even for a few docs
+    monkeypatch.setattr(vector_index, "SHARD_ROWS", 40)
+    docs = synthetic(tmp_path / "docs")
+    local = Workspace.resolve(docs, tmp_path / "local")
+    local.build()
+    remote = Workspace.resolve(docs, tmp_path / "ray", ray=RaySettings(workers=2))
+    remote.build()
+    version = index_mod.current_folder(remote.root)
+    assert (version / vector_index.IVFDATA).is_file()
+    assert not list(version.glob("shard-*"))
+    a, b = index_mod.load(local.root), index_mod.load(remote.root)
+    assert a.dense.ntotal == b.dense.ntotal == len(a.chunks) > 40
+    questions = [q["question"] for q in read_jsonl(DATA / "seed-questions.jsonl")]
+    for ra, rb in zip(local.ask(questions), remote.ask(questions), strict=True):
+        assert [p.citation for p in ra.passages] == [p.citation for p in rb.passages]
 
 
 def test_ray_build_equals_local_build(tmp_path: Path, ray_runtime, seed_workspace):
