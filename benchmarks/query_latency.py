@@ -12,6 +12,7 @@ Run `qa eval --squad …` once first so that the index exists.
 from __future__ import annotations
 
 import json
+import resource
 import statistics
 import sys
 import time
@@ -52,6 +53,8 @@ def main() -> None:
         p50 = statistics.median(values)
         p95 = statistics.quantiles(values, n=20)[-1]
         print(f"| {name} | {p50 * 1000:.1f} | {p95 * 1000:.1f} | {p50 / base:.2f}× |")
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"peak memory of this benchmark process: {peak:.0f} MB")
 
 
 if __name__ == "__main__":
