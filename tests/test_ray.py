@@ -176,3 +176,13 @@ def test_partial_factory_is_what_workers_receive():
 
     factory = partial(SentenceEncoder, packaged_model_path())
     assert pickle.loads(pickle.dumps(factory)).args == factory.args
+
+
+@pytest.mark.parametrize("shown", [True, False])
+def test_progress_is_ray_datas_own_bars_when_asked(ray_runtime, shown):
+    from ray.data import DataContext
+
+    from embeddings.ray_encoder import RayEncoder, RaySettings
+
+    RayEncoder(lambda: None, RaySettings(progress=shown))
+    assert DataContext.get_current().enable_progress_bars is shown
