@@ -19,7 +19,7 @@ from qa.answer import AnswerSettings, Result, answer_questions
 from qa.build import BuildReport, Progress
 from qa.chunks import ChunkSettings
 from qa.conversation import Conversation
-from qa.errors import UsageError
+from qa.errors import QAError, UsageError
 from qa.index import Index
 from qa.retrieve import Retriever, SearchSettings
 
@@ -88,14 +88,23 @@ class Workspace:
             report = build_mod.build(*args, self._encoder, on_progress, rebuild)
         else:
             engine = self._ray_engine()
-            report = build_mod.build(
-                *args,
-                lambda: engine.encoder,
-                on_progress,
-                rebuild,
-                reader=engine.read_and_chunk,
-                map_shards=engine.map_shards,
-            )
+            try:
+                report = build_mod.build(
+                    *args,
+                    lambda: engine.encoder,
+                    on_progress,
+                    rebuild,
+                    reader=engine.read_and_chunk,
+                    map_shards=engine.map_shards,
+                )
+            except QAError:
+                raise
+            except Exception as exc:  # what Ray raises once its retries are spent
+                first = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:300]
+                raise QAError(
+                    f"the Ray build failed ({first}); the index is as it was: "
+                    "rerun `qa index --engine ray` to resume"
+                ) from None
         self._retriever = None
         return report
 

@@ -186,3 +186,28 @@ def test_progress_is_ray_datas_own_bars_when_asked(ray_runtime, shown):
 
     RayEncoder(lambda: None, RaySettings(progress=shown))
     assert DataContext.get_current().enable_progress_bars is shown
+
+
+class AlwaysDies:
+    """An encoder factory whose every encoder kills its worker: Ray's retries run out."""
+
+    def __call__(self):
+        os._exit(1)
+
+
+def test_a_ray_build_that_keeps_failing_is_one_error_and_keeps_the_index(
+    tmp_path: Path, ray_runtime, monkeypatch
+):
+    from embeddings.ray_encoder import RaySettings
+    from qa.cluster import RayEngine
+    from qa.errors import QAError
+
+    docs = synthetic(tmp_path / "docs")
+    ws = Workspace.resolve(docs, tmp_path / "ix", ray=RaySettings(workers=1))
+    before = build_mod.build(docs, ws.root, ws.model, ws.chunking, ws._encoder)
+    (docs / "new.txt").write_text("A note written after the first build.")
+    monkeypatch.setattr(ws, "_ray_engine", lambda: RayEngine(AlwaysDies(), ws.ray))
+    with pytest.raises(QAError, match="the Ray build failed"):
+        ws.build()
+    index = index_mod.load(ws.root)
+    assert len(index.chunks) == before.chunks and "new.txt" not in index.manifest.documents
