@@ -231,7 +231,11 @@ def _print_result(result: Result) -> None:
     if result.answered and result.answer and result.citation:
         a, short = result.answer, result.passages[0].short
         line = [(_plain(t), ANSWER_STYLE[r]) for t, r in pieces(a.text, a.start, a, short)]
-        console.print(Text.assemble(("A: ", "bold green"), *line))
+        if short is None:
+            console.print(Text.assemble(("A: ", "bold green"), *line))
+        else:  # the short answer alone, readable without colours, then its sentence
+            console.print(Text.assemble(("A: ", "bold green"), (_plain(short.text), "bold green")))
+            console.print(Text.assemble("   ", *line))
         console.print(Text(f"   {_citation_line(result.citation)}", style="cyan"))
     else:
         console.print(

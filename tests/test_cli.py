@@ -52,7 +52,9 @@ def test_ask_json_follows_the_schema(seed_index: Path):
 def test_human_output_has_highlight_and_citation(seed_index: Path):
     result = run("ask", SAMPLE, "--index", str(seed_index))
     assert result.exit_code == 0
-    assert "A: " in result.stdout and "early March" in result.stdout
+    lines = result.stdout.splitlines()
+    assert lines[1] == "A: early March"  # the short answer first, then its sentence
+    assert lines[2].strip() == "Sergei Lavrov will visit Japan in early March"
     assert "000_1d2b28749ff36f0e.txt:" in result.stdout
     assert '· "Sergei Lavrov will visit Japan in early March"' in result.stdout
 

@@ -71,9 +71,12 @@ class AnswerView(Vertical):
             line = [
                 (printable(t), ANSWER_STYLE[role]) for t, role in pieces(a.text, a.start, a, short)
             ]
+            # as in the CLI: a short answer stands alone, its sentence below it
+            head = [(printable(short.text), "bold"), "\n"] if short else []
             yield Static(
                 Text.assemble(
                     ("A: ", "bold"),
+                    *head,
                     *line,
                     "\n",
                     (printable(r.citation.label()), "cyan"),
