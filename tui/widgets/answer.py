@@ -72,7 +72,9 @@ class AnswerView(Vertical):
                 (printable(t), ANSWER_STYLE[role]) for t, role in pieces(a.text, a.start, a, short)
             ]
             # as in the CLI: a short answer stands alone, its sentence below it
-            head = [(printable(short.text), "bold"), "\n"] if short else []
+            head: list[str | tuple[str, str]] = (
+                [(printable(short.text), "bold"), "\n"] if short else []
+            )
             yield Static(
                 Text.assemble(
                     ("A: ", "bold"),
