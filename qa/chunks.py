@@ -11,7 +11,7 @@ from __future__ import annotations
 import bisect
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from qa.documents import Document, is_chrome
 
@@ -25,6 +25,10 @@ class ChunkSettings:
     with_title: bool = False  # the title is read with the text by the model and BM25
     context: int = 0  # preceding sentences read with the text (shown: only the text)
     paragraphs: bool = False  # blank lines end chunks; long paragraphs cut evenly
+    # A document of at most this many words is one passage (0: off). It fits the model's
+    # 256-word-piece window, and cutting a short document (an abstract, a note) only splits
+    # its evidence: SciFact nDCG@10 0.726 → see README; long documents are not affected.
+    whole_words: int = 200
 
 
 @dataclass(frozen=True)
@@ -87,10 +91,12 @@ def _add_stripped(spans: list[tuple[int, int]], text: str, start: int, end: int)
 def split_document(doc: Document, settings: ChunkSettings | None = None) -> list[Chunk]:
     """Cut a document into chunks of whole sentences."""
     settings = settings or ChunkSettings()
-    units = _units(doc.text, settings.max_words)
     sections = _sections(doc) if doc.rel.lower().endswith((".md", ".markdown")) else []
     # Chunks never span a PDF page break or a Markdown heading: each has one page, one section.
     breaks = set(doc.page_starts) | {offset for offset, _ in sections}
+    if not breaks - {0} and len(doc.text.split()) <= settings.whole_words:
+        settings = replace(settings, max_words=max(settings.max_words, settings.whole_words))
+    units = _units(doc.text, settings.max_words)
     line_starts = [0] + [m.end() for m in re.finditer("\n", doc.text)]
     chunks: list[Chunk] = []
     i = 0

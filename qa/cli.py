@@ -59,6 +59,12 @@ _INDEX = click.option(
     help="Index folder (default: a per-user folder for DOCS; env QA_INDEX).",
 )
 _JSON = click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
+_WHOLE = click.option(
+    "--whole-words",
+    default=200,
+    show_default=True,
+    help="A document of at most this many words is one passage (0: always cut).",
+)
 
 
 @click.group(cls=QAGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -75,6 +81,7 @@ def cli() -> None:
 @_INDEX
 @click.option("--rebuild", is_flag=True, help="Re-embed everything, even unchanged documents.")
 @click.option("--max-words", default=100, show_default=True, help="Longest passage, in words.")
+@_WHOLE
 @click.option(
     "--engine",
     type=click.Choice(["local", "ray"]),
@@ -90,6 +97,7 @@ def index_cmd(
     index_dir: Path | None,
     rebuild: bool,
     max_words: int,
+    whole_words: int,
     engine: str,
     address: str | None,
     workers: int,
@@ -101,6 +109,8 @@ def index_cmd(
 
     if max_words < 5:
         raise UsageError("--max-words must be at least 5")
+    if whole_words < 0:
+        raise UsageError("--whole-words must be 0 (off) or more")
     ray = None
     if engine == "ray":
         from embeddings.ray_encoder import RaySettings
@@ -113,7 +123,8 @@ def index_cmd(
         )
     elif address:
         raise UsageError("--address goes with --engine ray")
-    ws = Workspace.resolve(docs, index_dir, chunking=ChunkSettings(max_words=max_words), ray=ray)
+    chunking = ChunkSettings(max_words=max_words, whole_words=whole_words)
+    ws = Workspace.resolve(docs, index_dir, chunking=chunking, ray=ray)
     _print_report(_build(ws, rebuild), ws)
 
 
@@ -318,6 +329,7 @@ def status_cmd(docs: Path | None, index_dir: Path | None, as_json: bool) -> None
 @_DOCS
 @_INDEX
 @click.option("--max-words", default=100, show_default=True, help="Longest passage, in words.")
+@_WHOLE
 @click.option("--overlap", default=1, show_default=True, help="Sentences shared by neighbours.")
 @click.option("--with-title", is_flag=True, help="Embed and match each passage with its title.")
 @click.option("--context", default=0, show_default=True, help="Preceding sentences read too.")
@@ -333,6 +345,7 @@ def eval_cmd(
     docs: Path | None,
     index_dir: Path | None,
     max_words: int,
+    whole_words: int,
     overlap: int,
     with_title: bool,
     context: int,
@@ -350,7 +363,7 @@ def eval_cmd(
 
     if sum(x is not None for x in (questions, squad, beir)) != 1:
         raise UsageError("give exactly one of QUESTIONS, --squad FILE or --beir DIR")
-    chunking = ChunkSettings(max_words, overlap, with_title, context, paragraphs)
+    chunking = ChunkSettings(max_words, overlap, with_title, context, paragraphs, whole_words)
     search = SearchSettings(dense_weight=dense_weight, sentence_weight=sentence_weight)
     data = questions or squad or beir
     assert data is not None
@@ -360,10 +373,10 @@ def eval_cmd(
         cache = evaluation.cache_folder(data)
         docs = cache / "docs"
         docs.mkdir(parents=True, exist_ok=True)
-        index_dir = (
-            index_dir
-            or cache / f"index-{max_words}-{overlap}-{int(with_title)}-{context}-{int(paragraphs)}"
-        )
+        name = f"index-{max_words}-{overlap}-{int(with_title)}-{context}-{int(paragraphs)}"
+        if whole_words != ChunkSettings.whole_words:
+            name += f"-w{whole_words}"
+        index_dir = index_dir or cache / name
     ws = Workspace.resolve(docs, index_dir, chunking=chunking, search=search)
     items = evaluation.load_questions(questions) if questions else []
     beir_set = None

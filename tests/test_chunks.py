@@ -42,9 +42,9 @@ def test_long_single_line_gets_several_chunks_on_the_same_line():
 def test_max_words_and_overlap_are_configurable():
     text = " ".join(f"Sentence number {i} is here." for i in range(40))
     doc = make_document("x.txt", text)
-    small = split_document(doc, ChunkSettings(max_words=20, overlap=0))
+    small = split_document(doc, ChunkSettings(max_words=20, overlap=0, whole_words=0))
     assert all(len(c.text.split()) <= 20 for c in small)
-    overlapped = split_document(doc, ChunkSettings(max_words=20, overlap=1))
+    overlapped = split_document(doc, ChunkSettings(max_words=20, overlap=1, whole_words=0))
     assert overlapped[1].start < overlapped[0].end  # the last sentence is repeated
     assert len(overlapped) > len(small)
 
@@ -67,3 +67,20 @@ def test_chrome_lines_are_not_read_but_facts_are():
     read = "\n".join(indexed_text(c, ChunkSettings()) for c in split_document(embassy))
     assert "Address: 22 Norbrook Drive" in read and "Phone: +1 (876) 924-1048" in read
     assert "рус" not in read  # the language menu
+
+
+def test_a_short_document_is_one_passage_and_a_long_one_is_cut():
+    sentence = "The committee met in the old library to review the budget plan. "
+    short = make_document("note.txt", sentence * 12)  # 144 words
+    long = make_document("report.txt", sentence * 30)  # 360 words
+    assert len(split_document(short)) == 1
+    assert split_document(short)[0].text == short.text.strip()
+    assert len(split_document(long)) >= 4 and all(
+        len(c.text.split()) <= 100 for c in split_document(long)
+    )
+    assert len(split_document(short, ChunkSettings(whole_words=0))) >= 2
+
+
+def test_a_short_markdown_note_is_still_cut_at_its_headings():
+    note = make_document("n.md", "# Setup\n\nInstall it first.\n\n# Usage\n\nRun it then.\n")
+    assert [c.section for c in split_document(note)] == ["Setup", "Usage"]
