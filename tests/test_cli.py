@@ -171,3 +171,16 @@ def test_real_entry_point_answers_the_sample(seed_index: Path):
     )
     assert out.returncode == 0, out.stderr
     assert "early March" in json.loads(out.stdout)["answer"]["text"]
+
+
+@pytest.mark.parametrize(
+    ("option", "message"),
+    [
+        (["--max-words", "2"], "--max-words must be at least 5"),
+        (["--whole-words", "-1"], "--whole-words must be 0 (off) or more"),
+    ],
+)
+def test_bad_passage_sizes_are_one_line_errors(tmp_path: Path, option, message):
+    result = run("index", str(ROOT / "seeds"), "--index", str(tmp_path / "ix"), *option)
+    assert result.exit_code == 2
+    assert result.stderr.strip() == f"qa: {message}"  # one line, no traceback
