@@ -59,11 +59,11 @@ _INDEX = click.option(
     help="Index folder (default: a per-user folder for DOCS; env QA_INDEX).",
 )
 _JSON = click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
-_WHOLE = click.option(
-    "--whole-words",
+_SHORT = click.option(
+    "--short-max-words",
     default=200,
     show_default=True,
-    help="A document of at most this many words is one passage (0: always cut).",
+    help="Longest passage of a document at most twice as long (0: --max-words for all).",
 )
 
 
@@ -81,7 +81,7 @@ def cli() -> None:
 @_INDEX
 @click.option("--rebuild", is_flag=True, help="Re-embed everything, even unchanged documents.")
 @click.option("--max-words", default=100, show_default=True, help="Longest passage, in words.")
-@_WHOLE
+@_SHORT
 @click.option(
     "--engine",
     type=click.Choice(["local", "ray"]),
@@ -97,7 +97,7 @@ def index_cmd(
     index_dir: Path | None,
     rebuild: bool,
     max_words: int,
-    whole_words: int,
+    short_max_words: int,
     engine: str,
     address: str | None,
     workers: int,
@@ -109,8 +109,8 @@ def index_cmd(
 
     if max_words < 5:
         raise UsageError("--max-words must be at least 5")
-    if whole_words < 0:
-        raise UsageError("--whole-words must be 0 (off) or more")
+    if short_max_words < 0:
+        raise UsageError("--short-max-words must be 0 (off) or more")
     ray = None
     if engine == "ray":
         from embeddings.ray_encoder import RaySettings
@@ -123,7 +123,7 @@ def index_cmd(
         )
     elif address:
         raise UsageError("--address goes with --engine ray")
-    chunking = ChunkSettings(max_words=max_words, whole_words=whole_words)
+    chunking = ChunkSettings(max_words=max_words, short_max_words=short_max_words)
     ws = Workspace.resolve(docs, index_dir, chunking=chunking, ray=ray)
     _print_report(_build(ws, rebuild), ws)
 
@@ -329,7 +329,7 @@ def status_cmd(docs: Path | None, index_dir: Path | None, as_json: bool) -> None
 @_DOCS
 @_INDEX
 @click.option("--max-words", default=100, show_default=True, help="Longest passage, in words.")
-@_WHOLE
+@_SHORT
 @click.option("--overlap", default=1, show_default=True, help="Sentences shared by neighbours.")
 @click.option("--with-title", is_flag=True, help="Embed and match each passage with its title.")
 @click.option("--context", default=0, show_default=True, help="Preceding sentences read too.")
@@ -345,7 +345,7 @@ def eval_cmd(
     docs: Path | None,
     index_dir: Path | None,
     max_words: int,
-    whole_words: int,
+    short_max_words: int,
     overlap: int,
     with_title: bool,
     context: int,
@@ -363,7 +363,7 @@ def eval_cmd(
 
     if sum(x is not None for x in (questions, squad, beir)) != 1:
         raise UsageError("give exactly one of QUESTIONS, --squad FILE or --beir DIR")
-    chunking = ChunkSettings(max_words, overlap, with_title, context, paragraphs, whole_words)
+    chunking = ChunkSettings(max_words, overlap, with_title, context, paragraphs, short_max_words)
     search = SearchSettings(dense_weight=dense_weight, sentence_weight=sentence_weight)
     data = questions or squad or beir
     assert data is not None
@@ -374,8 +374,8 @@ def eval_cmd(
         docs = cache / "docs"
         docs.mkdir(parents=True, exist_ok=True)
         name = f"index-{max_words}-{overlap}-{int(with_title)}-{context}-{int(paragraphs)}"
-        if whole_words != ChunkSettings.whole_words:
-            name += f"-w{whole_words}"
+        if short_max_words != ChunkSettings.short_max_words:
+            name += f"-s{short_max_words}"
         index_dir = index_dir or cache / name
     ws = Workspace.resolve(docs, index_dir, chunking=chunking, search=search)
     items = evaluation.load_questions(questions) if questions else []

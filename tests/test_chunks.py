@@ -19,9 +19,10 @@ def test_sentences_respect_abbreviations_and_lines():
 
 
 def test_chunks_slice_the_source_exactly_and_never_cut_sentences():
+    cut = ChunkSettings(short_max_words=0)  # every document cut at 100 words
     for doc in read_folder(SEEDS)[0]:
         sentences = {doc.text[s:e] for s, e in split_sentences(doc.text)}
-        chunks = split_document(doc)
+        chunks = split_document(doc, cut)
         assert len(chunks) > 1
         for chunk in chunks:
             assert doc.text[chunk.start : chunk.end] == chunk.text
@@ -34,7 +35,7 @@ def test_chunks_slice_the_source_exactly_and_never_cut_sentences():
 
 def test_long_single_line_gets_several_chunks_on_the_same_line():
     doc = next(d for d in read_folder(SEEDS)[0] if d.rel.startswith("000"))
-    on_line_5 = [c for c in split_document(doc) if c.line == 5]
+    on_line_5 = [c for c in split_document(doc, ChunkSettings(short_max_words=0)) if c.line == 5]
     assert len(on_line_5) >= 2
     assert len({c.start for c in on_line_5}) == len(on_line_5)
 
@@ -42,9 +43,9 @@ def test_long_single_line_gets_several_chunks_on_the_same_line():
 def test_max_words_and_overlap_are_configurable():
     text = " ".join(f"Sentence number {i} is here." for i in range(40))
     doc = make_document("x.txt", text)
-    small = split_document(doc, ChunkSettings(max_words=20, overlap=0, whole_words=0))
+    small = split_document(doc, ChunkSettings(max_words=20, overlap=0, short_max_words=0))
     assert all(len(c.text.split()) <= 20 for c in small)
-    overlapped = split_document(doc, ChunkSettings(max_words=20, overlap=1, whole_words=0))
+    overlapped = split_document(doc, ChunkSettings(max_words=20, overlap=1, short_max_words=0))
     assert overlapped[1].start < overlapped[0].end  # the last sentence is repeated
     assert len(overlapped) > len(small)
 
@@ -69,16 +70,16 @@ def test_chrome_lines_are_not_read_but_facts_are():
     assert "рус" not in read  # the language menu
 
 
-def test_a_short_document_is_one_passage_and_a_long_one_is_cut():
+def test_short_documents_get_longer_passages_than_long_ones():
     sentence = "The committee met in the old library to review the budget plan. "
-    short = make_document("note.txt", sentence * 12)  # 144 words
-    long = make_document("report.txt", sentence * 30)  # 360 words
-    assert len(split_document(short)) == 1
-    assert split_document(short)[0].text == short.text.strip()
-    assert len(split_document(long)) >= 4 and all(
-        len(c.text.split()) <= 100 for c in split_document(long)
-    )
-    assert len(split_document(short, ChunkSettings(whole_words=0))) >= 2
+    note = make_document("note.txt", sentence * 12)  # 144 words: fits one passage
+    abstract = make_document("abstract.txt", sentence * 30)  # 360 words: two or so
+    report = make_document("report.txt", sentence * 50)  # 600 words: long
+    assert [c.text for c in split_document(note)] == [note.text.strip()]
+    assert 2 <= len(split_document(abstract)) <= 3
+    assert all(len(c.text.split()) <= 200 for c in split_document(abstract))
+    assert all(len(c.text.split()) <= 100 for c in split_document(report))
+    assert len(split_document(note, ChunkSettings(short_max_words=0))) >= 2
 
 
 def test_a_short_markdown_note_is_still_cut_at_its_headings():

@@ -177,7 +177,7 @@ def test_real_entry_point_answers_the_sample(seed_index: Path):
     ("option", "message"),
     [
         (["--max-words", "2"], "--max-words must be at least 5"),
-        (["--whole-words", "-1"], "--whole-words must be 0 (off) or more"),
+        (["--short-max-words", "-1"], "--short-max-words must be 0 (off) or more"),
     ],
 )
 def test_bad_passage_sizes_are_one_line_errors(tmp_path: Path, option, message):
