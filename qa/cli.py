@@ -337,6 +337,7 @@ def status_cmd(docs: Path | None, index_dir: Path | None, as_json: bool) -> None
 @click.option("--dense-weight", default=0.5, show_default=True, help="Dense share of the score.")
 @click.option("--sentence-weight", default=0.75, show_default=True, help="Best sentence's share.")
 @click.option("--no-context", is_flag=True, help="Conversations: search the last turn alone.")
+@click.option("--dedupe", is_flag=True, help="Drop passages overlapping a better one.")
 @_JSON
 def eval_cmd(
     questions: Path | None,
@@ -353,6 +354,7 @@ def eval_cmd(
     dense_weight: float,
     sentence_weight: float,
     no_context: bool,
+    dedupe: bool,
     as_json: bool,
 ) -> None:
     """Score retrieval on QUESTIONS.jsonl, a SQuAD file (--squad) or a BEIR folder (--beir)."""
@@ -364,7 +366,9 @@ def eval_cmd(
     if sum(x is not None for x in (questions, squad, beir)) != 1:
         raise UsageError("give exactly one of QUESTIONS, --squad FILE or --beir DIR")
     chunking = ChunkSettings(max_words, overlap, with_title, context, paragraphs, short_max_words)
-    search = SearchSettings(dense_weight=dense_weight, sentence_weight=sentence_weight)
+    search = SearchSettings(
+        dense_weight=dense_weight, sentence_weight=sentence_weight, dedupe=dedupe
+    )
     data = questions or squad or beir
     assert data is not None
     if not data.exists():

@@ -43,6 +43,9 @@ class SearchSettings:
     dense_weight: float = 0.5
     sentence_weight: float = 0.75  # share of the best sentence's cosine in a passage's dense score
     depth: int = 100  # candidates taken from each retriever before fusion
+    # Leave out a passage overlapping a better one of the same file. Measured off: the
+    # neighbour often holds the answer (SQuAD acc@5 0.961 → 0.947, README ablation).
+    dedupe: bool = False
 
 
 class Retriever:
@@ -87,7 +90,8 @@ class Retriever:
         lex = lexical[rows]
         w = self.settings.dense_weight
         fused = w * _minmax(dense) + (1 - w) * _minmax(lex)
-        order = np.argsort(-fused, kind="stable")[:k]
+        ranked = np.argsort(-fused, kind="stable")
+        order = self._distinct(rows, ranked, k) if self.settings.dedupe else list(ranked[:k])
         return [
             Passage(
                 rank=rank,
@@ -99,6 +103,22 @@ class Retriever:
             )
             for rank, i in enumerate(order, start=1)
         ]
+
+    def _distinct(self, rows: np.ndarray, order: np.ndarray, k: int) -> list[int]:
+        """The first `k` of `order` whose text overlaps no earlier pick from the same file
+        (neighbouring passages share a sentence: the user would read it twice)."""
+        picked: list[int] = []
+        spans: dict[str, list[tuple[int, int]]] = {}
+        for i in order:
+            chunk = self.index.chunks[int(rows[i])]
+            taken = spans.setdefault(chunk.path, [])
+            if any(a < chunk.end and chunk.start < b for a, b in taken):
+                continue
+            taken.append((chunk.start, chunk.end))
+            picked.append(int(i))
+            if len(picked) == k:
+                break
+        return picked
 
     def _dense_scores(self, rows: np.ndarray, vector: np.ndarray) -> np.ndarray:
         """Cosine of each chunk blended with the best cosine among its sentences."""

@@ -94,3 +94,27 @@ def test_pieces_cut_a_passage_around_sentence_and_short_answer():
         ("Lavrov will visit Japan in early March.", "sentence"),
         (" Outro.", ""),
     ]
+
+
+def test_dedupe_leaves_out_passages_overlapping_a_better_one(seed_workspace):
+    from dataclasses import replace
+
+    from qa.retrieve import Retriever
+
+    retriever = seed_workspace.retriever()
+    deduped = Retriever(
+        retriever.index, retriever.encoder, replace(retriever.settings, dedupe=True)
+    )
+    plain = retriever.search(SAMPLE, 10)
+    distinct = deduped.search(SAMPLE, 10)
+    assert distinct[0].chunk == plain[0].chunk
+    for i, a in enumerate(distinct):
+        for b in distinct[:i]:
+            same_file = a.chunk.path == b.chunk.path
+            assert not (same_file and a.chunk.start < b.chunk.end and b.chunk.start < a.chunk.end)
+    overlapping = any(
+        a.chunk.path == b.chunk.path and a.chunk.start < b.chunk.end and b.chunk.start < a.chunk.end
+        for i, a in enumerate(plain)
+        for b in plain[:i]
+    )
+    assert overlapping  # without dedupe, neighbours sharing a sentence are both listed
