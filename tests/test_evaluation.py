@@ -129,3 +129,14 @@ def test_bad_question_file_names_the_line(tmp_path: Path):
 def test_eval_needs_exactly_one_data_source():
     result = CliRunner().invoke(cli, ["eval"])
     assert result.exit_code == 2 and "exactly one" in result.stderr
+
+
+@pytest.mark.quality
+def test_squad_part_a_meets_its_targets():
+    # slow (builds and asks SQuAD part A): `pytest -m quality`; not in the default run
+    from benchmarks.targets import EVAL, measure, missed
+
+    if not (EVAL / "squad").is_dir():
+        pytest.skip("../shared/eval is not beside this checkout")
+    metrics = measure("squad")
+    assert missed("squad", metrics) == [], metrics
