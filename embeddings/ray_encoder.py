@@ -100,23 +100,10 @@ class RayEncoder:
         on_batch: Callable[[int], None] | None = None,
     ) -> np.ndarray:
         """Vectors of `texts`, in order; `on_batch(n)` as batches come back."""
-        import ray
-
         if not texts:
             return np.zeros((0, 0), dtype=np.float32)
-        s = self.settings
         rows = [{"row": i, "text": t} for i, t in enumerate(texts)]
-        embedded = ray.data.from_items(rows).map_batches(
-            _EmbedActor,
-            fn_constructor_args=(self.factory,),
-            batch_size=batch_size or s.batch_size,
-            batch_format="numpy",
-            concurrency=s.workers,
-            num_cpus=s.cpus_per_worker,
-            num_gpus=s.gpus_per_worker,
-            max_restarts=3,
-            max_task_retries=3,
-        )
+        embedded = self._on_actors(rows, _EmbedActor, (self.factory,), batch_size)
         out: np.ndarray | None = None
         seen = np.zeros(len(texts), dtype=bool)
         for batch in embedded.iter_batches(batch_format="numpy", batch_size=None):
@@ -140,21 +127,8 @@ class RayEncoder:
     ) -> None:
         """Embed `texts` on the workers, which write them into `folder` as shards keyed by
         `keys`; raises if any key was not written."""
-        import ray
-
-        s = self.settings
         rows = [{"key": k, "text": t} for k, t in zip(keys, texts, strict=True)]
-        written = ray.data.from_items(rows).map_batches(
-            _ShardActor,
-            fn_constructor_args=(self.factory, str(folder)),
-            batch_size=s.batch_size,
-            batch_format="numpy",
-            concurrency=s.workers,
-            num_cpus=s.cpus_per_worker,
-            num_gpus=s.gpus_per_worker,
-            max_restarts=3,
-            max_task_retries=3,
-        )
+        written = self._on_actors(rows, _ShardActor, (self.factory, str(folder)))
         missing = set(keys)
         for batch in written.iter_batches(batch_format="numpy", batch_size=None):
             missing.difference_update(str(k) for k in batch["key"])
@@ -164,6 +138,26 @@ class RayEncoder:
             raise RuntimeError(
                 f"Ray workers wrote {len(keys) - len(missing)} of {len(keys)} shards' rows"
             )
+
+    def _on_actors(
+        self, rows: list[dict], actor: type, args: tuple, batch_size: int | None = None
+    ) -> Any:
+        """A Ray dataset of `rows` mapped in batches by a pool of `actor(*args)`, each actor
+        restarted and its batch retried if its worker dies."""
+        import ray
+
+        s = self.settings
+        return ray.data.from_items(rows).map_batches(
+            actor,
+            fn_constructor_args=args,
+            batch_size=batch_size or s.batch_size,
+            batch_format="numpy",
+            concurrency=s.workers,
+            num_cpus=s.cpus_per_worker,
+            num_gpus=s.gpus_per_worker,
+            max_restarts=3,
+            max_task_retries=3,
+        )
 
     def map(self, fn: Callable[[Any], Any], items: list[Any]) -> list[Any]:
         """`[fn(x) for x in items]`, each call a Ray task (retried if its worker dies)."""
