@@ -273,8 +273,8 @@ def _write_version(
         lines = [json.dumps(asdict(c), ensure_ascii=False).encode() + b"\n" for c in chunks]
         (folder / "chunks.jsonl").write_bytes(b"".join(lines))
         np.save(folder / "chunks.offsets.npy", np.cumsum([0] + [len(x) for x in lines]))
-        np.save(folder / "vectors.npy", vectors.reshape(len(chunks), manifest.dim))
         matrix = vectors.reshape(len(chunks), manifest.dim)
+        np.save(folder / "vectors.npy", matrix)
         dense = build_index(matrix, map_shards=map_shards, folder=folder)
         save_index(dense, folder / "dense.faiss")
         LexicalIndex.build([indexed_text(c, manifest.chunking) for c in chunks]).save(
