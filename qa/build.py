@@ -19,6 +19,7 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +29,7 @@ from embeddings.shards import read_shards, write_shard
 from embeddings.vector_index import Mapper
 from qa import index as index_mod
 from qa.chunks import Chunk, ChunkSettings, chunk_sentences, indexed_text, split_document
-from qa.documents import Document, Skipped, read_folder
+from qa.documents import Document, Skipped, list_folder, read_file
 from qa.errors import QAError, UsageError
 from qa.index import CURRENT, TEXT_VERSION, DocEntry, Index, Manifest
 from qa.lexical import LexicalIndex
@@ -68,13 +69,13 @@ def build(
     encoder_factory: Callable[[], Any],
     on_progress: Progress | None = None,
     rebuild: bool = False,
-    reader: Reader | None = None,
+    map_files: Mapper | None = None,
     map_shards: Mapper | None = None,
 ) -> BuildReport:
     """Index the documents below `docs_root` into `root`, re-embedding only what changed.
 
-    By default the work is done here; a cluster engine (qa.cluster) passes its own `reader`
-    (documents read and chunked in parallel), an encoder that writes its vectors as shards
+    By default the work is done here; a cluster engine (qa.cluster) passes `map_files` (files
+    read and chunked in parallel), an encoder that writes its vectors as shards
     (`encode_to_shards`), and `map_shards` to fill FAISS shards in parallel."""
     from filelock import FileLock, Timeout
 
@@ -89,7 +90,7 @@ def build(
                 encoder_factory,
                 on_progress,
                 rebuild,
-                reader or read_and_chunk,
+                map_files,
                 map_shards,
             )
     except Timeout:
@@ -116,10 +117,10 @@ def _build_locked(
     encoder_factory: Callable[[], Any],
     on_progress: Progress | None,
     rebuild: bool,
-    reader: Reader,
+    map_files: Mapper | None,
     map_shards: Mapper | None,
 ) -> BuildReport:
-    docs, skipped, chunks = reader(docs_root, chunking)
+    docs, skipped, chunks = read_and_chunk(docs_root, chunking, map_files)
     if not docs:
         raise UsageError(f"no .txt or .md documents in {docs_root}: nothing to index")
     old, reason = (None, "--rebuild was asked for") if rebuild else _reusable(root, model)
@@ -161,14 +162,34 @@ def _slice(chunk: Chunk, start: int, end: int) -> str:
 
 
 def read_and_chunk(
-    docs_root: Path, chunking: ChunkSettings
+    docs_root: Path, chunking: ChunkSettings, map_files: Mapper | None = None
 ) -> tuple[list[Document], list[Skipped], list[Chunk]]:
-    """Every document below `docs_root` read and chunked here, one after another."""
-    docs, skipped = read_folder(docs_root)
-    return docs, skipped, [c for d in docs for c in split_document(d, chunking)]
+    """Every document below `docs_root`, its chunks and the files skipped, in path order.
+
+    `map_files` runs the per-file work over the listed files, in order: by default here, one
+    file after another; a cluster engine passes its own (qa.cluster: Ray Data tasks)."""
+    rels, skipped = list_folder(docs_root)
+    each = partial(read_and_chunk_file, docs_root, chunking)
+    docs, chunks = [], []
+    for got, got_chunks in (map_files or _map_here)(each, rels):
+        if isinstance(got, Document):
+            docs.append(got)
+            chunks.extend(got_chunks)
+        else:
+            skipped.append(got)
+    return docs, sorted(skipped, key=lambda s: s.rel), chunks
 
 
-Reader = Callable[[Path, ChunkSettings], tuple[list[Document], list[Skipped], list[Chunk]]]
+def read_and_chunk_file(
+    docs_root: Path, chunking: ChunkSettings, rel: str
+) -> tuple[Document | Skipped, list[Chunk]]:
+    """One listed file read and chunked, or why it was skipped (and no chunks)."""
+    got = read_file(docs_root, rel)
+    return got, split_document(got, chunking) if isinstance(got, Document) else []
+
+
+def _map_here(fn: Callable[[Any], Any], items: list[Any]) -> list[Any]:
+    return [fn(x) for x in items]
 
 
 def _reusable(root: Path, model: str) -> tuple[Index | None, str | None]:

@@ -13,13 +13,9 @@ from __future__ import annotations
 import pickle
 from collections.abc import Callable
 from functools import partial
-from pathlib import Path
 from typing import Any
 
 import numpy as np
-
-from qa.chunks import Chunk, ChunkSettings, split_document
-from qa.documents import Document, Skipped, list_folder, read_file
 
 READ_BATCH = 16  # files per Ray Data read task
 
@@ -32,17 +28,15 @@ class RayEngine:
 
         self.encoder = RayEncoder(encoder_factory, settings)  # joins or starts Ray
 
-    def read_and_chunk(
-        self, docs_root: Path, chunking: ChunkSettings
-    ) -> tuple[list[Document], list[Skipped], list[Chunk]]:
-        """Every document below `docs_root` read and chunked by Ray tasks, in path order."""
+    def map_files(self, fn: Callable[[str], Any], rels: list[str]) -> list[Any]:
+        """`fn` over the files `rels` by Ray Data tasks (READ_BATCH files each), in order;
+        raises if a file did not come back."""
         import ray
 
-        rels, skipped = list_folder(docs_root)
-        results: dict[str, tuple[Document | Skipped, list[Chunk]]] = {}
+        results: dict[str, Any] = {}
         if rels:
             read = ray.data.from_items([{"rel": r} for r in rels]).map_batches(
-                partial(_read_batch, str(docs_root), chunking),
+                partial(_apply_to_batch, fn),
                 batch_size=READ_BATCH,
                 batch_format="numpy",
                 max_retries=3,
@@ -52,28 +46,16 @@ class RayEngine:
                     results[str(rel)] = pickle.loads(blob)
         if len(results) != len(rels):
             raise RuntimeError(f"Ray read {len(results)} of {len(rels)} files")
-        docs, chunks = [], []
-        for rel in rels:
-            item, item_chunks = results[rel]
-            if isinstance(item, Document):
-                docs.append(item)
-                chunks.extend(item_chunks)
-            else:
-                skipped.append(item)
-        return docs, sorted(skipped, key=lambda s: s.rel), chunks
+        return [results[rel] for rel in rels]
 
     def map_shards(self, fn: Callable[[Any], Any], items: list[Any]) -> list[Any]:
         """`fn` over `items` as Ray tasks, in order."""
         return self.encoder.map(fn, items)
 
 
-def _read_batch(
-    docs_root: str, chunking: ChunkSettings, batch: dict[str, np.ndarray]
+def _apply_to_batch(
+    fn: Callable[[str], Any], batch: dict[str, np.ndarray]
 ) -> dict[str, np.ndarray]:
-    """Read and chunk a batch of files (on a Ray worker); results travel pickled."""
-    out = []
-    for rel in batch["rel"]:
-        got = read_file(Path(docs_root), str(rel))
-        chunks = split_document(got, chunking) if isinstance(got, Document) else []
-        out.append(pickle.dumps((got, chunks)))
+    """`fn` over a batch of files (on a Ray worker); results travel pickled."""
+    out = [pickle.dumps(fn(str(rel))) for rel in batch["rel"]]
     return {"rel": batch["rel"], "item": np.array(out, dtype=object)}

@@ -94,7 +94,7 @@ class Workspace:
                     lambda: engine.encoder,
                     on_progress,
                     rebuild,
-                    reader=engine.read_and_chunk,
+                    map_files=engine.map_files,
                     map_shards=engine.map_shards,
                 )
             except QAError:

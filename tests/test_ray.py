@@ -50,7 +50,7 @@ def test_files_are_read_and_chunked_on_ray_as_they_are_here(tmp_path: Path, ray_
     (docs / "broken.txt").write_bytes(b"\x00\x01binary\x00")  # unreadable: skipped by a worker
     engine = RayEngine(lambda: None, RaySettings(workers=2))
     settings = ChunkSettings()
-    on_ray = engine.read_and_chunk(docs, settings)
+    on_ray = build_mod.read_and_chunk(docs, settings, engine.map_files)
     here = build_mod.read_and_chunk(docs, settings)
     assert on_ray == here
     assert [s.rel for s in on_ray[1]] == ["broken.txt", "picture.png"]
