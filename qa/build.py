@@ -13,12 +13,14 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 import shutil
 import time
+import traceback
 import uuid
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -28,11 +30,23 @@ import numpy as np
 from embeddings.shards import read_shards, write_shard
 from embeddings.vector_index import Mapper
 from qa import index as index_mod
-from qa.chunks import Chunk, ChunkSettings, chunk_sentences, indexed_text, split_document
-from qa.documents import Document, Skipped, list_folder, read_file
+from qa.chunks import (
+    Chunk,
+    ChunkSettings,
+    chunk_sentences,
+    for_model,
+    indexed_text,
+    split_document,
+)
+from qa.documents import Document, Skipped, read_file, skip_counts, skipped_for
 from qa.errors import QAError, UsageError
+from qa.files import ReadSettings, list_folder
+from qa.formats import IN_PROCESS, reader_name
 from qa.index import CURRENT, TEXT_VERSION, DocEntry, Index, Manifest
+from qa.isolation import Limits, map_isolated
 from qa.lexical import LexicalIndex
+
+log = logging.getLogger("qa")
 
 RESUME_SLICE = 512  # texts embedded between two resume checkpoints
 Progress = Callable[[int, int], None]  # (texts embedded so far, total)
@@ -51,6 +65,7 @@ class BuildReport:
     embedded: int  # passages whose vectors had to be computed (not reused)
     skipped: list[Skipped]
     full_rebuild_reason: str | None = None
+    ignored: int = 0  # files left out by ignore rules (hidden, .gitignore, --exclude)
 
     def summary(self) -> str:
         """One line: what changed and how many passages were embedded."""
@@ -71,6 +86,7 @@ def build(
     rebuild: bool = False,
     map_files: Mapper | None = None,
     map_shards: Mapper | None = None,
+    reading: ReadSettings | None = None,
 ) -> BuildReport:
     """Index the documents below `docs_root` into `root`, re-embedding only what changed.
 
@@ -92,6 +108,7 @@ def build(
                 rebuild,
                 map_files,
                 map_shards,
+                reading,
             )
     except Timeout:
         raise QAError(
@@ -119,13 +136,13 @@ def _build_locked(
     rebuild: bool,
     map_files: Mapper | None,
     map_shards: Mapper | None,
+    reading: ReadSettings | None,
 ) -> BuildReport:
-    docs, skipped, chunks = read_and_chunk(docs_root, chunking, map_files)
-    if not docs:
-        raise UsageError(f"no .txt or .md documents in {docs_root}: nothing to index")
-    old, reason = (None, "--rebuild was asked for") if rebuild else _reusable(root, model)
+    corpus = read_and_chunk(docs_root, chunking, map_files, reading)
+    docs, skipped, chunks = corpus.docs, corpus.skipped, corpus.chunks
     if not chunks:
-        raise UsageError(f"the documents in {docs_root} hold no text: nothing to index")
+        raise UsageError(_nothing_to_index(docs_root, corpus))
+    old, reason = (None, "--rebuild was asked for") if rebuild else _reusable(root, model)
     spans = [chunk_sentences(c) for c in chunks]
     chunk_texts = [indexed_text(c, chunking) for c in chunks]
     sentence_texts = [_slice(c, a, b) for c, s in zip(chunks, spans, strict=True) for a, b in s]
@@ -154,30 +171,59 @@ def _build_locked(
         root, manifest, chunks, vectors[: len(chunks)], vectors[len(chunks) :], spans, map_shards
     )
     shutil.rmtree(root / "resume", ignore_errors=True)
-    return _report(old, docs, skipped, len(chunks), embedded, reason if old is None else None)
+    report = _report(old, docs, skipped, len(chunks), embedded, reason if old is None else None)
+    return replace(report, ignored=corpus.ignored)
+
+
+def _nothing_to_index(docs_root: Path, corpus: Corpus) -> str:
+    """Why a folder gave no passage, and what qa reads."""
+    why = f"; {len(corpus.skipped)} files skipped: {skip_counts(corpus.skipped)}"
+    return (
+        f"no readable documents in {docs_root}{why if corpus.skipped else ''}: qa reads text, "
+        "Markdown, HTML, PDF, Word, PowerPoint, OpenDocument, EPUB, RTF, e-mail and notebooks"
+    )
 
 
 def _slice(chunk: Chunk, start: int, end: int) -> str:
-    return chunk.text[start - chunk.start : end - chunk.start]
+    """A sentence of a chunk, as the model reads it."""
+    return for_model(chunk.text[start - chunk.start : end - chunk.start])
+
+
+@dataclass(frozen=True)
+class Corpus:
+    """A folder read and chunked: documents and their chunks in path order, the files skipped
+    (sorted by path), and how many files the ignore rules left out."""
+
+    docs: list[Document]
+    skipped: list[Skipped]
+    chunks: list[Chunk]
+    ignored: int = 0
 
 
 def read_and_chunk(
-    docs_root: Path, chunking: ChunkSettings, map_files: Mapper | None = None
-) -> tuple[list[Document], list[Skipped], list[Chunk]]:
-    """Every document below `docs_root`, its chunks and the files skipped, in path order.
+    docs_root: Path,
+    chunking: ChunkSettings,
+    map_files: Mapper | None = None,
+    reading: ReadSettings | None = None,
+) -> Corpus:
+    """Every document below `docs_root`, its chunks and the files skipped.
 
-    `map_files` runs the per-file work over the listed files, in order: by default here, one
-    file after another; a cluster engine passes its own (qa.cluster: Ray Data tasks)."""
-    rels, skipped = list_folder(docs_root)
+    `map_files` runs the per-file work over the listed files, in order: by default, text
+    files here and files of other formats in isolated worker processes (qa.isolation); a
+    cluster engine passes its own (qa.cluster: Ray Data tasks)."""
+    reading = reading or ReadSettings()
+    listing = list_folder(docs_root, reading.exclude)
     each = partial(read_and_chunk_file, docs_root, chunking)
-    docs, chunks = [], []
-    for got, got_chunks in (map_files or _map_here)(each, rels):
+    if map_files is None:
+        map_files = partial(_map_isolated, limits=reading.limits)
+    docs, chunks, skipped = [], [], list(listing.skipped)
+    for got, got_chunks in map_files(each, listing.rels):
         if isinstance(got, Document):
             docs.append(got)
             chunks.extend(got_chunks)
         else:
             skipped.append(got)
-    return docs, sorted(skipped, key=lambda s: s.rel), chunks
+    return Corpus(docs, sorted(skipped, key=lambda s: s.rel), chunks, listing.ignored)
 
 
 def read_and_chunk_file(
@@ -185,11 +231,26 @@ def read_and_chunk_file(
 ) -> tuple[Document | Skipped, list[Chunk]]:
     """One listed file read and chunked, or why it was skipped (and no chunks)."""
     got = read_file(docs_root, rel)
-    return got, split_document(got, chunking) if isinstance(got, Document) else []
+    if isinstance(got, Skipped):
+        return got, []
+    try:
+        return got, split_document(got, chunking)
+    except Exception as exc:  # the per-file boundary covers chunking too
+        log.debug("skipped %s:\n%s", rel, traceback.format_exc())
+        return skipped_for(rel, exc), []
 
 
-def _map_here(fn: Callable[[Any], Any], items: list[Any]) -> list[Any]:
-    return [fn(x) for x in items]
+def _map_isolated(
+    fn: Callable[[str], Any], rels: list[str], limits: Limits
+) -> list[tuple[Document | Skipped, list[Chunk]]]:
+    """Text files read here (fast, nothing to hang), other formats in worker processes."""
+    pooled = [r for r in rels if reader_name(Path(r)) not in IN_PROCESS]
+    got = dict(zip(pooled, map_isolated(fn, pooled, limits, _failed), strict=True))
+    return [got[r] if r in got else fn(r) for r in rels]
+
+
+def _failed(rel: str, kind: str, reason: str) -> tuple[Skipped, list[Chunk]]:
+    return Skipped(rel, reason, kind), []
 
 
 def _reusable(root: Path, model: str) -> tuple[Index | None, str | None]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import bisect
 import re
+import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 
@@ -92,7 +93,7 @@ def _add_stripped(spans: list[tuple[int, int]], text: str, start: int, end: int)
 def split_document(doc: Document, settings: ChunkSettings | None = None) -> list[Chunk]:
     """Cut a document into chunks of whole sentences."""
     settings = settings or ChunkSettings()
-    sections = _sections(doc) if doc.rel.lower().endswith((".md", ".markdown")) else []
+    sections = list(doc.sections) or (_sections(doc) if _is_markdown(doc.rel) else [])
     # Chunks never span a PDF page break or a Markdown heading: each has one page, one section.
     breaks = set(doc.page_starts) | {offset for offset, _ in sections}
     if not breaks - {0} and len(doc.text.split()) <= 2 * settings.short_max_words:
@@ -185,6 +186,11 @@ def _sections(doc: Document) -> list[tuple[int, str]]:
     return out
 
 
+def _is_markdown(rel: str) -> bool:
+    """Markdown files, and notebooks (their Markdown cells, code cells fenced)."""
+    return rel.lower().endswith((".md", ".markdown", ".ipynb"))
+
+
 def _section_at(sections: list[tuple[int, str]], offset: int) -> str:
     i = bisect.bisect_right([o for o, _ in sections], offset)
     return sections[i - 1][1] if i else ""
@@ -212,16 +218,23 @@ def _units(text: str, max_words: int) -> list[tuple[int, int, int]]:
     return units
 
 
+def for_model(text: str) -> str:
+    """Text as the model and BM25 read it: NFKC-normalised, so ligatures and compatibility
+    characters of PDFs ("ﬁ", full-width digits) read as plain letters. Citations keep offsets
+    into the original text; only what is embedded and matched is normalised."""
+    return unicodedata.normalize("NFKC", text)
+
+
 def indexed_text(chunk: Chunk, settings: ChunkSettings) -> str:
     """What the model and BM25 read for a chunk: its text without chrome lines, plus the
-    title and preceding sentences when the settings ask for them."""
+    title and preceding sentences when the settings ask for them (normalised: for_model)."""
     body = "\n".join(line for line in chunk.text.splitlines() if not is_chrome(line))
     parts = [chunk.title] if settings.with_title and chunk.title not in chunk.text else []
     if chunk.section:
         parts.append(chunk.section)
     if chunk.context:
         parts.append(chunk.context)
-    return "\n".join([*parts, body])
+    return for_model("\n".join([*parts, body]))
 
 
 def chunk_sentences(chunk: Chunk) -> list[tuple[int, int]]:

@@ -30,6 +30,7 @@ class QAGroup(click.Group):
 
     def main(self, *args: Any, **kwargs: Any) -> NoReturn:
         kwargs["standalone_mode"] = False
+        _quiet_libraries()
         try:
             rv = super().main(*args, **kwargs)
         except QAError as exc:
@@ -39,6 +40,16 @@ class QAGroup(click.Group):
         except (click.Abort, KeyboardInterrupt):
             _fail("interrupted; the index is as it was before", 130)
         sys.exit(rv if isinstance(rv, int) else ExitCode.OK)
+
+
+def _quiet_libraries() -> None:
+    """Library loggers and warnings stay off the terminal (`qa index --verbose` shows them):
+    a folder of odd files must not flood stderr with a parser's complaints."""
+    import logging
+    import warnings
+
+    logging.getLogger().setLevel(logging.ERROR)
+    warnings.filterwarnings("ignore")
 
 
 def _fail(message: str, code: int) -> NoReturn:
@@ -92,6 +103,25 @@ def cli() -> None:
 @click.option("--address", help="Ray cluster address ('auto': a running cluster; none: local).")
 @click.option("--workers", default=2, show_default=True, help="Ray embedding actors.")
 @click.option("--gpus-per-worker", default=0.0, show_default=True, help="GPUs per Ray actor.")
+@click.option(
+    "--exclude",
+    multiple=True,
+    metavar="GLOB",
+    help="Leave out files matching GLOB (gitignore rules; repeatable). See also .qaignore.",
+)
+@click.option(
+    "--file-timeout",
+    default=60.0,
+    show_default=True,
+    help="Seconds one file's reader may run before the file is skipped.",
+)
+@click.option(
+    "--file-memory",
+    default=2048,
+    show_default=True,
+    help="MB of memory one file's reader may use before the file is skipped.",
+)
+@click.option("-v", "--verbose", is_flag=True, help="Show library logs and why each file failed.")
 def index_cmd(
     docs: Path | None,
     index_dir: Path | None,
@@ -102,10 +132,26 @@ def index_cmd(
     address: str | None,
     workers: int,
     gpus_per_worker: float,
+    exclude: tuple[str, ...],
+    file_timeout: float,
+    file_memory: int,
+    verbose: bool,
 ) -> None:
-    """(Re)build the index of DOCS (default: the seeds), embedding only what changed."""
+    """(Re)build the index of DOCS (default: the seeds), embedding only what changed.
+
+    Every file is read on its own: one that cannot be read (damaged, locked, a scan, too slow,
+    too big) is skipped with a reason, never the end of the build. Hidden folders,
+    node_modules, virtualenvs and what .gitignore/.qaignore exclude are never read.
+    """
     from qa.chunks import ChunkSettings
+    from qa.files import ReadSettings
+    from qa.isolation import Limits
     from qa.workspace import Workspace
+
+    if verbose:
+        _log_verbosely()
+    if file_timeout <= 0 or file_memory < 64:
+        raise UsageError("--file-timeout must be above 0 and --file-memory at least 64 (MB)")
 
     if max_words < 5:
         raise UsageError("--max-words must be at least 5")
@@ -124,8 +170,17 @@ def index_cmd(
     elif address:
         raise UsageError("--address goes with --engine ray")
     chunking = ChunkSettings(max_words=max_words, short_max_words=short_max_words)
-    ws = Workspace.resolve(docs, index_dir, chunking=chunking, ray=ray)
+    limits = Limits(timeout=file_timeout, memory_mb=file_memory, verbose=verbose)
+    reading = ReadSettings(exclude=exclude, limits=limits)
+    ws = Workspace.resolve(docs, index_dir, chunking=chunking, ray=ray, reading=reading)
     _print_report(_build(ws, rebuild), ws)
+
+
+def _log_verbosely() -> None:
+    """Debug logs of qa and of the libraries it uses, on stderr."""
+    import logging
+
+    logging.basicConfig(level=logging.DEBUG, format="%(name)s: %(message)s", force=True)
 
 
 def _build(ws: Workspace, rebuild: bool = False) -> BuildReport:
@@ -163,11 +218,16 @@ def _progress(label: str) -> Iterator[Any]:
 
 
 def _print_report(report: BuildReport, ws: Workspace) -> None:
+    """At most a dozen lines on stderr, whatever the folder: skipped files are grouped."""
+    from qa.documents import skip_report
+
     if report.full_rebuild_reason:
         click.echo(f"Full rebuild: {report.full_rebuild_reason}.", err=True)
-    for skipped in report.skipped:
-        click.echo(f"skipped {_plain(skipped.rel)}: {skipped.reason}", err=True)
-    click.echo(f"Indexed {ws.docs}: {report.summary()} → {ws.root}")
+    for line in skip_report(report.skipped):
+        click.echo(_plain(line), err=True)
+    if report.ignored:
+        click.echo(f"{report.ignored} files and folders ignored (hidden, ignore rules)", err=True)
+    click.echo(f"Indexed {_plain(str(ws.docs))}: {report.summary()} → {ws.root}")
 
 
 @cli.command("ask")
@@ -291,10 +351,14 @@ def _citation_line(c: Citation) -> str:
 @cli.command("status")
 @_DOCS
 @_INDEX
+@click.option("--skipped", "list_skipped", is_flag=True, help="List every skipped file and why.")
 @_JSON
-def status_cmd(docs: Path | None, index_dir: Path | None, as_json: bool) -> None:
-    """What is indexed: documents, passages, model, when built, size on disk."""
+def status_cmd(
+    docs: Path | None, index_dir: Path | None, list_skipped: bool, as_json: bool
+) -> None:
+    """What is indexed: documents, passages, model, when built, size on disk, skipped files."""
     from qa import index as index_mod
+    from qa.documents import skip_counts
     from qa.workspace import Workspace
 
     ws = Workspace.resolve(docs, index_dir)
@@ -309,15 +373,21 @@ def status_cmd(docs: Path | None, index_dir: Path | None, as_json: bool) -> None
         "dim": manifest.dim,
         "built_at": time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(manifest.built_at)),
         "bytes": sum(p.stat().st_size for p in folder.rglob("*") if p.is_file()),
-        "skipped": [{"path": s.rel, "reason": s.reason} for s in manifest.skipped],
+        "skipped": [
+            {"path": s.rel, "kind": s.kind, "reason": s.reason} for s in manifest.skipped
+        ],
     }
     if as_json:
-        click.echo(json.dumps(info, ensure_ascii=False))
+        click.echo(json.dumps(info, ensure_ascii=False, allow_nan=False))
+        return
+    if list_skipped:
+        for s in manifest.skipped:
+            click.echo(f"{_plain(s.rel)}\t{_plain(s.reason)}")
         return
     for key, value in info.items():
         if key == "skipped":
-            for s in manifest.skipped:
-                click.echo(f"skipped    {_plain(s.rel)}: {s.reason}")
+            counts = skip_counts(manifest.skipped)
+            click.echo(f"{'skipped':<10} {len(manifest.skipped)}{f' ({counts})' if counts else ''}")
         else:
             click.echo(f"{key:<10} {value}")
 

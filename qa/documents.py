@@ -1,20 +1,25 @@
 """Files on disk → Documents: exact text, title, date, content hash.
 
-A Document keeps the file's text exactly as decoded, so every chunk can be cited by character
-offsets and line numbers of the original file. Readers are chosen by file suffix in READERS;
-other formats plug in there.
+A Document keeps the text its reader extracted exactly (for a text file: the file as
+decoded), so every chunk can be cited by character offsets and line numbers. Readers of each
+format are in qa.formats; `read_file` is the per-file boundary where anything a reader raises
+becomes a Skipped file with a short reason, never a failed build.
 """
 
 from __future__ import annotations
 
 import hashlib
-import os
+import logging
 import re
-from collections.abc import Callable
+import traceback
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
-from qa.errors import QAError, UsageError
+from qa.errors import QAError
+from qa.formats import Extracted, Unreadable, reader, reader_name
+
+log = logging.getLogger("qa")
 
 
 @dataclass(frozen=True)
@@ -26,154 +31,131 @@ class Document:
     title: str
     date: str | None
     sha256: str
-    page_starts: tuple[int, ...] = ()  # PDF: offset in `text` where each page begins
-
-
-@dataclass(frozen=True)
-class Extracted:
-    """What a reader gets out of a file: text, and metadata when the format carries it."""
-
-    text: str
-    title: str | None = None
-    date: str | None = None
-    page_starts: tuple[int, ...] = ()
+    page_starts: tuple[int, ...] = ()  # PDF, slides: offset in `text` where each page begins
+    sections: tuple[tuple[int, str], ...] = ()  # (offset, name): chapters, messages, headings
 
 
 @dataclass(frozen=True)
 class Skipped:
-    """A file the corpus holds but qa could not read, and why."""
+    """A file the corpus holds but qa could not read: `kind` groups it, `reason` says why."""
 
     rel: str
     reason: str
+    kind: str = ""
 
 
-MAX_FILE_BYTES = 64 * 2**20  # larger files are skipped, never loaded blindly into memory
+def unsupported(rel: str) -> Skipped:
+    """A file of a type qa does not read (images, archives, binaries)."""
+    suffix = Path(rel).suffix.lower() or "no suffix"
+    return Skipped(rel, f"unsupported file type ({suffix})", "unsupported type")
 
 
-def _read_text(path: Path) -> str:
-    """Decode a text file: UTF-8 (with or without BOM), else UTF-16 with a BOM."""
-    size = path.stat().st_size
-    if size > MAX_FILE_BYTES:
-        raise ValueError(f"too large ({size // 2**20} MB; qa reads files up to 64 MB): split it")
-    raw = path.read_bytes()
-    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return raw.decode("utf-16")
-    if b"\x00" in raw:
-        raise ValueError("binary file (contains NUL bytes)")
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        return _latin1_or_fail(raw, exc.start)
+def skip_groups(skipped: list[Skipped]) -> list[tuple[str, list[Skipped]]]:
+    """Skipped files grouped by kind, the largest group first."""
+    groups: dict[str, list[Skipped]] = {}
+    for s in skipped:
+        groups.setdefault(s.kind or s.reason.split(" (")[0], []).append(s)
+    return sorted(groups.items(), key=lambda kv: (-len(kv[1]), kv[0]))
 
 
-def _latin1_or_fail(raw: bytes, bad_at: int) -> str:
-    """Text that is not UTF-8 but reads as Windows-1252/Latin-1 prose; else not text at all."""
-    text = raw.decode("cp1252", errors="replace")
-    controls = sum(1 for ch in text if ord(ch) < 32 and ch not in "\t\n\r\f")
-    if controls > len(text) / 100 or text.count("\ufffd") > len(text) / 100:
-        raise ValueError(f"not text (undecodable byte at {bad_at})")
-    return text
+def skip_counts(skipped: list[Skipped]) -> str:
+    """"12 unsupported type, 2 damaged": how many files were skipped for what."""
+    return ", ".join(f"{len(files)} {kind}" for kind, files in skip_groups(skipped))
 
 
-def _plain(path: Path) -> Extracted:
-    return Extracted(_read_text(path))
+def skip_report(skipped: list[Skipped], max_groups: int = 10) -> list[str]:
+    """A few lines on the skipped files, whatever their number: a count per kind with two
+    examples (for unsupported files, the commonest suffixes)."""
+    if not skipped:
+        return []
+    lines = [f"{len(skipped)} files skipped (`qa status --skipped` lists them):"]
+    groups = skip_groups(skipped)
+    for kind, files in groups[:max_groups]:
+        if kind == "unsupported type":
+            suffixes = Counter(Path(s.rel).suffix.lower() or "no suffix" for s in files)
+            shown = [f"{suffix} {n}" for suffix, n in suffixes.most_common(6)]
+            more = ", …" if len(suffixes) > 6 else ""
+            lines.append(f"  {len(files):>5} {kind}: {', '.join(shown)}{more}")
+        else:
+            shown = [_short(s.rel) for s in files[:2]]
+            more = ", …" if len(files) > 2 else ""
+            lines.append(f"  {len(files):>5} {kind}: {', '.join(shown)}{more}")
+    if len(groups) > max_groups:
+        rest = sum(len(files) for _, files in groups[max_groups:])
+        lines.append(f"  {rest:>5} for {len(groups) - max_groups} other reasons")
+    return lines
 
 
-def _html(path: Path) -> Extracted:
-    from qa.formats import read_html  # deferred: trafilatura and lxml (0.3 s)
-
-    return read_html(_read_text(path))
-
-
-def _pdf(path: Path) -> Extracted:
-    from qa.formats import read_pdf  # deferred: pypdf
-
-    return read_pdf(path, MAX_FILE_BYTES)
-
-
-READERS: dict[str, Callable[[Path], Extracted]] = {
-    ".txt": _plain,
-    ".md": _plain,
-    ".markdown": _plain,
-    ".html": _html,
-    ".htm": _html,
-    ".pdf": _pdf,
-}
-
-
-def read_folder(root: Path) -> tuple[list[Document], list[Skipped]]:
-    """Every readable document below `root`, sorted by path, and the files that were skipped
-    (sorted by path)."""
-    rels, skipped = list_folder(root)
-    docs: list[Document] = []
-    for rel in rels:
-        got = read_file(root, rel)
-        (docs if isinstance(got, Document) else skipped).append(got)  # type: ignore[arg-type]
-    return docs, sorted(skipped, key=lambda s: s.rel)
-
-
-def list_folder(root: Path) -> tuple[list[str], list[Skipped]]:
-    """Paths (POSIX, relative to `root`, sorted) of the files qa can read below `root`, and the
-    files of other types, skipped. Hidden files and folders are left out."""
-    if not root.is_dir():
-        raise UsageError(f"{root} is not a folder: give the folder of documents to index")
-    rels: list[str] = []
-    skipped: list[Skipped] = []
-    # followlinks=False: a symlinked folder that loops back can never make the walk endless.
-    for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
-        for name in sorted(filenames):
-            path = Path(dirpath) / name
-            rel = path.relative_to(root).as_posix()
-            if name.startswith("."):
-                continue
-            if path.suffix.lower() not in READERS:
-                skipped.append(Skipped(rel, f"unsupported file type ({path.suffix or 'none'})"))
-                continue
-            rels.append(rel)
-    return sorted(rels), skipped
+def _short(rel: str, width: int = 48) -> str:
+    """A path cut in the middle to fit `width` characters."""
+    return rel if len(rel) <= width else rel[: width // 3] + "…" + rel[-(width * 2 // 3) :]
 
 
 def read_file(root: Path, rel: str) -> Document | Skipped:
-    """The Document of one listed file, or why it was skipped."""
+    """The Document of one listed file, or why it was skipped: never raises for a bad file."""
     path = root / rel
+    name = reader_name(path)
+    if name is None:
+        return unsupported(rel)
     try:
-        return make_document(rel, READERS[path.suffix.lower()](path))
-    except (OSError, ValueError) as exc:
-        return Skipped(rel, _reason(exc))
+        return make_document(rel, reader(name)(path))
+    except Exception as exc:  # the per-file boundary: no reader failure may stop a build
+        log.debug("skipped %s:\n%s", rel, traceback.format_exc())
+        return skipped_for(rel, exc)
 
 
-def _reason(exc: Exception) -> str:
-    """A short reason for a skipped file."""
+def skipped_for(rel: str, exc: BaseException) -> Skipped:
+    """A Skipped file with a short reason for what its reader raised."""
+    if isinstance(exc, Unreadable):
+        return Skipped(rel, str(exc), exc.kind)
     if isinstance(exc, PermissionError):
-        return "permission denied"
+        return Skipped(rel, "permission denied", "unreadable")
     if isinstance(exc, OSError):
-        return exc.strerror or type(exc).__name__
-    return str(exc)
+        return Skipped(rel, exc.strerror or type(exc).__name__, "unreadable")
+    if isinstance(exc, MemoryError):
+        return Skipped(rel, "ran out of memory", "too much memory")
+    if isinstance(exc, RecursionError):
+        return Skipped(rel, "nested too deeply", "damaged")
+    detail = " ".join(str(exc).split())[:120]
+    reason = f"{type(exc).__name__}: {detail}" if detail else type(exc).__name__
+    return Skipped(rel, reason, "reader error")
 
 
 def make_document(rel: str, content: str | Extracted) -> Document:
     """A Document from decoded text (or a reader's extract), with its title, date and hash."""
     got = content if isinstance(content, Extracted) else Extracted(content)
-    text = got.text
+    text = _valid_unicode(got.text)
+    if not text.strip():
+        raise Unreadable("empty")
     return Document(
         rel=rel,
         text=text,
-        title=got.title or find_title(text) or Path(rel).stem,
+        title=_valid_unicode(got.title or "") or find_title(text) or Path(rel).stem,
         date=got.date or find_date(text),
         sha256=hashlib.sha256(text.encode("utf-8")).hexdigest(),
         page_starts=got.page_starts,
+        sections=got.sections,
     )
+
+
+def _valid_unicode(text: str) -> str:
+    """`text` with lone surrogates (from broken PDF fonts) replaced, same length: they cannot
+    be written as UTF-8."""
+    try:
+        text.encode("utf-8")
+        return text
+    except UnicodeEncodeError:
+        return text.encode("utf-8", errors="replace").decode("utf-8")
 
 
 def read_document(root: Path, rel: str) -> str:
     """The current text of one indexed file, for showing a citation in context."""
     path = root / rel
-    reader = READERS.get(path.suffix.lower(), _plain)
+    name = reader_name(path) or "text:read_plain"
     try:
-        return reader(path).text
-    except (OSError, ValueError) as exc:
-        raise QAError(f"cannot read {path}: {_reason(exc)}") from None
+        return reader(name)(path).text
+    except (OSError, Unreadable) as exc:
+        raise QAError(f"cannot read {path}: {skipped_for(rel, exc).reason}") from None
 
 
 # --- title -------------------------------------------------------------------------------------

@@ -38,7 +38,7 @@ from qa.lexical import LexicalIndex
 FORMAT_VERSION = 3  # 2: sentence vectors; 3: BM25 tokenizer settings saved
 # Bumped whenever what is embedded for a chunk changes (qa.chunks.indexed_text), so that old
 # vectors are never reused for text the model would now read differently.
-TEXT_VERSION = 4
+TEXT_VERSION = 5  # 5: NFKC-normalised text (qa.chunks.for_model)
 CURRENT = "CURRENT"
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import functools
 import json
 import re
+import unicodedata
 from pathlib import Path
 from typing import Any
 
@@ -38,7 +39,9 @@ class Tokenizer:
         self._split = re.compile(TOKEN_PATTERN).findall
 
     def __call__(self, text: str) -> list[str]:
-        words = [w for w in self._split(text.lower()) if w not in self._stop]
+        # NFKC: ligatures and compatibility characters match their plain letters (ﬁ → fi)
+        text = unicodedata.normalize("NFKC", text).lower()
+        words = [w for w in self._split(text) if w not in self._stop]
         return list(_stemmer().stemWords(words))
 
 

@@ -20,13 +20,24 @@ from qa.build import BuildReport, Progress
 from qa.chunks import ChunkSettings
 from qa.conversation import Conversation
 from qa.errors import QAError, UsageError
+from qa.files import ReadSettings
 from qa.index import Index
 from qa.retrieve import Retriever, SearchSettings
 
 if TYPE_CHECKING:
     from embeddings.ray_encoder import RaySettings
 
-SEEDS = Path(__file__).resolve().parent.parent / "seeds"
+
+
+def _seeds() -> Path:
+    """The bundled sample corpus: inside the installed package (the wheel ships `seeds/` as
+    qa/seeds), else the source checkout's top-level `seeds/`."""
+    here = Path(__file__).resolve().parent
+    installed = here / "seeds"
+    return installed if installed.is_dir() else here.parent / "seeds"
+
+
+SEEDS = _seeds()
 log = logging.getLogger("qa")
 MAX_QUESTION_CHARS = 2000  # the model reads 256 word pieces; more text only slows BM25 down
 
@@ -63,6 +74,7 @@ class Workspace:
     search: SearchSettings = field(default_factory=SearchSettings)
     answering: AnswerSettings = field(default_factory=AnswerSettings)
     ray: RaySettings | None = None  # build on Ray (qa index --engine ray) instead of locally
+    reading: ReadSettings = field(default_factory=ReadSettings)
     _retriever: Retriever | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
@@ -85,7 +97,9 @@ class Workspace:
         docs = self.docs or self._indexed_docs()
         args = (docs, self.root, self.model, self.chunking)
         if self.ray is None:
-            report = build_mod.build(*args, self._encoder, on_progress, rebuild)
+            report = build_mod.build(
+                *args, self._encoder, on_progress, rebuild, reading=self.reading
+            )
         else:
             engine = self._ray_engine()
             try:
@@ -96,6 +110,7 @@ class Workspace:
                     rebuild,
                     map_files=engine.map_files,
                     map_shards=engine.map_shards,
+                    reading=self.reading,
                 )
             except QAError:
                 raise

@@ -1,0 +1,104 @@
+"""A documents folder → the files qa reads: ignore rules applied, unreadable types set aside.
+
+Never read: hidden files and folders (`.git` among them), `node_modules`, `__pycache__`,
+virtual environments (any folder holding `pyvenv.cfg`), and whatever `.gitignore` or
+`.qaignore` files in the folder exclude (gitignore rules, through pathspec; a folder's ignore
+file applies below it), plus `qa index --exclude GLOB` patterns. Ignored files are not
+"skipped": they are not documents of the corpus. Files of types qa cannot read are.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from qa.documents import Skipped, unsupported
+from qa.errors import UsageError
+from qa.formats import reader_name
+from qa.isolation import Limits
+
+NEVER_READ = frozenset({"node_modules", "__pycache__", "site-packages", "venv"})
+IGNORE_FILES = (".gitignore", ".qaignore")
+
+
+@dataclass(frozen=True)
+class Listing:
+    """The files to read (POSIX paths relative to the folder, sorted), the files of other
+    types, and how many files the ignore rules left out."""
+
+    rels: list[str]
+    skipped: list[Skipped]
+    ignored: int
+
+
+def list_folder(root: Path, exclude: Iterable[str] = ()) -> Listing:
+    """Walk `root` (without following symlinked folders) and sort out what to read."""
+    if not root.is_dir():
+        raise UsageError(f"{root} is not a folder: give the folder of documents to index")
+    rules = [("", _spec(list(exclude)))] if exclude else []
+    rels: list[str] = []
+    skipped: list[Skipped] = []
+    ignored = 0
+    # followlinks=False: a symlinked folder that loops back can never make the walk endless.
+    for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
+        here = Path(dirpath).relative_to(root).as_posix()
+        here = "" if here == "." else here + "/"
+        rules = [(base, spec) for base, spec in rules if here.startswith(base)]
+        rules += _ignore_files(Path(dirpath), here, filenames)
+        kept = []
+        for d in sorted(dirnames):
+            if _never_read(Path(dirpath) / d) or _ignored(rules, here + d + "/"):
+                ignored += 1
+            else:
+                kept.append(d)
+        dirnames[:] = kept
+        for name in sorted(filenames):
+            rel = here + name
+            if name.startswith(".") or _ignored(rules, rel):
+                ignored += 1
+            elif reader_name(Path(name)) is None:
+                skipped.append(unsupported(rel))
+            else:
+                rels.append(rel)
+    return Listing(sorted(rels), skipped, ignored)
+
+
+def _never_read(folder: Path) -> bool:
+    """Hidden folders, dependency and cache folders, virtual environments."""
+    name = folder.name
+    return name.startswith(".") or name in NEVER_READ or (folder / "pyvenv.cfg").exists()
+
+
+def _ignore_files(folder: Path, here: str, names: list[str]) -> list[tuple[str, Any]]:
+    """The rules of the ignore files in `folder`, applying below it."""
+    rules = []
+    for name in IGNORE_FILES:
+        if name in names:
+            try:
+                lines = (folder / name).read_text(encoding="utf-8", errors="replace").splitlines()
+            except OSError:
+                continue
+            rules.append((here, _spec(lines)))
+    return rules
+
+
+def _spec(lines: list[str]) -> Any:
+    from pathspec import GitIgnoreSpec  # deferred: only when there are rules to apply
+
+    return GitIgnoreSpec.from_lines(lines)
+
+
+def _ignored(rules: list[tuple[str, Any]], rel: str) -> bool:
+    """Whether a path (folders end with "/") is excluded by the rules that apply to it."""
+    return any(spec.match_file(rel[len(base) :]) for base, spec in rules)
+
+
+@dataclass(frozen=True)
+class ReadSettings:
+    """How a folder is read: extra exclude patterns and the limits on each file's reader."""
+
+    exclude: tuple[str, ...] = ()
+    limits: Limits = field(default_factory=Limits)

@@ -1,0 +1,145 @@
+"""Files of each format → Extracted text, with the metadata and locations the format carries.
+
+One module per family of formats; each reader takes a path and returns an `Extracted`, or
+raises `Unreadable` with the kind of problem (the build groups skipped files by kind). Any
+other exception a reader lets through is caught at the per-file boundary (qa.documents).
+
+Readers are found by suffix in READERS; a file of any other suffix is read as plain text when
+its content is text (qa.formats.text.sniff), so source code, .rst, .org, .csv and logs are
+indexed without a list of extensions to keep up to date.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Extracted:
+    """What a reader gets out of a file: text, and metadata when the format carries it.
+
+    `page_starts`: offset in `text` where each page (PDF) or slide (PPTX, ODP) begins.
+    `sections`: (offset, name) where each chapter (EPUB), message (mbox) or heading path
+    (DOCX, ODT) begins; Markdown headings are found by the chunker instead.
+    """
+
+    text: str
+    title: str | None = None
+    date: str | None = None
+    page_starts: tuple[int, ...] = ()
+    sections: tuple[tuple[int, str], ...] = ()
+
+
+class Unreadable(Exception):
+    """A file qa cannot take text from; `kind` groups such files in the build's report."""
+
+    def __init__(self, kind: str, detail: str = "") -> None:
+        super().__init__(f"{kind} ({detail})" if detail else kind)
+        self.kind = kind
+
+
+MAX_FILE_BYTES = 64 * 2**20  # larger files are skipped, never loaded blindly into memory
+
+# suffix → "module:function" below qa.formats; imported on first use (lxml, PDFium, … are slow)
+READERS: dict[str, str] = {
+    ".txt": "text:read_plain",
+    ".md": "text:read_plain",
+    ".markdown": "text:read_plain",
+    ".html": "html:read_html_file",
+    ".htm": "html:read_html_file",
+    ".xhtml": "html:read_html_file",
+    ".pdf": "pdf:read_pdf",
+    ".docx": "office:read_docx",
+    ".pptx": "office:read_pptx",
+    ".odt": "opendocument:read_odt",
+    ".odp": "opendocument:read_odp",
+    ".epub": "epub:read_epub",
+    ".rtf": "text:read_rtf",
+    ".eml": "mail:read_eml",
+    ".mbox": "mail:read_mbox",
+    ".ipynb": "notebook:read_ipynb",
+}
+
+# Suffixes never worth sniffing: media, archives, binaries, fonts, and text formats that are
+# pictures (SVG) rather than prose.
+NOT_DOCUMENTS = frozenset(
+    ".png .jpg .jpeg .gif .bmp .tif .tiff .webp .ico .icns .svg .psd .heic .avif .jbig2 .jb2 "
+    ".mp3 .wav .flac .ogg .m4a .mp4 .mov .avi .mkv .webm .zip .gz .tgz .bz2 .xz .zst .7z .rar "
+    ".tar .jar .whl .exe .dll .so .dylib .o .a .pyc .pyo .class .wasm .bin .dat .db .sqlite "
+    ".woff .woff2 .ttf .otf .eot .pfb .afm .npy .npz .pkl .pickle .parquet .onnx .pt .faiss "
+    ".doc .xls .ppt .xlsx .dmg .iso .deb .rpm .msi .swf .fla .lock".split()
+)
+# Formats qa reads itself in this process: plain text is cheap and cannot hang a parser.
+IN_PROCESS = frozenset({"text:read_plain", "text:read_sniffed"})
+
+
+def reader_name(path: Path) -> str | None:
+    """The reader of a file, by suffix; sniffed text for unknown suffixes; None to skip."""
+    suffix = path.suffix.lower()
+    if suffix in READERS:
+        return READERS[suffix]
+    if suffix in NOT_DOCUMENTS:
+        return None
+    return "text:read_sniffed"
+
+
+def reader(name: str) -> Callable[[Path], Extracted]:
+    """The reader function called `name` ("module:function" in this package)."""
+    module, function = name.split(":")
+    return getattr(importlib.import_module(f"qa.formats.{module}"), function)  # type: ignore[no-any-return]
+
+
+def check_size(path: Path) -> int:
+    """The file's size; Unreadable when it is over MAX_FILE_BYTES."""
+    size = path.stat().st_size
+    if size > MAX_FILE_BYTES:
+        raise Unreadable("too large", f"{size // 2**20} MB; qa reads files up to 64 MB: split it")
+    return size
+
+
+class TextBuilder:
+    """Text assembled from blocks (paragraphs, cells, slides), remembering where each page
+    and section begins, for readers of structured formats."""
+
+    def __init__(self) -> None:
+        self.text = ""
+        self.page_starts: list[int] = []
+        self.sections: list[tuple[int, str]] = []
+        self._pending_pages = 0
+        self._pending_section: str | None = None
+
+    def page(self) -> None:
+        """The next block starts a new page (or slide)."""
+        self._pending_pages += 1
+
+    def section(self, name: str) -> None:
+        """The next block starts section `name`."""
+        self._pending_section = " ".join(name.split())
+
+    def add(self, block: str) -> None:
+        """Append a block of text (blank blocks are dropped), a blank line before it."""
+        block = block.strip()
+        if not block:
+            return
+        if self.text:
+            self.text += "\n\n"
+        self.page_starts += [len(self.text)] * self._pending_pages
+        if self._pending_section is not None:
+            self.sections.append((len(self.text), self._pending_section))
+        self._pending_pages, self._pending_section = 0, None
+        self.text += block
+
+    def extracted(self, title: str | None = None, date: str | None = None) -> Extracted:
+        """What was built; Unreadable("no text") when nothing was."""
+        if not self.text.strip():
+            raise Unreadable("no text")
+        return Extracted(
+            self.text + "\n",
+            title=(title or "").strip() or None,
+            date=date,
+            page_starts=tuple(self.page_starts),
+            sections=tuple(self.sections),
+        )

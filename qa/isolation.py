@@ -1,0 +1,110 @@
+"""Per-file work → results, in worker processes that a hung or runaway reader cannot outlive.
+
+Readers of binary formats (PDF, Office, e-books, HTML) run in a pool of worker processes
+(pebble): a file whose reader runs past `Limits.timeout` or grows past `Limits.memory_mb`
+is stopped and its worker replaced, and a reader that crashes its process (a segfault in a C
+library) takes only that file down. The pool also reads files on several cores at once.
+Workers are started by a fork server, never forked from a process that holds threads (the
+TUI, an encoder). Library chatter in workers (loggers, warnings, C libraries writing to
+stderr) is silenced unless `verbose`.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+import warnings
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+MEMORY_EXIT = 75  # a worker's exit code when it stopped itself for using too much memory
+
+
+@dataclass(frozen=True)
+class Limits:
+    """How long and how much memory one file's reader may take, and how many workers."""
+
+    timeout: float = 60.0  # seconds
+    memory_mb: int = 2048  # resident memory of one worker process
+    workers: int = 0  # 0: one per core
+    verbose: bool = False  # let library logs and tracebacks through
+
+
+Failure = Callable[[Any, str, str], Any]  # (item, kind, reason) → the result to use instead
+
+
+def map_isolated(
+    fn: Callable[[T], R], items: Sequence[T], limits: Limits, on_failure: Failure
+) -> list[R]:
+    """`fn` over `items` in worker processes, results in order; an item whose worker timed
+    out, ran out of memory or died gets `on_failure(item, kind, reason)` instead."""
+    if not items:
+        return []
+    import multiprocessing
+
+    from pebble import ProcessPool  # deferred: only builds with files of binary formats
+
+    workers = limits.workers or os.cpu_count() or 1
+    pool = ProcessPool(
+        max_workers=min(workers, len(items)),
+        initializer=prepare_worker,
+        initargs=(limits.memory_mb, limits.verbose),
+        context=multiprocessing.get_context("forkserver"),
+    )
+    try:
+        futures = [pool.schedule(fn, args=(item,), timeout=limits.timeout) for item in items]
+        pairs = zip(futures, items, strict=True)
+        return [_result(future, item, limits, on_failure) for future, item in pairs]
+    finally:
+        pool.stop()
+        pool.join()
+
+
+def _result(future: Any, item: Any, limits: Limits, on_failure: Failure) -> Any:
+    from concurrent.futures import TimeoutError
+
+    from pebble import ProcessExpired
+
+    try:
+        return future.result()
+    except TimeoutError:
+        return on_failure(item, "timed out", f"stopped after {limits.timeout:g} s")
+    except ProcessExpired as exc:
+        if exc.exitcode == MEMORY_EXIT:
+            return on_failure(item, "too much memory", f"stopped at {limits.memory_mb} MB")
+        return on_failure(item, "crashed the reader", f"exit code {exc.exitcode}")
+    except Exception as exc:  # fn's own errors are caught inside it; this is the pool's
+        return on_failure(item, "reader error", f"{type(exc).__name__}: {exc}"[:160])
+
+
+def prepare_worker(memory_mb: int, verbose: bool) -> None:
+    """Set up a worker process: quiet unless verbose, and a memory watchdog."""
+    if verbose:
+        logging.basicConfig(level=logging.DEBUG, format="qa worker: %(message)s")
+    else:
+        logging.disable(logging.CRITICAL)
+        warnings.simplefilter("ignore")
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, 2)  # C libraries (PDFium, libxml2) write to stderr directly
+        os.dup2(devnull, 1)  # and nothing may ever reach `qa ask --json`'s stdout
+    threading.Thread(target=_watch_memory, args=(memory_mb,), daemon=True).start()
+
+
+def _watch_memory(memory_mb: int) -> None:
+    """Exit the worker at once when its resident memory passes `memory_mb`.
+
+    A thread, not an rlimit: PDFium reserves large address ranges it never touches, so an
+    address-space limit would stop readers that use little memory."""
+    import resource
+    import sys
+
+    unit = 1 if sys.platform == "darwin" else 1024  # ru_maxrss: bytes on macOS, else KiB
+    while resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * unit <= memory_mb * 2**20:
+        time.sleep(0.05)
+    os._exit(MEMORY_EXIT)
