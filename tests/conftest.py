@@ -17,6 +17,15 @@ SEEDS = ROOT / "seeds"
 DATA = Path(__file__).resolve().parent / "data"
 
 
+def read_folder(root: Path) -> tuple[list, list]:
+    """The documents and skipped files of a folder, read as `qa index` reads them."""
+    from qa.build import read_and_chunk
+    from qa.chunks import ChunkSettings
+
+    corpus = read_and_chunk(root, ChunkSettings())
+    return corpus.docs, corpus.skipped
+
+
 def read_jsonl(path: Path) -> list[dict]:
     """Parse a JSON-lines file."""
     return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]

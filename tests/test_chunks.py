@@ -1,8 +1,8 @@
 from __future__ import annotations
 
 from qa.chunks import ChunkSettings, split_document, split_sentences
-from qa.documents import make_document, read_folder
-from tests.conftest import SEEDS
+from qa.documents import make_document
+from tests.conftest import SEEDS, read_folder
 
 
 def test_sentences_respect_abbreviations_and_lines():

@@ -9,8 +9,8 @@ import pytest
 from click.testing import CliRunner
 
 from qa.cli import cli
-from qa.documents import read_folder
 from qa.workspace import Workspace
+from tests.conftest import read_folder
 
 HTML = """<!doctype html><html><head>
 <title>Harbour authority opens new ferry terminal</title>
@@ -108,9 +108,9 @@ def test_pdf_pages_are_cited_and_edges_dropped(corpus: Path, workspace: Workspac
 
 def test_unreadable_files_are_listed_and_the_rest_indexed(corpus: Path, workspace: Workspace):
     _, skipped = read_folder(corpus)
-    reasons = {s.rel: s.reason for s in skipped}
-    assert reasons["broken.pdf"].startswith("damaged PDF")
-    assert reasons["photo.png"] == "unsupported file type (.png)"
+    reasons = {s.rel: (s.kind, s.reason) for s in skipped}
+    assert reasons["broken.pdf"] == ("damaged", "damaged (PDFium: Data format error)")
+    assert reasons["photo.png"] == ("unsupported type", "unsupported file type (.png)")
     manifest = workspace.load().manifest
     assert set(manifest.documents) == {"report.pdf", "ferry.html", "handbook.md"}
     assert {s.rel for s in manifest.skipped} == {"broken.pdf", "photo.png"}

@@ -53,8 +53,8 @@ def test_files_are_read_and_chunked_on_ray_as_they_are_here(tmp_path: Path, ray_
     on_ray = build_mod.read_and_chunk(docs, settings, engine.map_files)
     here = build_mod.read_and_chunk(docs, settings)
     assert on_ray == here
-    assert [s.rel for s in on_ray[1]] == ["broken.txt", "picture.png"]
-    assert len(on_ray[0]) == 14 and len(on_ray[2]) > 14
+    assert [s.rel for s in on_ray.skipped] == ["broken.txt", "picture.png"]
+    assert len(on_ray.docs) == 14 and len(on_ray.chunks) > 14
 
 
 def test_ivf_shards_filled_by_ray_tasks_merge_into_the_local_index(tmp_path: Path, ray_runtime):

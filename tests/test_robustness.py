@@ -21,7 +21,7 @@ from qa import index as index_mod
 from qa.cli import cli
 from qa.errors import QAError
 from qa.workspace import Workspace
-from tests.conftest import ROOT, SEEDS
+from tests.conftest import ROOT, SEEDS, read_folder
 
 SAMPLE = "When did Lavrov plan to visit Japan?"
 QA = str(Path(sys.executable).parent / "qa")
@@ -165,12 +165,12 @@ def test_one_megabyte_on_stdin(seed_index: Path):
 
 
 def test_huge_file_is_skipped_with_a_reason(tmp_path: Path, monkeypatch):
-    from qa import documents
+    from qa import formats
 
-    monkeypatch.setattr(documents, "MAX_FILE_BYTES", 1000)
+    monkeypatch.setattr(formats, "MAX_FILE_BYTES", 1000)
     (tmp_path / "big.txt").write_text("word " * 1000)
     (tmp_path / "small.txt").write_text("a small file")
-    docs, skipped = documents.read_folder(tmp_path)
+    docs, skipped = read_folder(tmp_path)
     assert [d.rel for d in docs] == ["small.txt"]
     assert skipped[0].rel == "big.txt" and "too large" in skipped[0].reason
 
@@ -181,9 +181,15 @@ def test_skipped_files_are_listed_by_index_and_status(tmp_path: Path):
     (docs / "bad.txt").write_bytes(b"\x00\x01\x02 not text")
     result = run("index", str(docs), "--index", str(tmp_path / "ix"))
     assert result.exit_code == 0
-    assert "skipped bad.txt" in result.stderr
+    assert "1 file skipped" in result.stderr and "1 not text: bad.txt" in result.stderr
     status = json.loads(run("status", "--index", str(tmp_path / "ix"), "--json").stdout)
-    assert status["skipped"][0]["path"] == "bad.txt"
+    assert status["skipped"][0] == {
+        "path": "bad.txt",
+        "kind": "not text",
+        "reason": "not text (binary content)",
+    }
+    listed = run("status", "--index", str(tmp_path / "ix"), "--skipped")
+    assert listed.stdout == "bad.txt\tnot text (binary content)\n"
 
 
 def test_corpus_that_disappears_keeps_the_index_answering(seed_workspace, tmp_path: Path):

@@ -31,7 +31,8 @@ def read_pdf(path: Path) -> Extracted:
     except pdfium.PdfiumError as exc:
         if getattr(exc, "err_code", None) == _PASSWORD_ERROR:
             raise Unreadable("needs a password") from None
-        raise Unreadable("damaged", str(exc).removeprefix("Failed to load document ")) from None
+        found = re.search(r"\((.+?)\)", str(exc))
+        raise Unreadable("damaged", found.group(1) if found else str(exc)) from None
     try:
         pages = [_page_text(pdf, i) for i in range(len(pdf))]
         title = (pdf.get_metadata_value("Title") or "").strip() or None
