@@ -179,7 +179,7 @@ def _nothing_to_index(docs_root: Path, corpus: Corpus) -> str:
     """Why a folder gave no passage, and what qa reads."""
     why = f"; {len(corpus.skipped)} files skipped: {skip_counts(corpus.skipped)}"
     return (
-        f"no readable documents in {docs_root}{why if corpus.skipped else ''}: qa reads text, "
+        f"nothing to index in {docs_root}{why if corpus.skipped else ''}. qa reads text, "
         "Markdown, HTML, PDF, Word, PowerPoint, OpenDocument, EPUB, RTF, e-mail and notebooks"
     )
 

@@ -87,9 +87,12 @@ def skip_report(skipped: list[Skipped], max_groups: int = 10) -> list[str]:
     return lines
 
 
-def _short(rel: str, width: int = 48) -> str:
-    """A path cut in the middle to fit `width` characters."""
-    return rel if len(rel) <= width else rel[: width // 3] + "…" + rel[-(width * 2 // 3) :]
+def _short(rel: str, width: int = 40) -> str:
+    """A path cut to its last `width` characters, at a folder boundary when there is one."""
+    if len(rel) <= width:
+        return rel
+    tail = rel[-width:]
+    return "…/" + tail.split("/", 1)[1] if "/" in tail[:-1] else "…" + tail
 
 
 def read_file(root: Path, rel: str) -> Document | Skipped:

@@ -19,6 +19,7 @@ from qa.documents import Skipped, unsupported
 from qa.errors import UsageError
 from qa.formats import reader_name
 from qa.isolation import Limits
+from qa.terminal import printable
 
 NEVER_READ = frozenset({"node_modules", "__pycache__", "site-packages", "venv"})
 IGNORE_FILES = (".gitignore", ".qaignore")
@@ -59,11 +60,24 @@ def list_folder(root: Path, exclude: Iterable[str] = ()) -> Listing:
             rel = here + name
             if name.startswith(".") or _ignored(rules, rel):
                 ignored += 1
+            elif not _utf8(rel):
+                shown = printable(rel)  # the index files and the terminal hold only UTF-8
+                skipped.append(Skipped(shown, "file name is not UTF-8: rename it", "bad name"))
             elif reader_name(Path(name)) is None:
                 skipped.append(unsupported(rel))
             else:
                 rels.append(rel)
     return Listing(sorted(rels), skipped, ignored)
+
+
+def _utf8(rel: str) -> bool:
+    """Whether a path decoded from the file system is valid text (not surrogate-escaped bytes,
+    which no index file, JSON output or terminal could carry)."""
+    try:
+        rel.encode("utf-8")
+        return True
+    except UnicodeEncodeError:
+        return False
 
 
 def _never_read(folder: Path) -> bool:

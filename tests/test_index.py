@@ -144,6 +144,10 @@ def test_empty_corpus_is_a_usage_error(tmp_path: Path):
     with pytest.raises(UsageError, match="nothing to index"):
         Workspace.resolve(tmp_path / "empty", tmp_path / "ix").build()
     assert not index_mod.exists(tmp_path / "ix")
+    (tmp_path / "empty" / "a.png").write_bytes(b"\x89PNG")
+    (tmp_path / "empty" / "b.pdf").write_bytes(b"%PDF-1.4 broken")
+    with pytest.raises(UsageError, match="2 files skipped: 1 damaged, 1 unsupported type"):
+        Workspace.resolve(tmp_path / "empty", tmp_path / "ix").build()
 
 
 def test_index_from_another_qa_version_is_rebuilt_when_the_docs_are_known(
