@@ -28,10 +28,9 @@ def open_source(citation: Citation, passage_text: str) -> Source:
     return Source(path, text, text[citation.start : citation.end] != passage_text)
 
 
-_CITATION = re.compile(
-    r"^(?P<path>.+?)(?: p\.(?P<page>\d+))?:(?P<line>\d+)(?: § [^\[]*?)?"
-    r"(?: ?\[chars (?P<start>\d+)-(?P<end>\d+)\])?(?: ·.*)?$"
-)
+_CITATION = re.compile(r"^(?P<path>.+?)(?: p\.(?P<page>\d+))?:(?P<line>\d+)(?P<rest> .*)?$")
+# The first "[chars a-b]" after path:line; the section before it may hold "[", "·" or "]".
+_CHARS = re.compile(r"\[chars (?P<start>\d+)-(?P<end>\d+)\]")
 
 
 @dataclass(frozen=True)
@@ -55,8 +54,9 @@ def excerpt(citation: str, context: int = 3) -> Excerpt:
     path = Path(found["path"]).expanduser().resolve()
     text = read_document(path.parent, path.name)
     line_starts = [0] + [m.end() for m in re.finditer("\n", text)]
-    if found["start"]:
-        start, end = int(found["start"]), int(found["end"])
+    chars = _CHARS.search(found["rest"] or "")
+    if chars:
+        start, end = int(chars["start"]), int(chars["end"])
     else:
         n = int(found["line"])
         if not 1 <= n <= len(line_starts):

@@ -154,3 +154,263 @@ def test_show_prints_the_cited_passage_with_context(workspace: Workspace, corpus
     assert str(corpus / "report.pdf") in out.stdout
     bad = CliRunner().invoke(cli, ["show", "no citation here"])
     assert bad.exit_code == 2 and "is not a citation" in bad.stderr
+
+
+# --- the formats people keep: each made with its own library, each answering with a citation
+
+
+def write_docx(path: Path) -> None:
+    import docx
+
+    d = docx.Document()
+    d.add_heading("Travel policy", 0)
+    d.add_heading("Expenses", 1)
+    d.add_paragraph("Hotel costs are refunded up to 140 euros per night on business trips.")
+    table = d.add_table(rows=2, cols=2)
+    table.cell(0, 0).text, table.cell(0, 1).text = "Meal", "Allowance"
+    table.cell(1, 0).text, table.cell(1, 1).text = "Dinner", "35 euros"
+    d.add_heading("Trains", 1)
+    d.add_paragraph("Second-class tickets are booked through the travel desk.")
+    d.save(str(path))
+
+
+def write_pptx(path: Path) -> None:
+    import pptx
+
+    deck = pptx.Presentation()
+    for title, body in [
+        ("Welcome", "Agenda for the autumn meeting."),
+        ("Quarterly results", "Revenue grew to 4.2 million kroner in the third quarter."),
+        ("Next steps", "Hire two engineers for the Bergen office."),
+    ]:
+        slide = deck.slides.add_slide(deck.slide_layouts[1])
+        slide.shapes.title.text = title
+        slide.placeholders[1].text = body
+    deck.save(str(path))
+
+
+def write_odt(path: Path) -> None:
+    from odf.opendocument import OpenDocumentText
+    from odf.text import H, P
+
+    doc = OpenDocumentText()
+    doc.text.addElement(H(outlinelevel=1, text="Garden"))
+    doc.text.addElement(P(text="The greenhouse tomatoes are watered at six every morning."))
+    doc.save(str(path))
+
+
+def write_odp(path: Path) -> None:
+    from odf.draw import Frame, Page, TextBox
+    from odf.opendocument import OpenDocumentPresentation
+    from odf.style import MasterPage, PageLayout
+    from odf.text import P
+
+    doc = OpenDocumentPresentation()
+    layout = PageLayout(name="layout")
+    doc.automaticstyles.addElement(layout)
+    master = MasterPage(name="master", pagelayoutname=layout)
+    doc.masterstyles.addElement(master)
+    for name, line in [
+        ("Intro", "Opening words."),
+        ("Volcano", "The volcano observatory records tremors every ninety seconds."),
+    ]:
+        page = Page(name=name, masterpagename=master)
+        frame = Frame(width="20cm", height="5cm", x="1cm", y="1cm")
+        box = TextBox()
+        box.addElement(P(text=line))
+        frame.addElement(box)
+        page.addElement(frame)
+        doc.presentation.addElement(page)
+    doc.save(str(path))
+
+
+def write_epub(path: Path) -> None:
+    import zipfile
+
+    def chapter(title: str, text: str) -> str:
+        return (
+            '<?xml version="1.0" encoding="utf-8"?><html xmlns="http://www.w3.org/1999/xhtml">'
+            f"<head><title>{title}</title></head><body><h1>{title}</h1><p>{text}</p>"
+            "<p>The chapter goes on for a while with other details of the voyage.</p></body></html>"
+        )
+
+    opf = """<?xml version="1.0"?><package xmlns="http://www.idpf.org/2007/opf" version="3.0">
+<metadata xmlns:dc="http://purl.org/dc/elements/1.1/"><dc:title>The Long Voyage</dc:title>
+<dc:date>1911-05-02</dc:date></metadata>
+<manifest><item id="c1" href="text/c1.xhtml" media-type="application/xhtml+xml"/>
+<item id="c2" href="text/c2.xhtml" media-type="application/xhtml+xml"/></manifest>
+<spine><itemref idref="c1"/><itemref idref="c2"/></spine></package>"""
+    container = """<?xml version="1.0"?><container version="1.0"
+xmlns="urn:oasis:names:tc:opendocument:xmlns:container"><rootfiles>
+<rootfile full-path="OEBPS/content.opf" media-type="application/oebps-package+xml"/>
+</rootfiles></container>"""
+    with zipfile.ZipFile(path, "w") as z:
+        z.writestr("mimetype", "application/epub+zip")
+        z.writestr("META-INF/container.xml", container)
+        z.writestr("OEBPS/content.opf", opf)
+        z.writestr("OEBPS/text/c1.xhtml", chapter("Departure", "The ship left Hull in fog."))
+        z.writestr(
+            "OEBPS/text/c2.xhtml",
+            chapter("The Storm", "A storm broke the mainmast two days west of the Faroes."),
+        )
+
+
+def write_mail(folder: Path) -> None:
+    import mailbox
+    from email.message import EmailMessage
+
+    def message(subject: str, date: str, body: str) -> EmailMessage:
+        m = EmailMessage()
+        m["From"], m["To"] = "facilities@example.org", "staff@example.org"
+        m["Subject"], m["Date"] = subject, date
+        m.set_content(body)
+        return m
+
+    visit = message(
+        "Boiler service visit",
+        "Tue, 03 Mar 2026 09:15:00 +0100",
+        "The engineer will service the boiler on Thursday at 10 am.",
+    )
+    (folder / "boiler.eml").write_bytes(visit.as_bytes())
+    box = mailbox.mbox(str(folder / "list.mbox"))
+    box.add(message("Lunch menu", "Mon, 02 Feb 2026 08:00:00 +0000", "Soup and bread today."))
+    box.add(
+        message(
+            "[ops] Parking closed",
+            "Wed, 04 Feb 2026 07:30:00 +0000",
+            "The car park is closed on Friday for line painting.",
+        )
+    )
+    box.flush()
+    box.close()
+
+
+def write_ipynb(path: Path) -> None:
+    import nbformat
+
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [
+        nbformat.v4.new_markdown_cell(
+            "# Data cleaning\n\nRows where the sensor reported negative humidity are dropped."
+        ),
+        nbformat.v4.new_code_cell("# not a heading\ndf = df[df.humidity >= 0]"),
+    ]
+    nbformat.write(nb, str(path))
+
+
+def write_pdfs(folder: Path) -> None:
+    from pypdf import PdfReader, PdfWriter
+
+    write_pdf(
+        folder / "plain.pdf", ["The vault beneath the bank was opened with three separate keys."]
+    )
+    for name, user in [("aes.pdf", ""), ("locked.pdf", "secret")]:
+        writer = PdfWriter(clone_from=PdfReader(folder / "plain.pdf"))
+        writer.encrypt(user_password=user, owner_password="owner", algorithm="AES-256")
+        writer.write(folder / name)
+    (folder / "plain.pdf").unlink()
+
+
+@pytest.fixture(scope="module")
+def kept(tmp_path_factory: pytest.TempPathFactory, seed_workspace) -> Workspace:
+    docs = tmp_path_factory.mktemp("kept") / "docs"
+    docs.mkdir()
+    write_docx(docs / "policy.docx")
+    write_pptx(docs / "results.pptx")
+    write_odt(docs / "garden.odt")
+    write_odp(docs / "volcano.odp")
+    write_epub(docs / "voyage.epub")
+    write_mail(docs)
+    write_ipynb(docs / "cleaning.ipynb")
+    write_pdfs(docs)
+    (docs / "lighthouse.rtf").write_text(
+        r"{\rtf1\ansi{\fonttbl\f0\fswiss Helvetica;}\f0\pard "
+        r"The lighthouse keeper lit the lamp at dusk every evening.\par}"
+    )
+    (docs / "config.rst").write_text(
+        "Configuration\n=============\n\nSet ``cache_dir`` to keep downloaded tiles between runs.\n"
+    )
+    (docs / "tiles.py").write_text(
+        'def fetch():\n    """Download map tiles from the tile server."""\n'
+    )
+    ws = Workspace.resolve(docs, docs.parent / "ix")
+    ws.build()
+    return ws
+
+
+def top(ws: Workspace, question: str):
+    return ws.ask([question])[0].passages[0]
+
+
+@pytest.mark.parametrize(
+    "question, path, page, section, needle",
+    [
+        (
+            "How much is refunded for hotel costs per night?",
+            "policy.docx",
+            None,
+            "Travel policy › Expenses",
+            "140 euros",
+        ),
+        (
+            "How much did revenue grow in the third quarter?",
+            "results.pptx",
+            2,
+            "Quarterly results",
+            "4.2 million",
+        ),
+        ("When are the greenhouse tomatoes watered?", "garden.odt", None, "Garden", "six"),
+        (
+            "How often does the volcano observatory record tremors?",
+            "volcano.odp",
+            2,
+            "Volcano",
+            "ninety seconds",
+        ),
+        ("What broke the mainmast?", "voyage.epub", None, "The Storm", "storm"),
+        (
+            "Why is the car park closed on Friday?",
+            "list.mbox",
+            None,
+            "[ops] Parking closed · 2026-02-04",
+            "line painting",
+        ),
+        (
+            "Which rows with negative humidity are dropped?",
+            "cleaning.ipynb",
+            None,
+            "Data cleaning",
+            "negative humidity",
+        ),
+        ("When does the lighthouse keeper light the lamp?", "lighthouse.rtf", None, "", "dusk"),
+        ("How many keys open the vault beneath the bank?", "aes.pdf", 1, "", "three"),
+        ("Which setting keeps downloaded tiles between runs?", "config.rst", None, "", "cache_dir"),
+    ],
+)
+def test_each_format_answers_with_a_citation(kept, question, path, page, section, needle):
+    passage = top(kept, question)
+    assert passage.citation.path.endswith(path), passage.citation
+    assert passage.citation.page == page
+    assert passage.citation.section == section
+    assert needle in passage.text
+
+
+def test_mail_subject_is_the_title_and_date_header_the_date(kept: Workspace):
+    passage = top(kept, "When will the engineer service the boiler?")
+    assert passage.citation.path.endswith("boiler.eml")
+    assert passage.citation.title == "Boiler service visit"
+    assert passage.citation.date == "2026-03-03"
+    assert top(kept, "mainmast storm").citation.title == "The Long Voyage"
+
+
+def test_locked_pdf_is_skipped_as_needing_a_password(kept: Workspace):
+    skipped = {s.rel: s for s in kept.load().manifest.skipped}
+    assert skipped["locked.pdf"].kind == "needs a password"
+    assert "tiles.py" in kept.load().manifest.documents  # source code is text: indexed
+
+
+def test_citation_with_brackets_in_its_section_opens_with_show(kept: Workspace):
+    passage = top(kept, "Why is the car park closed on Friday?")
+    out = CliRunner().invoke(cli, ["show", passage.citation.label(), "-C", "0"])
+    assert out.exit_code == 0, out.output
+    assert "line painting" in out.stdout

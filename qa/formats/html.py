@@ -31,6 +31,9 @@ def read_html(html: str) -> Extracted:
     """Main text, title and date of a web page, plus its fact lines outside the main text."""
     import trafilatura  # deferred: 0.3 s, only for .html files
 
+    # lxml refuses a str that declares its encoding (XHTML, EPUB chapters): it is decoded
+    html = re.sub(r"^\s*<\?xml[^>]*\?>", "", html)
+
     main = trafilatura.extract(
         html, output_format="txt", include_tables=True, include_comments=False, favor_recall=True
     )
