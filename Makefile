@@ -1,26 +1,37 @@
 # Two entry points for a fresh machine: `make demo` answers the sample question on the seeds,
-# `make test` runs the linters and the whole test suite. Both create .venv and install qa first.
+# `make test` runs the linters and the whole test suite. Both create .venv and install qa first:
+# the demo only what the product needs, the tests also the dev and Ray extras.
 VENV := .venv
 BIN := $(VENV)/bin
 # No network at run time: models load from disk only.
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: demo test install
+.PHONY: demo test test-fast install install-dev
 
-install: $(VENV)/.installed
+install: $(VENV)/.installed-product
+install-dev: $(VENV)/.installed-dev
 
-$(VENV)/.installed: pyproject.toml
+$(VENV)/bin/python:
 	python3 -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev,ray]'
+
+$(VENV)/.installed-product: pyproject.toml | $(VENV)/bin/python
+	$(BIN)/python -m pip install --quiet -e .
 	touch $@
+
+$(VENV)/.installed-dev: pyproject.toml | $(VENV)/bin/python
+	$(BIN)/python -m pip install --quiet -e '.[dev,ray]'
+	touch $(VENV)/.installed-product $@
 
 demo: install
 	$(BIN)/qa ask "When did Lavrov plan to visit Japan?"
 
-test: install
+test: install-dev
 	$(BIN)/ruff check qa embeddings tui tests benchmarks
 	$(BIN)/mypy
 	$(BIN)/pytest
 	$(BIN)/pytest -m ray
+
+test-fast: install-dev
+	$(BIN)/pytest -m 'not slow and not ray and not quality'

@@ -46,7 +46,8 @@ def copy_real(args: argparse.Namespace, out: Path) -> list[tuple[str, str, str]]
             rel = Path(key) / src.relative_to(root)
             (out / rel).parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(src, out / rel)
-            rows.append((rel.as_posix(), f"{repo}:{sub}/{src.relative_to(root).as_posix()}", licence))
+            origin = f"{repo}:{sub}/{src.relative_to(root).as_posix()}"
+            rows.append((rel.as_posix(), origin, licence))
     return rows
 
 

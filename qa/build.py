@@ -216,7 +216,9 @@ def read_and_chunk(
     each = partial(read_and_chunk_file, docs_root, chunking)
     if map_files is None:
         map_files = partial(_map_isolated, limits=reading.limits)
-    docs, chunks, skipped = [], [], list(listing.skipped)
+    docs: list[Document] = []
+    chunks: list[Chunk] = []
+    skipped = list(listing.skipped)
     for got, got_chunks in map_files(each, listing.rels):
         if isinstance(got, Document):
             docs.append(got)

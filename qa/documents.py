@@ -68,8 +68,8 @@ def skip_report(skipped: list[Skipped], max_groups: int = 10) -> list[str]:
     examples (for unsupported files, the commonest suffixes)."""
     if not skipped:
         return []
-    files = "file" if len(skipped) == 1 else "files"
-    lines = [f"{len(skipped)} {files} skipped (`qa status --skipped` lists them):"]
+    noun = "file" if len(skipped) == 1 else "files"
+    lines = [f"{len(skipped)} {noun} skipped (`qa status --skipped` lists them):"]
     groups = skip_groups(skipped)
     for kind, files in groups[:max_groups]:
         if kind == "unsupported type":

@@ -240,3 +240,33 @@ def test_document_cannot_inject_markup_or_escapes_into_the_cli(tmp_path: Path):
     assert "\x1b" not in human.stdout and "\\x1b[2J" in human.stdout
     raw = run("ask", "What is the vault code?", "--index", str(tmp_path / "ix"), "--json")
     assert json.loads(raw.stdout)["passages"][0]["text"] == evil
+
+
+@pytest.mark.slow
+def test_the_torture_corpus_indexes_with_one_short_report(tmp_path: Path):
+    """Hundreds of real odd files (tests/data/torture/MANIFEST.tsv): exit 0, no traceback,
+    every file indexed or skipped with a reason, a report of a few lines."""
+    torture = ROOT / "tests" / "data" / "torture"
+    result = subprocess.run(
+        [QA, "index", str(torture), "--index", str(tmp_path / "ix")],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=900,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr
+    assert len(result.stderr.splitlines()) <= 20, result.stderr
+    manifest = index_mod.load(tmp_path / "ix").manifest
+    files = [p for p in torture.rglob("*") if p.is_file()]
+    assert len(files) >= 300
+    accounted = set(manifest.documents) | {s.rel for s in manifest.skipped}
+    assert len(manifest.documents) + len(manifest.skipped) == len(files)
+    assert all(s.reason for s in manifest.skipped)
+    assert (
+        "made/d0/d1/d2/d3/d4/d5/d6/d7/d8/d9/d10/d11/d12/d13/d14/d15/d16/d17/d18/d19/d20/d21/"
+        "d22/d23/d24/d25/d26/d27/d28/d29/d30/d31/d32/d33/d34/d35/d36/d37/d38/d39/deep.txt"
+        in accounted
+    )
+    kinds = {s.kind for s in manifest.skipped}
+    assert {"needs a password", "damaged", "no text layer", "bad name"} <= kinds

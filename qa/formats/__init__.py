@@ -89,7 +89,7 @@ def reader_name(path: Path) -> str | None:
 def reader(name: str) -> Callable[[Path], Extracted]:
     """The reader function called `name` ("module:function" in this package)."""
     module, function = name.split(":")
-    return getattr(importlib.import_module(f"qa.formats.{module}"), function)  # type: ignore[no-any-return]
+    return getattr(importlib.import_module(f"qa.formats.{module}"), function)
 
 
 def check_size(path: Path) -> int:

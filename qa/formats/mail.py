@@ -9,10 +9,10 @@ and date; each message is a section "Subject · date", so a citation names the m
 from __future__ import annotations
 
 from email import policy
-from email.message import EmailMessage
 from email.parser import BytesParser
 from email.utils import parsedate_to_datetime
 from pathlib import Path
+from typing import Any
 
 from qa.formats import Extracted, TextBuilder, Unreadable, check_size
 from qa.formats.text import read_bytes
@@ -24,8 +24,8 @@ def read_eml(path: Path) -> Extracted:
     if not message.keys():
         raise Unreadable("damaged", "no e-mail headers")
     out = TextBuilder()
-    out.add(_message_text(message))  # type: ignore[arg-type]
-    return out.extracted(title=_subject(message), date=_date(message))  # type: ignore[arg-type]
+    out.add(_message_text(message))
+    return out.extracted(title=_subject(message), date=_date(message))
 
 
 def read_mbox(path: Path) -> Extracted:
@@ -34,7 +34,7 @@ def read_mbox(path: Path) -> Extracted:
 
     check_size(path)
     out = TextBuilder()
-    first: EmailMessage | None = None
+    first: Any = None
     box = mailbox.mbox(str(path), factory=_parse, create=False)
     try:
         for message in box:
@@ -49,15 +49,15 @@ def read_mbox(path: Path) -> Extracted:
     return out.extracted(title=_subject(first), date=_date(first))
 
 
-def _parse(file: object) -> EmailMessage:
-    return BytesParser(policy=policy.default).parse(file)  # type: ignore[arg-type,return-value]
+def _parse(file: Any) -> Any:
+    return BytesParser(policy=policy.default).parse(file)
 
 
-def _subject(message: EmailMessage) -> str | None:
+def _subject(message: Any) -> str | None:
     return " ".join(str(message.get("Subject", "")).split()) or None
 
 
-def _date(message: EmailMessage) -> str | None:
+def _date(message: Any) -> str | None:
     """The Date header as an ISO date, or None when absent or unreadable."""
     try:
         return parsedate_to_datetime(str(message["Date"])).date().isoformat()
@@ -65,13 +65,13 @@ def _date(message: EmailMessage) -> str | None:
         return None
 
 
-def _message_text(message: EmailMessage) -> str:
+def _message_text(message: Any) -> str:
     """Headers, then the body text."""
     head = [f"{k}: {' '.join(str(message[k]).split())}" for k in ("From", "To", "Date", "Subject")]
     return "\n".join(h for h in head if not h.endswith(": None")) + "\n\n" + _body(message)
 
 
-def _body(message: EmailMessage) -> str:
+def _body(message: Any) -> str:
     """The plain-text body, else the HTML body as text, else ""."""
     from qa.formats.html import read_html
 

@@ -1,0 +1,80 @@
+"""One file can never stop a build: readers that raise, hang, eat memory or crash."""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+from qa.build import read_and_chunk
+from qa.chunks import ChunkSettings
+from qa.files import ReadSettings
+from qa.isolation import Limits, map_isolated
+
+
+def _work(item: str) -> str:
+    """Run in a worker: behave as the item says."""
+    if item == "hang":
+        time.sleep(600)
+    if item == "hog":
+        hoard = [bytearray(2**20) for _ in range(400)]  # 400 MB, touched
+        return str(len(hoard))
+    if item == "crash":
+        os._exit(3)
+    return item.upper()
+
+
+def _failed(item: str, kind: str, reason: str) -> str:
+    return f"{item}: {kind} ({reason})"
+
+
+def test_a_hanging_reader_is_stopped_and_the_others_finish():
+    started = time.monotonic()
+    got = map_isolated(_work, ["a", "hang", "b"], Limits(timeout=2), _failed)
+    assert got == ["A", "hang: timed out (stopped after 2 s)", "B"]
+    assert time.monotonic() - started < 60
+
+
+def test_a_reader_over_the_memory_cap_is_stopped():
+    got = map_isolated(_work, ["hog", "c"], Limits(memory_mb=150), _failed)
+    assert got == ["hog: too much memory (stopped at 150 MB)", "C"]
+
+
+def test_a_crashing_reader_takes_only_its_file_down():
+    got = map_isolated(_work, ["crash", "d"], Limits(), _failed)
+    assert got == ["crash: crashed the reader (exit code 3)", "D"]
+
+
+def test_any_exception_from_a_reader_is_a_skip_with_its_reason(tmp_path: Path, monkeypatch):
+    from qa.formats import text
+
+    real = text.read_plain
+
+    def flaky(path: Path):
+        if path.name == "bad.txt":
+            raise RuntimeError("the parser tripped")
+        return real(path)
+
+    monkeypatch.setattr(text, "read_plain", flaky)
+    (tmp_path / "bad.txt").write_text("never read")
+    (tmp_path / "good.txt").write_text("A good note about the harbour.")
+    corpus = read_and_chunk(tmp_path, ChunkSettings())
+    assert [d.rel for d in corpus.docs] == ["good.txt"]
+    (skip,) = corpus.skipped
+    assert (skip.rel, skip.kind, skip.reason) == (
+        "bad.txt",
+        "reader error",
+        "RuntimeError: the parser tripped",
+    )
+
+
+def test_a_broken_binary_file_is_skipped_by_its_worker(tmp_path: Path):
+    (tmp_path / "broken.docx").write_bytes(b"PK\x03\x04 not really a zip")
+    (tmp_path / "locked.pdf").write_bytes(b"%PDF-1.7\n%%EOF")
+    (tmp_path / "note.md").write_text("# Note\n\nThe ferry leaves at noon.")
+    corpus = read_and_chunk(tmp_path, ChunkSettings(), reading=ReadSettings(limits=Limits()))
+    assert [d.rel for d in corpus.docs] == ["note.md"]
+    assert {s.rel: s.kind for s in corpus.skipped} == {
+        "broken.docx": "damaged",
+        "locked.pdf": "damaged",
+    }
