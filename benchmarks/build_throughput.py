@@ -24,8 +24,8 @@ def main() -> None:
     from embeddings.encoder import SentenceEncoder
     from embeddings.models import packaged_model_path
     from qa import evaluation
-    from qa.chunks import ChunkSettings, indexed_text, split_document
-    from qa.documents import read_folder
+    from qa.build import read_and_chunk
+    from qa.chunks import ChunkSettings, indexed_text
     from qa.workspace import Workspace
 
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 8
@@ -33,7 +33,7 @@ def main() -> None:
         docs = Path(tmp) / "docs"
         evaluation.squad_corpus(SQUAD, docs, articles=n)
         settings = ChunkSettings()
-        chunks = [c for d in read_folder(docs)[0] for c in split_document(d, settings)]
+        chunks = read_and_chunk(docs, settings).chunks
         texts = [indexed_text(c, settings) for c in chunks]
         encoder = SentenceEncoder(packaged_model_path())
         model = encoder._model

@@ -46,14 +46,14 @@ def passages(n_articles: int = 4) -> list[str]:
     import tempfile
 
     from qa import evaluation
-    from qa.chunks import ChunkSettings, indexed_text, split_document
-    from qa.documents import read_folder
+    from qa.build import read_and_chunk
+    from qa.chunks import ChunkSettings, indexed_text
 
     with tempfile.TemporaryDirectory() as tmp:
         evaluation.squad_corpus(Path(DATA["squad"][1]), Path(tmp) / "docs", articles=n_articles)
         settings = ChunkSettings()
-        docs = read_folder(Path(tmp) / "docs")[0]
-        return [indexed_text(c, settings) for d in docs for c in split_document(d, settings)]
+        chunks = read_and_chunk(Path(tmp) / "docs", settings).chunks
+        return [indexed_text(c, settings) for c in chunks]
 
 
 def speed(fp32, int8) -> None:

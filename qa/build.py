@@ -68,11 +68,12 @@ class BuildReport:
     ignored: int = 0  # files left out by ignore rules (hidden, .gitignore, --exclude)
 
     def summary(self) -> str:
-        """One line: what changed and how many passages were embedded."""
+        """One line: what changed, how many passages were embedded, how many files skipped."""
+        skipped = f"; {len(self.skipped)} skipped" if self.skipped else ""
         return (
             f"{len(self.added)} added, {len(self.updated)} updated, {len(self.removed)} removed, "
             f"{len(self.renamed)} renamed, {self.unchanged} unchanged; {self.chunks} passages "
-            f"({self.embedded} embedded)"
+            f"({self.embedded} embedded){skipped}"
         )
 
 
