@@ -414,3 +414,51 @@ def test_citation_with_brackets_in_its_section_opens_with_show(kept: Workspace):
     out = CliRunner().invoke(cli, ["show", passage.citation.label(), "-C", "0"])
     assert out.exit_code == 0, out.output
     assert "line painting" in out.stdout
+
+
+def test_hard_wrapped_pdf_lines_are_rejoined_into_sentences(tmp_path: Path):
+    from qa.chunks import split_sentences
+    from qa.formats.pdf import read_pdf
+
+    sentence = (
+        "The committee agreed that the northern bridge would be repaired before the spring "
+        "floods, and that the cost would be shared equally between the two river towns."
+    )
+    write_pdf(tmp_path / "minutes.pdf", [sentence + " " + sentence.replace("northern", "old")])
+    text = read_pdf(tmp_path / "minutes.pdf").text
+    spans = [text[a:b] for a, b in split_sentences(text)]
+    assert sentence in spans  # one whole sentence, not a printed line's fragment
+
+
+def test_pdf_rejoin_keeps_headings_lists_and_short_lines():
+    from qa.formats.pdf import _rejoin
+
+    page = (
+        "Results\n"
+        "The first trial ran for six weeks in the northern district and the second one\n"
+        "ran for eight weeks in the south, where the weather was much more difficult.\n"
+        "- first item of a list\n"
+        "- second item\n"
+        "Address: 12 Quay Street"
+    )
+    assert _rejoin(page).splitlines() == [
+        "Results",
+        "The first trial ran for six weeks in the northern district and the second one "
+        "ran for eight weeks in the south, where the weather was much more difficult.",
+        "- first item of a list",
+        "- second item",
+        "Address: 12 Quay Street",
+    ]
+
+
+def test_ligatures_are_normalised_for_search_but_cited_as_written(tmp_path: Path):
+    from qa.chunks import ChunkSettings, indexed_text, split_document
+    from qa.documents import make_document
+    from qa.lexical import LexicalIndex
+
+    doc = make_document("report.txt", "The ﬁnancial oﬃce ﬂagged the ﬁgures.\n")
+    (chunk,) = split_document(doc)
+    assert "ﬁnancial" in chunk.text  # the citation's text is the file's
+    assert "financial office flagged the figures" in indexed_text(chunk, ChunkSettings())
+    lexical = LexicalIndex.build([indexed_text(chunk, ChunkSettings())])
+    assert lexical.terms("ﬁnancial ﬁgures") == lexical.terms("financial figures") != []
