@@ -15,6 +15,9 @@ import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -100,6 +103,18 @@ def check_size(path: Path) -> int:
     return size
 
 
+def open_checked(open_file: Callable[[str], T], path: Path, what: str) -> T:
+    """`open_file(path)` after the size check; any failure to open it is Unreadable("damaged")
+    (format libraries raise bare KeyError, BadZipFile or XML errors on broken files)."""
+    check_size(path)
+    try:
+        return open_file(str(path))
+    except Unreadable:
+        raise
+    except Exception as exc:
+        raise Unreadable("damaged", f"not a readable {what}: {type(exc).__name__}") from None
+
+
 class TextBuilder:
     """Text assembled from blocks (paragraphs, cells, slides), remembering where each page
     and section begins, for readers of structured formats."""
@@ -110,6 +125,7 @@ class TextBuilder:
         self.sections: list[tuple[int, str]] = []
         self._pending_pages = 0
         self._pending_section: str | None = None
+        self._headings: list[tuple[int, str]] = []
 
     def page(self) -> None:
         """The next block starts a new page (or slide)."""
@@ -118,6 +134,14 @@ class TextBuilder:
     def section(self, name: str) -> None:
         """The next block starts section `name`."""
         self._pending_section = " ".join(name.split())
+
+    def heading(self, level: int, text: str) -> None:
+        """The next block is a heading of `level`: its section is the heading path,
+        "Setup › Linux", as for Markdown headings."""
+        if not text.strip():
+            return
+        self._headings = [(lv, t) for lv, t in self._headings if lv < level] + [(level, text)]
+        self.section(" › ".join(t.strip() for _, t in self._headings))
 
     def add(self, block: str) -> None:
         """Append a block of text (blank blocks are dropped), a blank line before it."""

@@ -8,8 +8,9 @@ keeps a code cell whole, as it does in a .md file.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
-from qa.formats import Extracted, TextBuilder, Unreadable
+from qa.formats import Extracted, TextBuilder, open_checked
 from qa.formats.text import decode, read_bytes
 
 
@@ -17,10 +18,10 @@ def read_ipynb(path: Path) -> Extracted:
     """A notebook's Markdown and code cells, in order."""
     import nbformat  # deferred: only for notebooks
 
-    try:
-        notebook = nbformat.reads(decode(read_bytes(path)), as_version=4)
-    except Exception as exc:  # nbformat raises JSON, validation and version errors
-        raise Unreadable("damaged", f"not a readable notebook: {type(exc).__name__}") from None
+    def parse(name: str) -> Any:
+        return nbformat.reads(decode(read_bytes(Path(name))), as_version=4)
+
+    notebook = open_checked(parse, path, "notebook")
     language = notebook.metadata.get("kernelspec", {}).get("language", "") or ""
     out = TextBuilder()
     for cell in notebook.cells:

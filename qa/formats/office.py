@@ -12,7 +12,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from qa.formats import Extracted, TextBuilder, Unreadable, check_size
+from qa.formats import Extracted, TextBuilder, open_checked
 
 _HEADING = re.compile(r"^(?:Heading (\d)|Title)$")
 
@@ -22,20 +22,15 @@ def read_docx(path: Path) -> Extracted:
     import docx  # deferred: python-docx, only for .docx files
     from docx.table import Table
 
-    check_size(path)
-    try:
-        document = docx.Document(str(path))
-    except Exception as exc:  # python-docx raises bare KeyError/BadZipFile on broken files
-        raise Unreadable("damaged", f"not a readable .docx: {type(exc).__name__}") from None
-    out, headings = TextBuilder(), list[tuple[int, str]]()
+    document = open_checked(docx.Document, path, ".docx")
+    out = TextBuilder()
     for block in document.iter_inner_content():
         if isinstance(block, Table):
             out.add(_table_text(block))
             continue
         level = _heading_level(block)
-        if level is not None and block.text.strip():
-            headings = [(lv, t) for lv, t in headings if lv < level] + [(level, block.text)]
-            out.section(" › ".join(t.strip() for _, t in headings))
+        if level is not None:
+            out.heading(level, block.text)
         out.add(block.text)
     return out.extracted(title=document.core_properties.title)
 
@@ -62,11 +57,7 @@ def read_pptx(path: Path) -> Extracted:
     """A presentation's slides (one page each): text frames, tables and speaker notes."""
     import pptx  # deferred: python-pptx, only for .pptx files
 
-    check_size(path)
-    try:
-        deck = pptx.Presentation(str(path))
-    except Exception as exc:  # python-pptx raises bare KeyError/BadZipFile on broken files
-        raise Unreadable("damaged", f"not a readable .pptx: {type(exc).__name__}") from None
+    deck = open_checked(pptx.Presentation, path, ".pptx")
     out = TextBuilder()
     first_title = None
     for n, slide in enumerate(deck.slides, start=1):

@@ -6,18 +6,13 @@ import re
 from pathlib import Path
 from typing import Any
 
-from qa.formats import Extracted, TextBuilder, Unreadable, check_size
+from qa.formats import Extracted, TextBuilder, open_checked
 
 
 def _load(path: Path) -> Any:
     from odf.opendocument import load  # deferred: odfpy, only for OpenDocument files
 
-    check_size(path)
-    try:
-        return load(str(path))
-    except Exception as exc:  # odfpy raises KeyError/BadZipFile/XML errors on broken files
-        kind = type(exc).__name__
-        raise Unreadable("damaged", f"not a readable OpenDocument file: {kind}") from None
+    return open_checked(load, path, "OpenDocument file")
 
 
 def _title(doc: Any) -> str | None:
@@ -33,13 +28,11 @@ def read_odt(path: Path) -> Extracted:
     from odf.namespaces import TEXTNS
 
     doc = _load(path)
-    out, headings = TextBuilder(), list[tuple[int, str]]()
+    out = TextBuilder()
     for el in _blocks(doc.text):
         text = teletype.extractText(el)
-        if el.qname == (TEXTNS, "h") and text.strip():
-            level = int(el.getAttrNS(TEXTNS, "outline-level") or 1)
-            headings = [(lv, t) for lv, t in headings if lv < level] + [(level, text)]
-            out.section(" › ".join(t.strip() for _, t in headings))
+        if el.qname == (TEXTNS, "h"):
+            out.heading(int(el.getAttrNS(TEXTNS, "outline-level") or 1), text)
         out.add(text)
     return out.extracted(title=_title(doc))
 
