@@ -6,26 +6,20 @@ The reference path: the ONNX encoder that qa builds and queries with is checked 
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
 
 from embeddings.batches import encode_sorted
+from embeddings.models import offline_and_quiet
 
 
 class SentenceEncoder:
     """A sentence-transformers model loaded from a local folder, on the CPU."""
 
     def __init__(self, model_path: Path) -> None:
-        # Never reach for a hub, and keep library progress bars off our stderr.
-        os.environ.setdefault("HF_HUB_OFFLINE", "1")
-        os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
-        os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
-        # Load weights on this thread: transformers' loader thread pool was seen to hang in a
-        # freshly restarted Ray actor, and a 90 MB model gains nothing from it.
-        os.environ.setdefault("HF_DEACTIVATE_ASYNC_LOAD", "1")
+        offline_and_quiet()
         # deferred: importing sentence_transformers pulls in torch (about 5 s)
         from sentence_transformers import SentenceTransformer
 

@@ -3,10 +3,22 @@
 from __future__ import annotations
 
 import importlib.util
+import os
 from pathlib import Path
 
 DEFAULT_MODEL = "all-MiniLM-L6-v2"
 _PACKAGED = {DEFAULT_MODEL, f"sentence-transformers/{DEFAULT_MODEL}"}
+
+
+def offline_and_quiet() -> None:
+    """Before sentence-transformers is imported: never reach for a hub, and keep the
+    libraries' progress bars ("Loading weights") and info logs off our stderr."""
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+    # Load weights on this thread: transformers' loader thread pool was seen to hang in a
+    # freshly restarted Ray actor, and a 90 MB model gains nothing from it.
+    os.environ.setdefault("HF_DEACTIVATE_ASYNC_LOAD", "1")
 
 
 class ModelNotFound(LookupError):

@@ -28,6 +28,9 @@ OPTIMIZED = "optimized.onnx"  # graph-optimised model; weights in OPTIMIZED + ".
 
 def export(model_path: Path, folder: Path) -> Path:
     """Export the model at `model_path` into `folder` (atomically); return `folder`."""
+    from embeddings.models import offline_and_quiet
+
+    offline_and_quiet()
     # deferred: torch and sentence-transformers are needed only to export (5 s import)
     import torch
     from sentence_transformers import SentenceTransformer

@@ -50,7 +50,7 @@ def map_isolated(
 
     from pebble import ProcessPool  # deferred: only builds with files of binary formats
 
-    workers = limits.workers or os.cpu_count() or 1
+    workers = limits.workers or _cores()
     pool = ProcessPool(
         max_workers=min(workers, len(items)),
         initializer=prepare_worker,
@@ -64,6 +64,13 @@ def map_isolated(
     finally:
         pool.stop()
         pool.join()
+
+
+def _cores() -> int:
+    """The cores this process may run on (fewer than the machine's under a CPU affinity)."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0)) or 1
+    return os.cpu_count() or 1
 
 
 def _result(future: Any, item: Any, limits: Limits, on_failure: Failure) -> Any:

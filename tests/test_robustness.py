@@ -270,3 +270,30 @@ def test_the_torture_corpus_indexes_with_one_short_report(tmp_path: Path):
     )
     kinds = {s.kind for s in manifest.skipped}
     assert {"needs a password", "damaged", "no text layer", "bad name"} <= kinds
+
+
+@pytest.mark.slow
+def test_verbose_shows_why_a_file_failed_and_quiet_shows_one_report(tmp_path: Path):
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "broken.docx").write_bytes(b"PK\x03\x04 not a zip at all")
+    (docs / "note.txt").write_text("The ferry leaves at noon from the north pier.")
+    quiet = subprocess.run(
+        [QA, "index", str(docs), "--index", str(tmp_path / "ix")],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
+    assert quiet.returncode == 0, quiet.stderr
+    assert quiet.stderr.splitlines() == [
+        "1 file skipped (`qa status --skipped` lists them):",
+        "      1 damaged: broken.docx",
+    ]
+    loud = subprocess.run(
+        [QA, "index", str(docs), "--index", str(tmp_path / "ix"), "--verbose"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
+    assert loud.returncode == 0, loud.stderr
+    assert "skipped broken.docx" in loud.stderr and "Traceback" in loud.stderr
