@@ -38,7 +38,7 @@ class QAGroup(click.Group):
         except click.ClickException as exc:
             _fail(exc.format_message(), exc.exit_code)
         except (click.Abort, KeyboardInterrupt):
-            _fail("interrupted; the index is as it was before", 130)
+            _fail("interrupted", ExitCode.INTERRUPTED)
         sys.exit(rv if isinstance(rv, int) else ExitCode.OK)
 
 
@@ -74,11 +74,13 @@ _SHORT = click.option(
     "--short-max-words",
     default=200,
     show_default=True,
+    type=click.IntRange(min=0),
     help="Longest passage of a document at most twice as long (0: --max-words for all).",
 )
 
 
 @click.group(cls=QAGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="qa", prog_name="qa")
 def cli() -> None:
     """Ask questions of your own documents, offline.
 
@@ -91,7 +93,13 @@ def cli() -> None:
 @click.argument("docs", required=False, type=click.Path(path_type=Path, file_okay=False))
 @_INDEX
 @click.option("--rebuild", is_flag=True, help="Re-embed everything, even unchanged documents.")
-@click.option("--max-words", default=100, show_default=True, help="Longest passage, in words.")
+@click.option(
+    "--max-words",
+    default=100,
+    show_default=True,
+    type=click.IntRange(min=5),
+    help="Longest passage, in words.",
+)
 @_SHORT
 @click.option(
     "--engine",
@@ -101,8 +109,16 @@ def cli() -> None:
     help="Embed here, or on Ray (pip install '.[ray]').",
 )
 @click.option("--address", help="Ray cluster address ('auto': a running cluster; none: local).")
-@click.option("--workers", default=2, show_default=True, help="Ray embedding actors.")
-@click.option("--gpus-per-worker", default=0.0, show_default=True, help="GPUs per Ray actor.")
+@click.option(
+    "--workers", default=2, show_default=True, type=click.IntRange(min=1), help="Ray actors."
+)
+@click.option(
+    "--gpus-per-worker",
+    default=0.0,
+    show_default=True,
+    type=click.FloatRange(min=0),
+    help="GPUs per Ray actor.",
+)
 @click.option(
     "--exclude",
     multiple=True,
@@ -113,12 +129,14 @@ def cli() -> None:
     "--file-timeout",
     default=60.0,
     show_default=True,
+    type=click.FloatRange(min=0, min_open=True),
     help="Seconds one file's reader may run before the file is skipped.",
 )
 @click.option(
     "--file-memory",
     default=2048,
     show_default=True,
+    type=click.IntRange(min=64),
     help="MB of memory one file's reader may use before the file is skipped.",
 )
 @click.option("-v", "--verbose", is_flag=True, help="Show library logs and why each file failed.")
@@ -150,13 +168,7 @@ def index_cmd(
 
     if verbose:
         _log_verbosely()
-    if file_timeout <= 0 or file_memory < 64:
-        raise UsageError("--file-timeout must be above 0 and --file-memory at least 64 (MB)")
 
-    if max_words < 5:
-        raise UsageError("--max-words must be at least 5")
-    if short_max_words < 0:
-        raise UsageError("--short-max-words must be 0 (off) or more")
     ray = None
     if engine == "ray":
         from embeddings.ray_encoder import RaySettings
@@ -173,7 +185,16 @@ def index_cmd(
     limits = Limits(timeout=file_timeout, memory_mb=file_memory, verbose=verbose)
     reading = ReadSettings(exclude=exclude, limits=limits)
     ws = Workspace.resolve(docs, index_dir, chunking=chunking, ray=ray, reading=reading)
-    _print_report(_build(ws, rebuild), ws)
+    ws.docs = ws.docs or ws.indexed_docs()  # `qa index --index DIR`: the folder DIR indexes
+    try:
+        report = _build(ws, rebuild)
+    except KeyboardInterrupt:
+        _fail(
+            "interrupted: the index is as it was before; `qa index` again resumes from the "
+            "passages already embedded",
+            ExitCode.INTERRUPTED,
+        )
+    _print_report(report, ws)
 
 
 def _log_verbosely() -> None:
@@ -234,7 +255,9 @@ def _print_report(report: BuildReport, ws: Workspace) -> None:
 @click.argument("question")
 @_DOCS
 @_INDEX
-@click.option("-k", "k", default=5, show_default=True, help="How many passages to show.")
+@click.option(
+    "-k", "k", default=5, show_default=True, type=click.IntRange(min=1), help="Passages shown."
+)
 @click.option(
     "--conversation", is_flag=True, help="With `-`: the lines are turns of one conversation."
 )
@@ -268,7 +291,7 @@ def ask_cmd(
         if as_json:
             from qa.answer import result_to_json
 
-            click.echo(json.dumps(result_to_json(result), ensure_ascii=False))
+            click.echo(json.dumps(result_to_json(result), ensure_ascii=False, allow_nan=False))
         else:
             _print_result(result)
 
@@ -398,14 +421,28 @@ def status_cmd(
 @click.option("--beir", type=click.Path(path_type=Path, file_okay=False), help="BEIR folder.")
 @_DOCS
 @_INDEX
-@click.option("--max-words", default=100, show_default=True, help="Longest passage, in words.")
+@click.option(
+    "--max-words",
+    default=100,
+    show_default=True,
+    type=click.IntRange(min=5),
+    help="Longest passage, in words.",
+)
 @_SHORT
-@click.option("--overlap", default=1, show_default=True, help="Sentences shared by neighbours.")
+@click.option(
+    "--overlap", default=1, type=click.IntRange(min=0), help="Sentences shared by neighbours."
+)
 @click.option("--with-title", is_flag=True, help="Embed and match each passage with its title.")
-@click.option("--context", default=0, show_default=True, help="Preceding sentences read too.")
+@click.option(
+    "--context", default=0, type=click.IntRange(min=0), help="Preceding sentences read too."
+)
 @click.option("--paragraphs", is_flag=True, help="Blank lines end passages; even cuts.")
-@click.option("--dense-weight", default=0.5, show_default=True, help="Dense share of the score.")
-@click.option("--sentence-weight", default=0.75, show_default=True, help="Best sentence's share.")
+@click.option(
+    "--dense-weight", default=0.5, type=click.FloatRange(0, 1), help="Dense share of the score."
+)
+@click.option(
+    "--sentence-weight", default=0.75, type=click.FloatRange(0, 1), help="Best sentence's share."
+)
 @click.option("--no-context", is_flag=True, help="Conversations: search the last turn alone.")
 @click.option("--dedupe", is_flag=True, help="Drop passages overlapping a better one.")
 @_JSON
@@ -460,25 +497,27 @@ def eval_cmd(
         beir_set = evaluation.beir_corpus(beir, ws.docs)  # type: ignore[arg-type]
     _print_report(_build(ws), ws) if (squad or beir or ws.needs_build()) else None
     retriever = ws.retriever()
+    metrics: dict[str, float | None]
     with _progress("Scoring") as on_progress:
         if beir_set is not None:
-            metrics = evaluation.score_beir(retriever, beir_set, on_progress)
+            metrics = {**evaluation.score_beir(retriever, beir_set, on_progress)}
         else:
             metrics = evaluation.score_questions(
                 items, lambda part: evaluation.ask_batch(ws, part, not no_context), on_progress
             )
     if as_json:
-        click.echo(json.dumps(metrics))
+        click.echo(json.dumps(metrics, allow_nan=False))
     else:
         for key, value in metrics.items():
-            click.echo(
-                f"{key:<20} {value:.4f}" if isinstance(value, float) else f"{key:<20} {value}"
-            )
+            shown = f"{value:.4f}" if isinstance(value, float) else value
+            click.echo(f"{key:<20} {'n/a' if value is None else shown}")
 
 
 @cli.command("show")
 @click.argument("citation")
-@click.option("-C", "--context", default=3, show_default=True, help="Lines around the passage.")
+@click.option(
+    "-C", "--context", default=3, type=click.IntRange(min=0), help="Lines around the passage."
+)
 def show_cmd(citation: str, context: int) -> None:
     """Print the passage a CITATION points at (as `qa ask` prints it) with lines around it."""
     from rich.console import Console

@@ -11,6 +11,7 @@ class ExitCode(IntEnum):
     OK = 0
     ERROR = 1  # something stopped qa: a damaged index, a failed build
     USAGE = 2  # bad usage or input: empty question, missing folder, unknown option
+    INTERRUPTED = 130  # Ctrl-C (128 + SIGINT, as shells report it)
 
 
 class QAError(Exception):

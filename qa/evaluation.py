@@ -103,7 +103,7 @@ def score_questions(
     ask: Callable[[list[EvalQuestion]], list[Asked]],
     on_progress: Progress | None = None,
     batch: int = 64,
-) -> dict[str, float]:
+) -> dict[str, float | None]:
     """Metrics of a question set; `ask` answers a batch of it.
 
     `highlight@1`: the top passage's highlighted sentence contains a gold answer.
@@ -138,15 +138,14 @@ def score_questions(
                 )
         if on_progress:
             on_progress(min(lo + batch, len(items)), len(items))
-    metrics = rank_metrics(ranks)
+    metrics: dict[str, float | None] = {**rank_metrics(ranks)}
     n = max(1, len(answerable))
-    metrics["source@1"] = source_hits / n if any(i.source for i in answerable) else float("nan")
+    # None (JSON null) where a figure cannot be measured on this set: never NaN
+    metrics["source@1"] = source_hits / n if any(i.source for i in answerable) else None
     metrics["highlight@1"] = highlight_hits / n
     metrics["short_given"] = shorts / n
-    metrics["short@1"] = short_hits / shorts if shorts else float("nan")
-    metrics["unanswerable_acc"] = (
-        unanswerable_right / unanswerable if unanswerable else float("nan")
-    )
+    metrics["short@1"] = short_hits / shorts if shorts else None
+    metrics["unanswerable_acc"] = unanswerable_right / unanswerable if unanswerable else None
     metrics["mean_passage_words"] = sum(words) / max(1, len(words))
     metrics["questions"] = len(items)
     return metrics

@@ -94,7 +94,7 @@ class Workspace:
 
     def build(self, on_progress: Progress | None = None, rebuild: bool = False) -> BuildReport:
         """(Re)build the index of `docs`, embedding only new and changed documents."""
-        docs = self.docs or self._indexed_docs()
+        docs = self.docs or self.indexed_docs()
         args = (docs, self.root, self.model, self.chunking)
         if self.ray is None:
             report = build_mod.build(
@@ -123,7 +123,7 @@ class Workspace:
         self._retriever = None
         return report
 
-    def _indexed_docs(self) -> Path:
+    def indexed_docs(self) -> Path:
         """The corpus folder recorded by the existing index."""
         manifest = index_mod.read_manifest(index_mod.current_folder(self.root))
         docs = Path(manifest.docs_root)

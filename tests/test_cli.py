@@ -176,11 +176,53 @@ def test_real_entry_point_answers_the_sample(seed_index: Path):
 @pytest.mark.parametrize(
     ("option", "message"),
     [
-        (["--max-words", "2"], "--max-words must be at least 5"),
-        (["--short-max-words", "-1"], "--short-max-words must be 0 (off) or more"),
+        (["--max-words", "2"], "Invalid value for '--max-words': 2 is not in the range x>=5."),
+        (
+            ["--short-max-words", "-1"],
+            "Invalid value for '--short-max-words': -1 is not in the range x>=0.",
+        ),
+        (
+            ["--file-timeout", "0"],
+            "Invalid value for '--file-timeout': 0.0 is not in the range x>0.",
+        ),
     ],
 )
 def test_bad_passage_sizes_are_one_line_errors(tmp_path: Path, option, message):
     result = run("index", str(ROOT / "seeds"), "--index", str(tmp_path / "ix"), *option)
     assert result.exit_code == 2
     assert result.stderr.strip() == f"qa: {message}"  # one line, no traceback
+
+
+def strict_json(text: str) -> dict:
+    """Parse JSON the way strict parsers do: NaN and Infinity are errors."""
+
+    def refuse(name: str) -> None:
+        raise ValueError(f"not JSON: {name}")
+
+    return json.loads(text, parse_constant=refuse)
+
+
+def test_eval_json_is_strict_where_a_figure_cannot_be_measured(seed_index: Path, tmp_path):
+    questions = tmp_path / "q.jsonl"  # no source and no unanswerable question: n/a figures
+    questions.write_text(
+        json.dumps({"question": "When did Lavrov plan to visit Japan?", "answers": ["March"]})
+    )
+    result = run("eval", str(questions), "--index", str(seed_index), "--json")
+    assert result.exit_code == 0, result.output
+    metrics = strict_json(result.stdout.strip().splitlines()[-1])
+    assert metrics["unanswerable_acc"] is None and metrics["source@1"] is None
+    human = run("eval", str(questions), "--index", str(seed_index))
+    assert "unanswerable_acc     n/a" in human.stdout
+
+
+def test_index_with_only_an_index_folder_names_the_folder_it_indexes(seed_index: Path):
+    result = run("index", "--index", str(seed_index))
+    assert result.exit_code == 0, result.output
+    docs = json.loads(run("status", "--index", str(seed_index), "--json").stdout)["docs"]
+    assert result.stdout.startswith(f"Indexed {docs}: ")
+    assert "None" not in result.output
+
+
+def test_version():
+    result = run("--version")
+    assert result.exit_code == 0 and result.stdout.startswith("qa, version ")
