@@ -11,6 +11,7 @@ similarity, plus optionally the share of question terms it contains) reaches
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import asdict, dataclass
 from itertools import pairwise
 from pathlib import Path
@@ -55,6 +56,30 @@ class Citation:
             f"{self.path}{page}:{self.line}{section} [chars {self.start}-{self.end}] · "
             f'"{self.title}"{date}'
         )
+
+
+@dataclass(frozen=True)
+class CitedPlace:
+    """What a citation label points at: a file, a line, and the exact span when given."""
+
+    path: str
+    line: int
+    chars: tuple[int, int] | None
+
+
+_LABEL = re.compile(r"^(?P<path>.+?)(?: p\.(?P<page>\d+))?:(?P<line>\d+)(?P<rest> .*)?$")
+# The first "[chars a-b]" after path:line; the section before it may hold "[", "·" or "]".
+_CHARS = re.compile(r"\[chars (?P<start>\d+)-(?P<end>\d+)\]")
+
+
+def parse_label(label: str) -> CitedPlace | None:
+    """The place a label of `Citation.label()` (or a bare `path:line`) names; None if none."""
+    found = _LABEL.match(label.strip())
+    if not found:
+        return None
+    chars = _CHARS.search(found["rest"] or "")
+    span = (int(chars["start"]), int(chars["end"])) if chars else None
+    return CitedPlace(found["path"], int(found["line"]), span)
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from qa.answer import Citation
+from qa.answer import Citation, parse_label
 from qa.documents import read_document
 from qa.errors import UsageError
 
@@ -28,9 +28,6 @@ def open_source(citation: Citation, passage_text: str) -> Source:
     return Source(path, text, text[citation.start : citation.end] != passage_text)
 
 
-_CITATION = re.compile(r"^(?P<path>.+?)(?: p\.(?P<page>\d+))?:(?P<line>\d+)(?P<rest> .*)?$")
-# The first "[chars a-b]" after path:line; the section before it may hold "[", "·" or "]".
-_CHARS = re.compile(r"\[chars (?P<start>\d+)-(?P<end>\d+)\]")
 
 
 @dataclass(frozen=True)
@@ -46,19 +43,18 @@ class Excerpt:
 
 def excerpt(citation: str, context: int = 3) -> Excerpt:
     """Parse `path:line [chars a-b] …` (the form qa prints) and cut the span with context."""
-    found = _CITATION.match(citation.strip())
-    if not found:
+    place = parse_label(citation)
+    if place is None:
         raise UsageError(
             f"{citation!r} is not a citation: give PATH:LINE or PATH:LINE [chars START-END]"
         )
-    path = Path(found["path"]).expanduser().resolve()
+    path = Path(place.path).expanduser().resolve()
     text = read_document(path.parent, path.name)
     line_starts = [0] + [m.end() for m in re.finditer("\n", text)]
-    chars = _CHARS.search(found["rest"] or "")
-    if chars:
-        start, end = int(chars["start"]), int(chars["end"])
+    if place.chars:
+        start, end = place.chars
     else:
-        n = int(found["line"])
+        n = place.line
         if not 1 <= n <= len(line_starts):
             raise UsageError(f"{path} has {len(line_starts)} lines, not {n}")
         start = line_starts[n - 1]

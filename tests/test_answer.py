@@ -118,3 +118,23 @@ def test_dedupe_leaves_out_passages_overlapping_a_better_one(seed_workspace):
         for b in plain[:i]
     )
     assert overlapping  # without dedupe, neighbours sharing a sentence are both listed
+
+
+def test_a_label_parses_back_to_its_place_whatever_its_section_holds():
+    from qa.answer import Citation, parse_label
+
+    citation = Citation(
+        path="mail/list.mbox",
+        line=8,
+        end_line=9,
+        start=120,
+        end=180,
+        title='A "t" · x',
+        date="2026-02-04",
+        page=3,
+        section="[ops] Parking · closed ]",
+    )
+    place = parse_label(citation.label())
+    assert (place.path, place.line, place.chars) == ("mail/list.mbox", 8, (120, 180))
+    assert parse_label("notes.txt:12").chars is None
+    assert parse_label("no citation here") is None
