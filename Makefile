@@ -33,5 +33,8 @@ test: install-dev
 	$(BIN)/pytest
 	$(BIN)/pytest -m ray
 
+# The fast lane (~30 s): linters and every test that needs neither the model nor a process.
 test-fast: install-dev
+	$(BIN)/ruff check qa embeddings tui tests benchmarks
+	$(BIN)/mypy
 	$(BIN)/pytest -m 'not slow and not ray and not quality'

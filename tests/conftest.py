@@ -17,6 +17,17 @@ SEEDS = ROOT / "seeds"
 DATA = Path(__file__).resolve().parent / "data"
 
 
+MODEL_FIXTURES = {"seed_index"}  # every fixture that loads the model builds on this one
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Tests that need the model are slow: `make test-fast` leaves them out. (Modules whose
+    tests build indexes or start processes themselves carry `pytestmark = slow`.)"""
+    for item in items:
+        if MODEL_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)
+
+
 def read_folder(root: Path) -> tuple[list, list]:
     """The documents and skipped files of a folder, read as `qa index` reads them."""
     from qa.build import read_and_chunk

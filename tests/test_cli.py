@@ -146,6 +146,7 @@ def test_eval_on_seed_questions(seed_index: Path):
     assert metrics["unanswerable_acc"] == 1.0
 
 
+@pytest.mark.slow  # starts processes
 def test_help_is_instant_and_imports_nothing_heavy():
     code = (
         "import sys; from qa.cli import cli\n"

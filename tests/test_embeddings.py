@@ -14,6 +14,8 @@ import pytest
 from embeddings.models import ModelNotFound, packaged_model_path, resolve_model
 from tests.conftest import ROOT
 
+pytestmark = pytest.mark.slow  # builds indexes with the model or starts processes
+
 VARIED = [
     "When did Lavrov plan to visit Japan?",
     "x",

@@ -13,6 +13,8 @@ from qa.errors import QAError, UsageError
 from qa.workspace import Workspace
 from tests.conftest import ROOT, SEEDS
 
+pytestmark = pytest.mark.slow  # builds indexes with the model or starts processes
+
 QUESTION = "Who co-chairs the Council of Wise Men?"
 
 

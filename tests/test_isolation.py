@@ -6,10 +6,14 @@ import os
 import time
 from pathlib import Path
 
+import pytest
+
 from qa.build import read_and_chunk
 from qa.chunks import ChunkSettings
 from qa.files import ReadSettings
 from qa.isolation import Limits, map_isolated
+
+pytestmark = pytest.mark.slow  # builds indexes with the model or starts processes
 
 
 def _work(item: str) -> str:

@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from qa.lexical import LexicalIndex
 
@@ -40,6 +41,7 @@ def test_scores_match_bm25s(tmp_path: Path):
     assert loaded.terms("The running Foxes") == ["run", "fox"]
 
 
+@pytest.mark.slow  # starts a process
 def test_query_path_does_not_import_bm25s_or_scipy(tmp_path: Path):
     LexicalIndex.build(TEXTS).save(tmp_path / "bm25")
     code = (

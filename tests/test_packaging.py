@@ -13,6 +13,8 @@ import pytest
 from tests.conftest import ROOT, SEEDS
 from tests.test_formats import HTML
 
+pytestmark = pytest.mark.slow  # builds indexes with the model or starts processes
+
 SAMPLE = "When did Lavrov plan to visit Japan?"
 
 

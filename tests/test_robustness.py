@@ -23,6 +23,8 @@ from qa.errors import QAError
 from qa.workspace import Workspace
 from tests.conftest import ROOT, SEEDS, read_folder
 
+pytestmark = pytest.mark.slow  # builds indexes with the model or starts processes
+
 SAMPLE = "When did Lavrov plan to visit Japan?"
 QA = str(Path(sys.executable).parent / "qa")
 

@@ -15,6 +15,8 @@ from tui.screens.help import HelpScreen
 from tui.screens.source import SourceScreen
 from tui.widgets.answer import AnswerView, PassageCard
 
+pytestmark = pytest.mark.slow  # builds indexes with the model or starts processes
+
 SAMPLE = "When did Lavrov plan to visit Japan?"
 
 
