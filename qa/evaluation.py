@@ -21,9 +21,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from qa.errors import UsageError
-from qa.retrieve import Passage, Retriever
+from qa.retrieve import Retriever
 
 if TYPE_CHECKING:
+    from qa.answer import AnsweredPassage
     from qa.workspace import Workspace
 
 KS = (1, 3, 5, 10)
@@ -70,14 +71,17 @@ def load_questions(path: Path) -> list[EvalQuestion]:
     return items
 
 
-def hit_rank(item: EvalQuestion, passages: list[Passage]) -> int | None:
+def hit_rank(item: EvalQuestion, passages: list[AnsweredPassage]) -> int | None:
     """1-based rank of the first passage from the right source containing an answer."""
     answers = [a.lower() for a in item.answers]
     for p in passages:
-        from_source = item.source is None or Path(p.chunk.path).name == Path(item.source).name
-        if from_source and any(a in p.chunk.text.lower() for a in answers):
+        if _from_source(item, p) and any(a in p.text.lower() for a in answers):
             return p.rank
     return None
+
+
+def _from_source(item: EvalQuestion, passage: AnsweredPassage) -> bool:
+    return item.source is None or Path(passage.citation.path).name == Path(item.source).name
 
 
 def rank_metrics(ranks: list[int | None]) -> dict[str, float]:
@@ -93,7 +97,7 @@ class Asked:
     """What qa said to one eval question: the top passage's sentence and short answer."""
 
     answered: bool
-    passages: list[Passage]
+    passages: list[AnsweredPassage]
     highlight: str
     short: str | None = None
 
@@ -120,14 +124,14 @@ def score_questions(
         part = items[lo : lo + batch]
         for item, said in zip(part, ask(part), strict=True):
             passages = said.passages
-            words += [len(p.chunk.text.split()) for p in passages]
+            words += [len(p.text.split()) for p in passages]
             if item.unanswerable:
                 unanswerable += 1
                 unanswerable_right += not said.answered
                 continue
             ranks.append(hit_rank(item, passages))
             top = passages[0] if passages else None
-            if top and item.source and Path(top.chunk.path).name == Path(item.source).name:
+            if top and item.source and _from_source(item, top):
                 source_hits += 1
             if any(a.lower() in said.highlight.lower() for a in item.answers):
                 highlight_hits += 1
@@ -157,31 +161,27 @@ def normal_answer(text: str) -> str:
     return " ".join(w for w in text.split() if w not in ("a", "an", "the"))
 
 
+EVAL_K = 10  # passages per question: acc@k and MRR@10 need the first ten
+
+
 def ask_batch(ws: Workspace, part: list[EvalQuestion], use_context: bool) -> list[Asked]:
-    """Search a batch of eval questions as `qa ask` would; answer from the top passage."""
-    from qa.answer import best_sentences, is_answered, short_span
+    """Answer a batch of eval questions exactly as `qa ask` does: through
+    `answer_questions`, follow-ups searched with their turns before them."""
+    from qa.answer import answer_questions
     from qa.conversation import search_text
 
-    retriever = ws.retriever()
     asked = [item.turns[-1] for item in part]
-    searched = [search_text(item.turns) for item in part] if use_context else asked
-    vectors = retriever.encoder.encode(searched)
-    hits = retriever.batch_search(searched, 10, vectors)
-    tops = best_sentences(
-        retriever, [(q, h[:1]) for q, h in zip(searched, hits, strict=True)], vectors, ws.answering
-    )
-    out = []
-    for question, search, passages, top in zip(asked, searched, hits, tops, strict=True):
-        short = short_span(question, top[0]) if top else None
-        out.append(
-            Asked(
-                is_answered(retriever, search, passages, ws.answering),
-                passages,
-                top[0].text if top else "",
-                short.text if short else None,
-            )
+    searched = [search_text(item.turns) for item in part] if use_context else None
+    results = answer_questions(ws.retriever(), asked, EVAL_K, ws.answering, searched)
+    return [
+        Asked(
+            r.answered,
+            r.passages,
+            r.passages[0].answer.text if r.passages else "",
+            r.passages[0].short.text if r.passages and r.passages[0].short else None,
         )
-    return out
+        for r in results
+    ]
 
 
 # --- SQuAD ---------------------------------------------------------------------------------------

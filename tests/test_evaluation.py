@@ -140,3 +140,22 @@ def test_squad_part_a_meets_its_targets():
         pytest.skip("../shared/eval is not beside this checkout")
     metrics = measure("squad")
     assert missed("squad", metrics) == [], metrics
+
+
+def test_eval_and_ask_agree_on_follow_ups_and_unanswerable(seed_workspace):
+    """qa eval answers through the same code as qa ask: same decision, same passages."""
+    from qa.conversation import Conversation
+    from qa.evaluation import ask_batch
+    from tests.conftest import DATA, read_jsonl
+
+    items = load_questions(DATA / "seed-conversations.jsonl") + load_questions(
+        DATA / "seed-questions.jsonl"
+    )
+    said = ask_batch(seed_workspace, items, use_context=True)
+    assert len(read_jsonl(DATA / "seed-conversations.jsonl")) >= 2
+    for item, eval_said in zip(items, said, strict=True):
+        asked = seed_workspace.ask(list(item.turns), 10, Conversation())[-1]
+        assert eval_said.answered == asked.answered, item.turns
+        assert [p.citation for p in eval_said.passages] == [p.citation for p in asked.passages]
+        assert eval_said.highlight == asked.passages[0].answer.text
+    assert any(not s.answered for s in said)  # the unanswerable seed question is among them
