@@ -318,18 +318,18 @@ def _print_result(result: Result) -> None:
     from rich.padding import Padding
     from rich.text import Text
 
-    from qa.answer import pieces
+    from qa.terminal import highlighted
 
     console = Console(highlight=False)
     console.print(Text(f"Q: {_plain(result.question)}", style="bold"))
     if result.answered and result.answer and result.citation:
         a, short = result.answer, result.passages[0].short
-        line = [(_plain(t), ANSWER_STYLE[r]) for t, r in pieces(a.text, a.start, a, short)]
+        line = highlighted(a.text, a.start, a, short, ANSWER_STYLE)
         if short is None:
-            console.print(Text.assemble(("A: ", "bold green"), *line))
+            console.print(Text.assemble(("A: ", "bold green"), line))
         else:  # the short answer alone, readable without colours, then its sentence
             console.print(Text.assemble(("A: ", "bold green"), (_plain(short.text), "bold green")))
-            console.print(Text.assemble("   ", *line))
+            console.print(Text.assemble("   ", line))
         console.print(Text(f"   {_citation_line(result.citation)}", style="cyan"))
     else:
         console.print(
@@ -355,12 +355,9 @@ PASSAGE_STYLE = {"": "", "sentence": "bold yellow", "short": "bold yellow underl
 def _highlighted(p: Any) -> Any:
     """Passage text with its answer sentence in bold yellow, the short answer underlined;
     blank-line runs folded."""
-    from rich.text import Text
+    from qa.terminal import highlighted
 
-    from qa.answer import pieces
-
-    parts = pieces(p.text, p.citation.start, p.answer, p.short)
-    return Text.assemble(*((_compact(t), PASSAGE_STYLE[r]) for t, r in parts))
+    return highlighted(p.text, p.citation.start, p.answer, p.short, PASSAGE_STYLE, _compact)
 
 
 def _compact(text: str) -> str:

@@ -9,9 +9,9 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
-from qa.answer import AnsweredPassage, pieces
+from qa.answer import AnsweredPassage
 from qa.sources import Source
-from qa.terminal import printable
+from qa.terminal import highlighted, printable
 from tui.widgets.answer import PASSAGE_STYLE
 
 
@@ -39,8 +39,7 @@ class SourceScreen(Screen[None]):
         with VerticalScroll(id="source-body"):
             yield Static(Text(printable(text[: c.start])), classes="context")
             p = self.passage
-            parts = pieces(text[c.start : c.end], c.start, p.answer, p.short)
-            passage = Text.assemble(*((printable(t), PASSAGE_STYLE[r]) for t, r in parts))
+            passage = highlighted(text[c.start : c.end], c.start, p.answer, p.short, PASSAGE_STYLE)
             yield Static(passage, id="passage")
             yield Static(Text(printable(text[c.end :])), classes="context")
         yield Footer()

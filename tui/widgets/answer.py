@@ -10,8 +10,8 @@ from textual.containers import Vertical
 from textual.message import Message
 from textual.widgets import Static
 
-from qa.answer import AnsweredPassage, Result, pieces
-from qa.terminal import printable
+from qa.answer import AnsweredPassage, Result
+from qa.terminal import highlighted, printable
 
 PASSAGE_STYLE = {"": "", "sentence": "bold reverse", "short": "bold reverse underline"}
 ANSWER_STYLE = {"": "", "sentence": "", "short": "bold underline"}
@@ -43,8 +43,7 @@ class PassageCard(Static, can_focus=True):
             (printable(p.citation.label()), "cyan"),
             "\n",
         )
-        parts = pieces(p.text, p.citation.start, p.answer, p.short)
-        return head + Text.assemble(*((printable(t), PASSAGE_STYLE[r]) for t, r in parts))
+        return head + highlighted(p.text, p.citation.start, p.answer, p.short, PASSAGE_STYLE)
 
     def action_open(self) -> None:
         self.post_message(self.Selected(self.passage))
@@ -68,9 +67,7 @@ class AnswerView(Vertical):
         r = self.result
         if r.answered and r.answer and r.citation:
             a, short = r.answer, r.passages[0].short
-            line = [
-                (printable(t), ANSWER_STYLE[role]) for t, role in pieces(a.text, a.start, a, short)
-            ]
+            line = highlighted(a.text, a.start, a, short, ANSWER_STYLE)
             # as in the CLI: a short answer stands alone, its sentence below it
             head: list[str | tuple[str, str]] = (
                 [(printable(short.text), "bold"), "\n"] if short else []
@@ -79,7 +76,7 @@ class AnswerView(Vertical):
                 Text.assemble(
                     ("A: ", "bold"),
                     *head,
-                    *line,
+                    line,
                     "\n",
                     (printable(r.citation.label()), "cyan"),
                 ),
