@@ -70,11 +70,20 @@ _INDEX = click.option(
     help="Index folder (default: a per-user folder for DOCS; env QA_INDEX).",
 )
 _JSON = click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
-_SHORT = click.option(
+
+
+def _number(*names: str, default: float, kind: click.ParamType, help: str) -> Any:
+    """A numeric option whose range click checks (a bad value is one usage line, exit 2)."""
+    return click.option(*names, default=default, show_default=True, type=kind, help=help)
+
+
+_MAX_WORDS = _number(
+    "--max-words", default=100, kind=click.IntRange(min=5), help="Longest passage, in words."
+)
+_SHORT = _number(
     "--short-max-words",
     default=200,
-    show_default=True,
-    type=click.IntRange(min=0),
+    kind=click.IntRange(min=0),
     help="Longest passage of a document at most twice as long (0: --max-words for all).",
 )
 
@@ -93,13 +102,7 @@ def cli() -> None:
 @click.argument("docs", required=False, type=click.Path(path_type=Path, file_okay=False))
 @_INDEX
 @click.option("--rebuild", is_flag=True, help="Re-embed everything, even unchanged documents.")
-@click.option(
-    "--max-words",
-    default=100,
-    show_default=True,
-    type=click.IntRange(min=5),
-    help="Longest passage, in words.",
-)
+@_MAX_WORDS
 @_SHORT
 @click.option(
     "--engine",
@@ -109,34 +112,24 @@ def cli() -> None:
     help="Embed here, or on Ray (pip install '.[ray]').",
 )
 @click.option("--address", help="Ray cluster address ('auto': a running cluster; none: local).")
-@click.option(
-    "--workers", default=2, show_default=True, type=click.IntRange(min=1), help="Ray actors."
-)
-@click.option(
-    "--gpus-per-worker",
-    default=0.0,
-    show_default=True,
-    type=click.FloatRange(min=0),
-    help="GPUs per Ray actor.",
-)
+@_number("--workers", default=2, kind=click.IntRange(min=1), help="Ray embedding actors.")
+@_number("--gpus-per-worker", default=0.0, kind=click.FloatRange(min=0), help="GPUs per actor.")
 @click.option(
     "--exclude",
     multiple=True,
     metavar="GLOB",
     help="Leave out files matching GLOB (gitignore rules; repeatable). See also .qaignore.",
 )
-@click.option(
+@_number(
     "--file-timeout",
     default=60.0,
-    show_default=True,
-    type=click.FloatRange(min=0, min_open=True),
+    kind=click.FloatRange(min=0, min_open=True),
     help="Seconds one file's reader may run before the file is skipped.",
 )
-@click.option(
+@_number(
     "--file-memory",
     default=2048,
-    show_default=True,
-    type=click.IntRange(min=64),
+    kind=click.IntRange(min=64),
     help="MB of memory one file's reader may use before the file is skipped.",
 )
 @click.option("-v", "--verbose", is_flag=True, help="Show library logs and why each file failed.")
@@ -255,9 +248,7 @@ def _print_report(report: BuildReport, ws: Workspace) -> None:
 @click.argument("question")
 @_DOCS
 @_INDEX
-@click.option(
-    "-k", "k", default=5, show_default=True, type=click.IntRange(min=1), help="Passages shown."
-)
+@_number("-k", "k", default=5, kind=click.IntRange(min=1), help="How many passages to show.")
 @click.option(
     "--conversation", is_flag=True, help="With `-`: the lines are turns of one conversation."
 )
@@ -393,9 +384,7 @@ def status_cmd(
         "dim": manifest.dim,
         "built_at": time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(manifest.built_at)),
         "bytes": sum(p.stat().st_size for p in folder.rglob("*") if p.is_file()),
-        "skipped": [
-            {"path": s.rel, "kind": s.kind, "reason": s.reason} for s in manifest.skipped
-        ],
+        "skipped": [{"path": s.rel, "kind": s.kind, "reason": s.reason} for s in manifest.skipped],
     }
     if as_json:
         click.echo(json.dumps(info, ensure_ascii=False, allow_nan=False))
@@ -418,27 +407,15 @@ def status_cmd(
 @click.option("--beir", type=click.Path(path_type=Path, file_okay=False), help="BEIR folder.")
 @_DOCS
 @_INDEX
-@click.option(
-    "--max-words",
-    default=100,
-    show_default=True,
-    type=click.IntRange(min=5),
-    help="Longest passage, in words.",
-)
+@_MAX_WORDS
 @_SHORT
-@click.option(
-    "--overlap", default=1, type=click.IntRange(min=0), help="Sentences shared by neighbours."
-)
+@_number("--overlap", default=1, kind=click.IntRange(min=0), help="Sentences shared by neighbours.")
 @click.option("--with-title", is_flag=True, help="Embed and match each passage with its title.")
-@click.option(
-    "--context", default=0, type=click.IntRange(min=0), help="Preceding sentences read too."
-)
+@_number("--context", default=0, kind=click.IntRange(min=0), help="Preceding sentences read too.")
 @click.option("--paragraphs", is_flag=True, help="Blank lines end passages; even cuts.")
-@click.option(
-    "--dense-weight", default=0.5, type=click.FloatRange(0, 1), help="Dense share of the score."
-)
-@click.option(
-    "--sentence-weight", default=0.75, type=click.FloatRange(0, 1), help="Best sentence's share."
+@_number("--dense-weight", default=0.5, kind=click.FloatRange(0, 1), help="Dense share of score.")
+@_number(
+    "--sentence-weight", default=0.75, kind=click.FloatRange(0, 1), help="Best sentence share."
 )
 @click.option("--no-context", is_flag=True, help="Conversations: search the last turn alone.")
 @click.option("--dedupe", is_flag=True, help="Drop passages overlapping a better one.")
@@ -512,9 +489,7 @@ def eval_cmd(
 
 @cli.command("show")
 @click.argument("citation")
-@click.option(
-    "-C", "--context", default=3, type=click.IntRange(min=0), help="Lines around the passage."
-)
+@_number("-C", "--context", default=3, kind=click.IntRange(min=0), help="Lines around the passage.")
 def show_cmd(citation: str, context: int) -> None:
     """Print the passage a CITATION points at (as `qa ask` prints it) with lines around it."""
     from rich.console import Console
