@@ -194,19 +194,24 @@ class Workspace:
             return self._retriever
 
     def ask(
-        self, questions: list[str], k: int = 5, conversation: Conversation | None = None
+        self,
+        questions: list[str],
+        k: int = 5,
+        conversation: Conversation | None = None,
+        searches: list[str] | None = None,
     ) -> list[Result]:
         """Answer each question with the `k` best passages.
 
         With a `conversation`, the questions are its next turns, in order: each is searched
-        with the context of the turns before it, and is added to the conversation.
+        with the context of the turns before it, and is added to the conversation. With
+        `searches`, each question is searched as that text (a caller that keeps its own
+        conversation, such as `qa chat` on its event loop).
         """
         for q in questions:
             if not q.strip():
                 raise UsageError('the question is empty: ask something, e.g. qa ask "Who ...?"')
         if k < 1:
             raise UsageError("-k must be at least 1")
-        searches = None
         if conversation is not None:
             searches = []
             for q in questions:

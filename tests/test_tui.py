@@ -147,6 +147,7 @@ async def test_help_lists_bindings(app: QAApp):
         assert rendered  # the table renders
         keys = [k for k, _ in app.screen.bindings]
         assert {"ctrl+r", "ctrl+n", "ctrl+y", "f1", "enter"} <= set(keys)
+        assert "one question per line" in text_of(app.screen.query_one("#help-notes"))
         await pilot.press("escape")
         assert isinstance(app.screen, ChatScreen)
 
@@ -199,3 +200,68 @@ async def test_copy_answer_and_palette_commands(app: QAApp):
         assert "early March" in app.clipboard and "000_1d2b28749ff36f0e.txt" in app.clipboard
         titles = [c.title for c in app.get_system_commands(app.screen)]
         assert {"Rebuild index", "New conversation", "Help", "Theme"} <= set(titles)
+
+
+def transcript_lines(app: QAApp) -> list[str]:
+    """The transcript in order: questions, answers (their first line) and pending lines."""
+    out = []
+    for child in app.chat().query_one("#transcript").children:
+        if isinstance(child, AnswerView):
+            out.append("A: " + text_of(child.query(".answer-line").first()).split("\n")[0][3:])
+        else:
+            out.append(text_of(child))
+    return out
+
+
+async def test_questions_typed_while_one_runs_are_answered_in_order_in_place(app: QAApp):
+    async with app.run_test(size=(120, 60)) as pilot:
+        await app.workers.wait_for_complete()
+        await pilot.press(*SAMPLE, "enter", *"Who co-chairs the Council of Wise Men?", "enter")
+        assert app.chat().query_one("#question").value == ""  # never merged
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        lines = transcript_lines(app)
+        assert lines[0] == f"Q: {SAMPLE}" and lines[1].startswith("A: early March")
+        assert lines[2] == "Q: Who co-chairs the Council of Wise Men?"
+        assert lines[3].startswith("A: ") and len(lines) == 4
+
+
+async def test_a_multi_line_paste_is_one_question_per_line(app: QAApp):
+    from textual import events
+
+    async with app.run_test(size=(120, 60)) as pilot:
+        await app.workers.wait_for_complete()
+        field = app.chat().query_one("#question")
+        field.post_message(events.Paste(f"{SAMPLE}\n\nWho invited him?\n"))
+        for _ in range(4):
+            await pilot.pause()
+            await app.workers.wait_for_complete()
+        lines = transcript_lines(app)
+        assert [line for line in lines if line.startswith("Q: ")] == [
+            f"Q: {SAMPLE}",
+            "Q: Who invited him?",
+        ]
+        assert lines[1].startswith("A: early March")
+        assert "Machimura" in lines[3]  # the follow-up had the first question as context
+
+
+async def test_a_failing_question_marks_only_itself(app: QAApp, monkeypatch):
+    real = app.workspace.ask
+
+    def flaky(questions, *args, **kwargs):
+        if questions[0].startswith("BOOM"):
+            raise RuntimeError("the model fell over")
+        return real(questions, *args, **kwargs)
+
+    monkeypatch.setattr(app.workspace, "ask", flaky)
+    async with app.run_test(size=(120, 60)) as pilot:
+        await app.workers.wait_for_complete()
+        await pilot.press(*"BOOM now", "enter", *SAMPLE, "enter")
+        for _ in range(4):
+            await pilot.pause()
+            await app.workers.wait_for_complete()
+        lines = transcript_lines(app)
+        assert lines[:2] == ["Q: BOOM now", "Failed: RuntimeError: the model fell over"]
+        assert lines[2] == f"Q: {SAMPLE}" and lines[3].startswith("A: early March")

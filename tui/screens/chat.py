@@ -1,9 +1,15 @@
-"""The chat screen: transcript, question input, build progress and status line."""
+"""The chat screen: transcript, question input, build progress and status line.
+
+Questions are answered one at a time, in the order asked: each waits in a queue on the app's
+thread until the index is loaded and the question before it is answered; its answer takes the
+place of its own "searching…" line. The conversation (the context of follow-ups) is read and
+updated only on the app's thread, when a question is sent; a failed question marks itself only.
+"""
 
 from __future__ import annotations
 
-import threading
 import time
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -39,9 +45,9 @@ class ChatScreen(Screen[None]):
 
     @dataclass
     class Answered(Message):
-        """A worker finished answering the question shown in `view`."""
+        """The ask worker answered the question whose pending line is `pending`."""
 
-        view: Static
+        pending: Static
         result: Result
 
     @dataclass
@@ -55,7 +61,10 @@ class ChatScreen(Screen[None]):
         self.workspace = workspace
         self.conversation = Conversation()
         self.last_result: Result | None = None
-        self._ready = threading.Event()  # set once the first load (or build) has ended
+        self.index_ready = False  # the index is loaded: questions can be sent
+        self.index_error: str | None = None  # why the index could not be loaded, if it failed
+        self._waiting: deque[tuple[str, Static]] = deque()  # asked, not yet sent, in order
+        self._asking: Static | None = None  # pending line of the question being answered
 
     def compose(self) -> ComposeResult:
         yield VerticalScroll(id="transcript")
@@ -74,14 +83,11 @@ class ChatScreen(Screen[None]):
     @work(thread=True, exclusive=True, exit_on_error=False, group="index", name="prepare")
     def prepare(self) -> None:
         """Build the index on first start, then load it (model included) before the first ask."""
-        try:
-            report = None
-            if self.workspace.needs_build():
-                report = self.workspace.build(self._progress_callback())
-            self.workspace.retriever()
-            self.post_message(self.Built(report))
-        finally:
-            self._ready.set()
+        report = None
+        if self.workspace.needs_build():
+            report = self.workspace.build(self._progress_callback())
+        self.workspace.retriever()
+        self.post_message(self.Built(report))
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="index", name="rebuild")
     def rebuild(self) -> None:
@@ -91,11 +97,21 @@ class ChatScreen(Screen[None]):
         self.post_message(self.Built(report))
 
     @work(thread=True, exit_on_error=False, group="ask", name="ask")
-    def ask(self, question: str, view: Static, conversation: Conversation) -> None:
-        """Answer one question with the conversation as context."""
-        self._ready.wait()
-        result = self.workspace.ask([question], conversation=conversation)[0]
-        self.post_message(self.Answered(view, result))
+    def ask(self, question: str, search: str, pending: Static) -> None:
+        """Answer one question, searched as `search` (with its conversation's context)."""
+        result = self.workspace.ask([question], searches=[search])[0]
+        self.post_message(self.Answered(pending, result))
+
+    def ask_next(self) -> None:
+        """Send the oldest waiting question, once the index is ready and no answer is running."""
+        if self._asking is not None or not self.index_ready or not self._waiting:
+            return
+        question, pending = self._waiting.popleft()
+        search = self.conversation.search_text(question)
+        self.conversation.add(question)
+        self._asking = pending
+        pending.update(Text("searching…"))
+        self.ask(question, search, pending)
 
     def _progress_callback(self) -> Callable[[int, int], None]:
         bar = self.query_one(ProgressBar)
@@ -111,48 +127,61 @@ class ChatScreen(Screen[None]):
         self.set_status(f"embedding passages: {done}/{total}")
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        """Show errors of any worker; a failed ask replaces its 'searching…' line."""
+        """Show errors of any worker: a failed question marks its own line, and the next one
+        is sent; a failed load marks the questions waiting for it."""
         if event.state != WorkerState.ERROR:
             return
         error = event.worker.error
         message = str(error) if isinstance(error, QAError) else f"{type(error).__name__}: {error}"
         self.notify(message, title="qa", severity="error", timeout=8)
+        if event.worker.group == "ask":
+            if self._asking is not None:
+                _fail(self._asking, message)
+            self._asking = None
+            self.ask_next()
+            return
         self.query_one(ProgressBar).display = False
-        for pending in self.query(".pending").results(Static):
-            pending.update(Text(f"Failed: {message}"))
-            pending.remove_class("pending")
         self.set_status(f"error: {message}")
+        if not self.index_ready:
+            self.index_error = message
+            while self._waiting:
+                _fail(self._waiting.popleft()[1], message)
 
     # --- messages ---
 
     def on_chat_screen_answered(self, message: Answered) -> None:
-        message.view.remove()
-        self.last_result = message.result
-        transcript = self.query_one("#transcript", VerticalScroll)
-        view = AnswerView(message.result)
-        transcript.mount(view)
-        transcript.scroll_end(animate=False)
+        self._asking = None
+        if message.pending.is_attached:  # not cleared by a new conversation meanwhile
+            self.last_result = message.result
+            transcript = self.query_one("#transcript", VerticalScroll)
+            transcript.mount(AnswerView(message.result), after=message.pending)
+            message.pending.remove()
+            transcript.scroll_end(animate=False)
+        self.ask_next()
 
     def on_chat_screen_built(self, message: Built) -> None:
         self.query_one(ProgressBar).display = False
         if message.report is not None:
             self.notify(f"Index rebuilt: {message.report.summary()}", title="qa")
         self.set_status(self.describe_index())
+        self.index_ready, self.index_error = True, None
+        self.ask_next()
 
     def on_input_submitted(self, event: HistoryInput.Submitted) -> None:
         question = event.value.strip()
         if not question:
             self.notify("Type a question first.", severity="warning")
             return
-        field = self.query_one(HistoryInput)
-        field.remember(question)
-        field.value = ""
         transcript = self.query_one("#transcript", VerticalScroll)
         transcript.mount(Static(Text(f"Q: {printable(question)}"), classes="question"))
-        pending = Static(Text("searching…"), classes="pending")
+        pending = Static(Text("waiting…"), classes="pending")
         transcript.mount(pending)
         transcript.scroll_end(animate=False)
-        self.ask(question, pending, self.conversation)
+        if self.index_error is not None and not self.index_ready:
+            _fail(pending, f"{self.index_error} (Ctrl+R rebuilds the index)")
+            return
+        self._waiting.append((question, pending))
+        self.ask_next()
 
     def on_passage_card_selected(self, message: PassageCard.Selected) -> None:
         from qa.sources import open_source
@@ -173,6 +202,7 @@ class ChatScreen(Screen[None]):
 
     def action_new_conversation(self) -> None:
         self.conversation = Conversation()
+        self._waiting.clear()
         self.query_one("#transcript", VerticalScroll).remove_children()
         self.notify("New conversation: earlier questions no longer count as context.")
 
@@ -202,6 +232,13 @@ class ChatScreen(Screen[None]):
             f"{manifest.docs_root} · {len(manifest.documents)} documents · {passages} passages · "
             f"{manifest.model} · built {age} ago"
         )
+
+
+def _fail(pending: Static, message: str) -> None:
+    """Turn a question's pending line into its failure."""
+    pending.update(Text(f"Failed: {printable(message)}"))
+    pending.remove_class("pending")
+    pending.add_class("failed")
 
 
 def _age(seconds: float) -> str:

@@ -29,3 +29,8 @@ class HelpScreen(ModalScreen[None]):
             table.add_row(key, description)
         with VerticalScroll(id="help"):
             yield Static(table)
+            yield Static(
+                "Questions are answered one at a time, in the order asked; type the next one "
+                "while an answer is running. Paste several lines to ask one question per line.",
+                id="help-notes",
+            )

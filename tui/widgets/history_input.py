@@ -1,7 +1,13 @@
-"""An Input that remembers what was submitted; up/down walk the history."""
+"""An Input that remembers what was submitted; up/down walk the history.
+
+Enter clears the field at once, on the key press, so a question typed while the last one is
+still being handled is never merged into it; a multi-line paste is submitted as one question
+per line, in order (Textual's Input would keep the first line only).
+"""
 
 from __future__ import annotations
 
+from textual import events
 from textual.binding import Binding
 from textual.widgets import Input
 
@@ -32,3 +38,23 @@ class HistoryInput(Input):
         self._cursor = max(0, min(len(self.history), self._cursor + step))
         self.value = self.history[self._cursor] if self._cursor < len(self.history) else ""
         self.cursor_position = len(self.value)
+
+    async def action_submit(self) -> None:
+        """Submit the field's text and clear it in the same step."""
+        value, self.value = self.value, ""
+        self.remember(value.strip())
+        self.post_message(self.Submitted(self, value))
+
+    def _on_paste(self, event: events.Paste) -> None:
+        """Several pasted lines are several questions: each is submitted in turn."""
+        lines = [line.strip() for line in event.text.splitlines() if line.strip()]
+        if len(lines) < 2:
+            super()._on_paste(event)
+            return
+        event.stop()
+        event.prevent_default()
+        lines[0] = f"{self.value} {lines[0]}".strip()  # a question begun, then pasted into
+        self.value = ""
+        for line in lines:
+            self.remember(line)
+            self.post_message(self.Submitted(self, line))
