@@ -62,6 +62,7 @@ async def test_source_viewer_opens_at_the_passage_and_escape_returns(app: QAApp)
         card = view.query(PassageCard).first()
         card.focus()
         await pilot.press("enter")
+        await app.workers.wait_for_complete()  # the document is read in a worker
         await pilot.pause()
         screen = app.screen
         assert isinstance(screen, SourceScreen)
@@ -265,3 +266,31 @@ async def test_a_failing_question_marks_only_itself(app: QAApp, monkeypatch):
         lines = transcript_lines(app)
         assert lines[:2] == ["Q: BOOM now", "Failed: RuntimeError: the model fell over"]
         assert lines[2] == f"Q: {SAMPLE}" and lines[3].startswith("A: early March")
+
+
+async def test_a_long_source_opens_with_bounded_context_and_page_rules(tmp_path: Path):
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    pages = [
+        "\n".join(f"Page {n} line {i} of the long annual ledger." for i in range(30))
+        for n in range(300)
+    ]
+    pages[150] += "\nThe auditors found the missing ledger in the basement archive."
+    (docs / "ledger.txt").write_text("\n\f\n".join(pages) + "\n")
+    app = QAApp(Workspace.resolve(docs, tmp_path / "ix"))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        view = await ask(app, pilot, "Where did the auditors find the missing ledger?")
+        card = view.query(PassageCard).first()
+        card.focus()
+        await pilot.press("enter")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, SourceScreen)
+        assert "basement archive" in text_of(screen.query_one("#passage"))
+        before, after = (text_of(w) for w in screen.query(".context"))
+        assert before.startswith("… ") and "more lines" in after
+        assert len(before.splitlines()) < 250 and len(after.splitlines()) < 250  # of 9,000
+        assert "page break" in before + after and "\\x0c" not in before + after

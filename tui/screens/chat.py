@@ -23,10 +23,11 @@ from textual.screen import Screen
 from textual.widgets import Footer, ProgressBar, Static
 from textual.worker import Worker, WorkerState
 
-from qa.answer import Result
+from qa.answer import AnsweredPassage, Result
 from qa.build import BuildReport
 from qa.conversation import Conversation
 from qa.errors import QAError
+from qa.sources import Source
 from qa.terminal import printable
 from qa.workspace import Workspace
 from tui.widgets.answer import AnswerView, PassageCard
@@ -49,6 +50,13 @@ class ChatScreen(Screen[None]):
 
         pending: Static
         result: Result
+
+    @dataclass
+    class SourceRead(Message):
+        """A worker read the document a passage cites."""
+
+        passage: AnsweredPassage
+        source: Source
 
     @dataclass
     class Built(Message):
@@ -134,6 +142,8 @@ class ChatScreen(Screen[None]):
         error = event.worker.error
         message = str(error) if isinstance(error, QAError) else f"{type(error).__name__}: {error}"
         self.notify(message, title="qa", severity="error", timeout=8)
+        if event.worker.group == "source":
+            return  # the notification says why the document could not be opened
         if event.worker.group == "ask":
             if self._asking is not None:
                 _fail(self._asking, message)
@@ -184,15 +194,21 @@ class ChatScreen(Screen[None]):
         self.ask_next()
 
     def on_passage_card_selected(self, message: PassageCard.Selected) -> None:
+        self.set_status(f"opening {printable(message.passage.citation.path)}…")
+        self.open_source(message.passage)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="source", name="source")
+    def open_source(self, passage: AnsweredPassage) -> None:
+        """Read the cited document (parsing a long PDF takes seconds) off the event loop."""
         from qa.sources import open_source
+
+        self.post_message(self.SourceRead(passage, open_source(passage.citation, passage.text)))
+
+    def on_chat_screen_source_read(self, message: SourceRead) -> None:
         from tui.screens.source import SourceScreen
 
-        try:
-            source = open_source(message.passage.citation, message.passage.text)
-        except QAError as exc:
-            self.notify(str(exc), severity="error")
-            return
-        self.app.push_screen(SourceScreen(message.passage, source))
+        self.set_status(self.describe_index() if self.index_ready else "loading the index…")
+        self.app.push_screen(SourceScreen(message.passage, message.source))
 
     # --- actions ---
 

@@ -1,4 +1,9 @@
-"""The whole source document, scrolled to the cited passage, passage and answer highlighted."""
+"""The source document around a cited passage, scrolled to it, passage and answer highlighted.
+
+The document is read in a worker by the chat screen (a 350-page PDF takes seconds to parse);
+here at most CONTEXT_LINES lines are drawn on each side of the passage, so a book renders as
+fast as a note, and page breaks show as a rule instead of a literal form feed.
+"""
 
 from __future__ import annotations
 
@@ -13,6 +18,9 @@ from qa.answer import AnsweredPassage
 from qa.sources import Source
 from qa.terminal import highlighted, printable
 from tui.widgets.answer import PASSAGE_STYLE
+
+CONTEXT_LINES = 200  # drawn on each side of the passage; `qa show -C N` shows any amount
+PAGE_BREAK = "\n──────── page break ────────\n"
 
 
 class SourceScreen(Screen[None]):
@@ -37,11 +45,13 @@ class SourceScreen(Screen[None]):
                 id="source-stale",
             )
         with VerticalScroll(id="source-body"):
-            yield Static(Text(printable(text[: c.start])), classes="context")
+            yield Static(_context(text[: c.start], before=True), classes="context")
             p = self.passage
-            passage = highlighted(text[c.start : c.end], c.start, p.answer, p.short, PASSAGE_STYLE)
+            passage = highlighted(
+                text[c.start : c.end], c.start, p.answer, p.short, PASSAGE_STYLE, _shown
+            )
             yield Static(passage, id="passage")
-            yield Static(Text(printable(text[c.end :])), classes="context")
+            yield Static(_context(text[c.end :], before=False), classes="context")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -55,3 +65,19 @@ class SourceScreen(Screen[None]):
     def action_copy(self) -> None:
         self.app.copy_to_clipboard(self.passage.citation.label())
         self.notify("Citation copied")
+
+
+def _shown(text: str) -> str:
+    """Document text as drawn: form feeds as a page-break rule, control characters escaped."""
+    return printable(text.replace("\f", PAGE_BREAK))
+
+
+def _context(text: str, before: bool) -> Text:
+    """The CONTEXT_LINES lines next to the passage, and how many more there are."""
+    lines = text.split("\n")
+    if len(lines) <= CONTEXT_LINES:
+        return Text(_shown(text))
+    kept = lines[-CONTEXT_LINES:] if before else lines[:CONTEXT_LINES]
+    more = f"… {len(lines) - CONTEXT_LINES} more lines (`qa show` or your editor has them)"
+    body = _shown("\n".join(kept))
+    return Text(f"{more}\n{body}" if before else f"{body}\n{more}")
