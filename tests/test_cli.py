@@ -227,3 +227,14 @@ def test_index_with_only_an_index_folder_names_the_folder_it_indexes(seed_index:
 def test_version():
     result = run("--version")
     assert result.exit_code == 0 and result.stdout.startswith("qa, version ")
+
+
+def test_ctrl_c_outside_a_build_says_only_interrupted(monkeypatch):
+    import qa.workspace
+
+    def interrupt(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(qa.workspace.Workspace, "resolve", interrupt)
+    result = run("status")
+    assert result.exit_code == 130 and result.stderr.strip() == "qa: interrupted"

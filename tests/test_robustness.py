@@ -143,7 +143,10 @@ def test_ctrl_c_during_a_build_exits_130_and_keeps_the_index(tmp_path: Path, see
     proc.send_signal(signal.SIGINT)
     _, err = proc.communicate(timeout=60)
     assert proc.returncode == 130
-    assert err.strip().splitlines()[-1] == "qa: interrupted; the index is as it was before"
+    assert err.strip().splitlines()[-1] == (
+        "qa: interrupted: the index is as it was before; "
+        "`qa index` again resumes from the passages already embedded"
+    )
     assert (ix / "CURRENT").read_text() == before
     assert [p.name for p in ix.iterdir() if p.name.startswith("v-")] == [before.strip()]
 
