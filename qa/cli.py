@@ -253,6 +253,14 @@ def _print_report(report: BuildReport, ws: Workspace) -> None:
     "--conversation", is_flag=True, help="With `-`: the lines are turns of one conversation."
 )
 @_JSON
+@click.option(
+    "--format",
+    "output",
+    type=click.Choice(["text", "json", "markdown"]),
+    default="text",
+    show_default=True,
+    help="Terminal text, one JSON object per question (= --json), or Markdown.",
+)
 def ask_cmd(
     question: str,
     docs: Path | None,
@@ -260,6 +268,7 @@ def ask_cmd(
     k: int,
     conversation: bool,
     as_json: bool,
+    output: str,
 ) -> None:
     """Answer QUESTION from the documents; `-` reads one question per line from stdin.
 
@@ -278,11 +287,16 @@ def ask_cmd(
         click.echo(f"qa: no current index for {ws.docs}; building it once.", err=True)
         _build(ws)
     results = ws.ask([q for q, _ in clipped], k, Conversation() if conversation else None)
-    for result in results:
-        if as_json:
+    output = "json" if as_json else output
+    for n, result in enumerate(results):
+        if output == "json":
             from qa.answer import result_to_json
 
             click.echo(json.dumps(result_to_json(result), ensure_ascii=False, allow_nan=False))
+        elif output == "markdown":
+            from qa.markdown import result_to_markdown
+
+            click.echo(("\n" if n else "") + result_to_markdown(result), nl=False)
         else:
             _print_result(result)
 

@@ -238,3 +238,12 @@ def test_ctrl_c_outside_a_build_says_only_interrupted(monkeypatch):
     monkeypatch.setattr(qa.workspace.Workspace, "resolve", interrupt)
     result = run("status")
     assert result.exit_code == 130 and result.stderr.strip() == "qa: interrupted"
+
+
+def test_ask_as_markdown(seed_index: Path):
+    result = run("ask", SAMPLE, "--index", str(seed_index), "--format", "markdown", "-k", "2")
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert lines[0] == f"## {SAMPLE}"
+    assert "**early March**" in result.stdout
+    assert lines[-1].startswith("2. [") and "#L" in lines[-1]

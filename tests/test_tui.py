@@ -200,7 +200,7 @@ async def test_copy_answer_and_palette_commands(app: QAApp):
         await pilot.press("ctrl+y")
         assert "early March" in app.clipboard and "000_1d2b28749ff36f0e.txt" in app.clipboard
         titles = [c.title for c in app.get_system_commands(app.screen)]
-        assert {"Rebuild index", "New conversation", "Help", "Theme"} <= set(titles)
+        assert {"Rebuild index", "New conversation", "Save conversation", "Help"} <= set(titles)
 
 
 def transcript_lines(app: QAApp) -> list[str]:
@@ -294,3 +294,19 @@ async def test_a_long_source_opens_with_bounded_context_and_page_rules(tmp_path:
         assert before.startswith("… ") and "more lines" in after
         assert len(before.splitlines()) < 250 and len(after.splitlines()) < 250  # of 9,000
         assert "page break" in before + after and "\\x0c" not in before + after
+
+
+async def test_ctrl_s_saves_the_conversation_as_markdown(app: QAApp, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await app.workers.wait_for_complete()
+        await ask(app, pilot, SAMPLE)
+        await ask(app, pilot, "Who invited him?")
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+    (saved,) = tmp_path.glob("qa-chat-*.md")
+    text = saved.read_text()
+    assert text.startswith("# qa chat: ")
+    assert text.index(f"## {SAMPLE}") < text.index("## Who invited him?")
+    assert "**early March**" in text
+    assert "000_1d2b28749ff36f0e.txt:1](<" in text and "#L1>)" in text

@@ -42,6 +42,9 @@ class QAApp(App[None]):
         yield SystemCommand(
             "New conversation", "Forget earlier questions", self.chat().action_new_conversation
         )
+        yield SystemCommand(
+            "Save conversation", "As Markdown in the working folder", self.chat().action_export
+        )
         yield SystemCommand("Help", "All key bindings", self.action_help)
 
     def action_help(self) -> None:

@@ -41,6 +41,7 @@ class ChatScreen(Screen[None]):
         Binding("ctrl+r", "rebuild", "Rebuild index"),
         Binding("ctrl+n", "new_conversation", "New conversation"),
         Binding("ctrl+y", "copy_answer", "Copy answer"),
+        Binding("ctrl+s", "export", "Save as Markdown"),
         Binding("escape", "focus_input", "Back to question", show=False),
     ]
 
@@ -69,6 +70,7 @@ class ChatScreen(Screen[None]):
         self.workspace = workspace
         self.conversation = Conversation()
         self.last_result: Result | None = None
+        self.results: list[Result] = []  # this conversation's answers, in the order asked
         self.index_ready = False  # the index is loaded: questions can be sent
         self.index_error: str | None = None  # why the index could not be loaded, if it failed
         self._waiting: deque[tuple[str, Static]] = deque()  # asked, not yet sent, in order
@@ -163,6 +165,7 @@ class ChatScreen(Screen[None]):
         self._asking = None
         if message.pending.is_attached:  # not cleared by a new conversation meanwhile
             self.last_result = message.result
+            self.results.append(message.result)
             transcript = self.query_one("#transcript", VerticalScroll)
             transcript.mount(AnswerView(message.result), after=message.pending)
             message.pending.remove()
@@ -218,6 +221,7 @@ class ChatScreen(Screen[None]):
 
     def action_new_conversation(self) -> None:
         self.conversation = Conversation()
+        self.results = []
         self._waiting.clear()
         self.query_one("#transcript", VerticalScroll).remove_children()
         self.notify("New conversation: earlier questions no longer count as context.")
@@ -230,6 +234,24 @@ class ChatScreen(Screen[None]):
         top = r.passages[0]
         self.app.copy_to_clipboard(f"{top.answer.text}\n— {top.citation.label()}")
         self.notify("Answer and citation copied")
+
+    def action_export(self) -> None:
+        """Save the conversation as Markdown in the working folder (qa.markdown)."""
+        from pathlib import Path
+
+        from qa.markdown import conversation_to_markdown
+
+        if not self.results:
+            self.notify("Nothing to save yet: ask a question first.", severity="warning")
+            return
+        path = Path.cwd() / time.strftime("qa-chat-%Y%m%d-%H%M%S.md")
+        title = f"qa chat: {self.workspace.docs or self.workspace.root}"
+        try:
+            path.write_text(conversation_to_markdown(self.results, title), encoding="utf-8")
+        except OSError as exc:
+            self.notify(f"cannot save {path}: {exc.strerror}", severity="error")
+            return
+        self.notify(f"Saved {len(self.results)} answers to {path}", title="qa")
 
     def action_focus_input(self) -> None:
         self.query_one(HistoryInput).focus()

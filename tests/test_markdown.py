@@ -1,0 +1,30 @@
+"""Answers as Markdown: links that open the cited line, document text never read as markup."""
+
+from __future__ import annotations
+
+from qa.answer import AnsweredPassage, Citation, Result, Span
+from qa.markdown import conversation_to_markdown, link, result_to_markdown
+
+
+def passage(rank: int, text: str, section: str = "") -> AnsweredPassage:
+    citation = Citation("docs/guide.md", 12, 14, 300, 300 + len(text), "Guide", None, None, section)
+    return AnsweredPassage(rank, 0.9, text, Span(text, 300, 300 + len(text)), citation)
+
+
+def test_links_carry_page_section_and_line_anchor():
+    c = passage(1, "x", section="Setup › [beta]").citation
+    assert link(c) == r"[docs/guide.md:12 § Setup › \[beta\]](<docs/guide.md#L12>)"
+
+
+def test_document_text_is_escaped_and_kept_on_one_line():
+    p = passage(1, "Use *args and [link](http://x)\nwith read_csv <b>")
+    result = Result("What is *this*?", True, p.answer, p.citation, [p])
+    md = result_to_markdown(result)
+    assert md.splitlines()[0] == r"## What is \*this\*?"
+    assert r"Use \*args and \[link\](http://x) with read_csv \<b\>" in md
+    weak = Result("Nothing?", False, None, None, [p])
+    assert "*No passage answers this well" in result_to_markdown(weak)
+    both = conversation_to_markdown([result, weak], "qa chat: notes")
+    assert both.startswith("# qa chat: notes\n") and both.index("## What") < both.index(
+        "## Nothing"
+    )
