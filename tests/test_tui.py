@@ -310,3 +310,25 @@ async def test_ctrl_s_saves_the_conversation_as_markdown(app: QAApp, tmp_path, m
     assert text.index(f"## {SAMPLE}") < text.index("## Who invited him?")
     assert "**early March**" in text
     assert "000_1d2b28749ff36f0e.txt:1](<" in text and "#L1>)" in text
+
+
+async def test_tab_reaches_a_passage_and_e_opens_the_editor_at_its_line(
+    app: QAApp, tmp_path: Path, monkeypatch
+):
+    record = tmp_path / "args.txt"
+    editor = tmp_path / "fake-editor"
+    editor.write_text(f'#!/bin/sh\nprintf "%s\\n" "$@" > {record}\n')
+    editor.chmod(0o755)
+    monkeypatch.setenv("EDITOR", str(editor))
+    monkeypatch.delenv("VISUAL", raising=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await app.workers.wait_for_complete()
+        view = await ask(app, pilot, SAMPLE)
+        await pilot.press("tab")
+        card = app.focused
+        assert isinstance(card, PassageCard) and card is view.query(PassageCard).first()
+        await pilot.press("e")
+        await pilot.pause()
+    line, path = record.read_text().splitlines()
+    assert line == f"+{card.passage.citation.line}"
+    assert path == card.passage.citation.path and path.endswith("000_1d2b28749ff36f0e.txt")

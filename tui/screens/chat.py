@@ -77,7 +77,9 @@ class ChatScreen(Screen[None]):
         self._asking: Static | None = None  # pending line of the question being answered
 
     def compose(self) -> ComposeResult:
-        yield VerticalScroll(id="transcript")
+        transcript = VerticalScroll(id="transcript")
+        transcript.can_focus = False  # Tab goes from the question straight to the passages
+        yield transcript
         yield ProgressBar(id="progress", show_eta=True)
         yield HistoryInput(placeholder="Ask a question about your documents…", id="question")
         yield Static(id="status")

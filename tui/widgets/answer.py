@@ -23,6 +23,7 @@ class PassageCard(Static, can_focus=True):
     BINDINGS = [
         Binding("enter", "open", "Open source"),
         Binding("c", "copy", "Copy citation"),
+        Binding("e", "edit", "Open in $EDITOR"),
     ]
 
     @dataclass
@@ -54,6 +55,34 @@ class PassageCard(Static, can_focus=True):
     def action_copy(self) -> None:
         self.app.copy_to_clipboard(self.passage.citation.label())
         self.notify("Citation copied")
+
+    def action_edit(self) -> None:
+        """Open the cited file in $EDITOR at the passage's line (`$EDITOR +LINE PATH`)."""
+        import os
+        import shlex
+        import subprocess
+        from pathlib import Path
+
+        from textual.app import SuspendNotSupported
+
+        from qa.formats import IN_PROCESS, reader_name
+
+        c = self.passage.citation
+        editor = os.environ.get("VISUAL") or os.environ.get("EDITOR")
+        if not editor:
+            self.notify("Set $EDITOR (or $VISUAL) to open sources in your editor.")
+            return
+        if reader_name(Path(c.path)) not in IN_PROCESS:  # a PDF's lines are qa's, not the file's
+            self.notify(f"{c.path}: not a text file; Enter shows the passage in qa.")
+            return
+        command = [*shlex.split(editor), f"+{c.line}", c.path]
+        try:
+            with self.app.suspend():
+                subprocess.run(command, check=False)
+        except SuspendNotSupported:  # no terminal to hand over (tests, web)
+            subprocess.run(command, check=False, stdin=subprocess.DEVNULL)
+        except OSError as exc:
+            self.notify(f"cannot run {editor}: {exc.strerror}", severity="error")
 
 
 class AnswerView(Vertical):
