@@ -332,3 +332,19 @@ async def test_tab_reaches_a_passage_and_e_opens_the_editor_at_its_line(
     line, path = record.read_text().splitlines()
     assert line == f"+{card.passage.citation.line}"
     assert path == card.passage.citation.path and path.endswith("000_1d2b28749ff36f0e.txt")
+
+
+async def test_cards_are_compact_and_space_shows_the_whole_passage(app: QAApp):
+    async with app.run_test(size=(120, 40)) as pilot:
+        await app.workers.wait_for_complete()
+        view = await ask(app, pilot, "Who co-chairs the Council of Wise Men?")
+        card = view.query(PassageCard).first()
+        compact = text_of(card)
+        assert card.passage.answer.text in compact
+        assert len(compact) < len(card.passage.text)  # the passage is longer than its card
+        card.focus()
+        await pilot.press("space")
+        whole = text_of(card)
+        assert " ".join(card.passage.text.split()) in " ".join(whole.split())
+        await pilot.press("space")
+        assert text_of(card) == compact

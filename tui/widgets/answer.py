@@ -18,10 +18,12 @@ ANSWER_STYLE = {"": "", "sentence": "", "short": "bold underline"}
 
 
 class PassageCard(Static, can_focus=True):
-    """One passage: rank, score, citation, text with the answer sentence highlighted."""
+    """One passage: rank, score, citation, and its answer sentence highlighted with a little
+    context (compact, so that the answer above stays in view); Space shows the whole passage."""
 
     BINDINGS = [
         Binding("enter", "open", "Open source"),
+        Binding("space", "expand", "Whole passage"),
         Binding("c", "copy", "Copy citation"),
         Binding("e", "edit", "Open in $EDITOR"),
     ]
@@ -33,18 +35,14 @@ class PassageCard(Static, can_focus=True):
         passage: AnsweredPassage
 
     def __init__(self, passage: AnsweredPassage, weak: bool) -> None:
-        super().__init__(self._render_passage(passage), classes="weak" if weak else "")
+        super().__init__(_card(passage, whole=False), classes="weak" if weak else "")
         self.passage = passage
+        self.whole = False
 
-    @staticmethod
-    def _render_passage(p: AnsweredPassage) -> Text:
-        head = Text.assemble(
-            (f"{p.rank}. ", "bold"),
-            (f"[{p.score:.2f}] ", "dim"),
-            (printable(p.citation.label()), "cyan"),
-            "\n",
-        )
-        return head + highlighted(p.text, p.citation.start, p.answer, p.short, PASSAGE_STYLE)
+    def action_expand(self) -> None:
+        """Show the whole passage, or only its answer sentence with some context."""
+        self.whole = not self.whole
+        self.update(_card(self.passage, self.whole))
 
     def action_open(self) -> None:
         self.post_message(self.Selected(self.passage))
@@ -83,6 +81,29 @@ class PassageCard(Static, can_focus=True):
             subprocess.run(command, check=False, stdin=subprocess.DEVNULL)
         except OSError as exc:
             self.notify(f"cannot run {editor}: {exc.strerror}", severity="error")
+
+
+CONTEXT_CHARS = 80  # shown on each side of the answer sentence in a compact card
+
+
+def _card(p: AnsweredPassage, whole: bool) -> Text:
+    """A card's text: its head line, then the passage (whole, or the answer sentence with
+    about CONTEXT_CHARS characters around it, cut at spaces)."""
+    head = Text.assemble(
+        (f"{p.rank}. ", "bold"),
+        (f"[{p.score:.2f}] ", "dim"),
+        (printable(p.citation.label()), "cyan"),
+        "\n",
+    )
+    lo, hi = 0, len(p.text)
+    if not whole:
+        a, b = p.answer.start - p.citation.start, p.answer.end - p.citation.start
+        lo = max(0, a - CONTEXT_CHARS)
+        lo = lo if lo == 0 else p.text.find(" ", lo, a) + 1 or a
+        hi = min(len(p.text), b + CONTEXT_CHARS)
+        hi = hi if hi == len(p.text) else (p.text.rfind(" ", b, hi) + 1 or hi)
+    body = highlighted(p.text[lo:hi], p.citation.start + lo, p.answer, p.short, PASSAGE_STYLE)
+    return Text.assemble(head, "…" if lo else "", body, "…" if hi < len(p.text) else "")
 
 
 class AnswerView(Vertical):
