@@ -5,22 +5,21 @@ of model, TEXT_VERSION and text. Vectors of the live index, and slices checkpoin
 interrupted build, are reused by key: an unchanged or renamed document costs no embedding,
 and a build killed half-way starts again from what it had embedded.
 
-A build writes a complete version folder beside the live one, fsyncs it, and only then points
-CURRENT at it with an atomic rename; one writer at a time holds `write.lock`.
+The finished version is written by qa.index.save_version (a complete folder beside the live
+one, fsynced, then CURRENT switched by an atomic rename: the format's one writer, beside its
+reader); one build at a time holds `write.lock`.
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
-import os
 import shutil
 import time
 import traceback
 import uuid
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, replace
+from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -42,9 +41,8 @@ from qa.documents import Document, Skipped, read_file, skip_counts, skipped_for
 from qa.errors import QAError, UsageError
 from qa.files import ReadSettings, list_folder
 from qa.formats import IN_PROCESS, reader_name
-from qa.index import CURRENT, TEXT_VERSION, DocEntry, Index, Manifest
+from qa.index import TEXT_VERSION, DocEntry, Index, Manifest
 from qa.isolation import Limits, map_isolated
-from qa.lexical import LexicalIndex
 
 log = logging.getLogger("qa")
 
@@ -168,7 +166,7 @@ def _build_locked(
         },
         skipped=skipped,
     )
-    _write_version(
+    index_mod.save_version(
         root, manifest, chunks, vectors[: len(chunks)], vectors[len(chunks) :], spans, map_shards
     )
     shutil.rmtree(root / "resume", ignore_errors=True)
@@ -337,84 +335,6 @@ def _counter(on_progress: Progress | None, total: int) -> Callable[[int], None] 
 
     on_progress(0, total)
     return step
-
-
-def _write_version(
-    root: Path,
-    manifest: Manifest,
-    chunks: list[Chunk],
-    vectors: np.ndarray,
-    sentence_vectors: np.ndarray,
-    spans: list[list[tuple[int, int]]],
-    map_shards: Mapper | None = None,
-) -> None:
-    """Write a complete version folder, then make it the live one atomically."""
-    from embeddings.vector_index import build_index, save_index
-
-    name = f"v-{time.strftime('%Y%m%d-%H%M%S')}-{uuid.uuid4().hex[:8]}"
-    folder = root / name
-    folder.mkdir()
-    try:
-        lines = [json.dumps(asdict(c), ensure_ascii=False).encode() + b"\n" for c in chunks]
-        (folder / "chunks.jsonl").write_bytes(b"".join(lines))
-        np.save(folder / "chunks.offsets.npy", np.cumsum([0] + [len(x) for x in lines]))
-        matrix = vectors.reshape(len(chunks), manifest.dim)
-        np.save(folder / "vectors.npy", matrix)
-        dense = build_index(matrix, map_shards=map_shards, folder=folder)
-        save_index(dense, folder / "dense.faiss")
-        LexicalIndex.build([indexed_text(c, manifest.chunking) for c in chunks]).save(
-            folder / "bm25"
-        )
-        np.save(folder / "sentences.npy", sentence_vectors.astype(np.float16))
-        flat = [span for s in spans for span in s]
-        np.save(folder / "sentence_spans.npy", np.array(flat, dtype=np.int64).reshape(-1, 2))
-        np.save(folder / "sentence_offsets.npy", np.cumsum([0] + [len(s) for s in spans]))
-        files = {
-            p.relative_to(folder).as_posix(): p.stat().st_size
-            for p in sorted(folder.rglob("*"))
-            if p.is_file()
-        }
-        final = Manifest(**{**manifest.__dict__, "files": files})
-        (folder / "manifest.json").write_text(final.to_json(), encoding="utf-8")
-        _fsync_tree(folder)
-        _switch(root, name)
-    except BaseException:
-        shutil.rmtree(folder, ignore_errors=True)
-        raise
-    _remove_old_versions(root, keep=name)
-
-
-def _fsync(path: Path) -> None:
-    """Flush a file or a folder (its entries) to disk."""
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def _fsync_tree(folder: Path) -> None:
-    for path in [*folder.rglob("*"), folder]:
-        _fsync(path)
-
-
-def _switch(root: Path, name: str) -> None:
-    """Point CURRENT at `name` with a rename, the one atomic step of a build."""
-    tmp = root / f"{CURRENT}.{uuid.uuid4().hex}.tmp"
-    with open(tmp, "w") as f:
-        f.write(name + "\n")
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, root / CURRENT)
-    _fsync(root)
-
-
-def _remove_old_versions(root: Path, keep: str) -> None:
-    for path in root.iterdir():
-        if path.name.startswith("v-") and path.name != keep:
-            shutil.rmtree(path, ignore_errors=True)
-        elif path.name.startswith(f"{CURRENT}.") and path.name.endswith(".tmp"):
-            path.unlink(missing_ok=True)
 
 
 def _report(

@@ -1,4 +1,4 @@
-"""The index folder: its format, and loading it back (qa.build writes it).
+"""The index folder: its format, writing a version (`save_version`) and loading it (`load`).
 
 Layout of an index folder (plain files, no pickle):
 
@@ -23,6 +23,9 @@ from __future__ import annotations
 import json
 import mmap
 import os
+import shutil
+import time
+import uuid
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -30,7 +33,8 @@ from typing import Any
 
 import numpy as np
 
-from qa.chunks import Chunk, ChunkSettings
+from embeddings.vector_index import Mapper
+from qa.chunks import Chunk, ChunkSettings, indexed_text
 from qa.documents import Skipped
 from qa.errors import QAError, UsageError
 from qa.lexical import LexicalIndex
@@ -209,3 +213,85 @@ def load(root: Path) -> Index:
     if len(sentences.offsets) != len(chunks) + 1 or len(sentences.vectors) != len(sentences.spans):
         raise QAError(f"the index at {root} is damaged (sentences); run `qa index --rebuild`")
     return Index(folder, manifest, chunks, vectors, lexical, dense, sentences)
+
+
+# --- writing a version ---------------------------------------------------------------------
+
+
+def save_version(
+    root: Path,
+    manifest: Manifest,
+    chunks: list[Chunk],
+    vectors: np.ndarray,
+    sentence_vectors: np.ndarray,
+    spans: list[list[tuple[int, int]]],
+    map_shards: Mapper | None = None,
+) -> None:
+    """Write a complete version folder, then make it the live one atomically (the one
+    writer of the format `load` reads; qa.build decides what goes in it)."""
+    from embeddings.vector_index import build_index, save_index
+
+    name = f"v-{time.strftime('%Y%m%d-%H%M%S')}-{uuid.uuid4().hex[:8]}"
+    folder = root / name
+    folder.mkdir()
+    try:
+        lines = [json.dumps(asdict(c), ensure_ascii=False).encode() + b"\n" for c in chunks]
+        (folder / "chunks.jsonl").write_bytes(b"".join(lines))
+        np.save(folder / "chunks.offsets.npy", np.cumsum([0] + [len(x) for x in lines]))
+        matrix = vectors.reshape(len(chunks), manifest.dim)
+        np.save(folder / "vectors.npy", matrix)
+        dense = build_index(matrix, map_shards=map_shards, folder=folder)
+        save_index(dense, folder / "dense.faiss")
+        LexicalIndex.build([indexed_text(c, manifest.chunking) for c in chunks]).save(
+            folder / "bm25"
+        )
+        np.save(folder / "sentences.npy", sentence_vectors.astype(np.float16))
+        flat = [span for s in spans for span in s]
+        np.save(folder / "sentence_spans.npy", np.array(flat, dtype=np.int64).reshape(-1, 2))
+        np.save(folder / "sentence_offsets.npy", np.cumsum([0] + [len(s) for s in spans]))
+        files = {
+            p.relative_to(folder).as_posix(): p.stat().st_size
+            for p in sorted(folder.rglob("*"))
+            if p.is_file()
+        }
+        final = Manifest(**{**manifest.__dict__, "files": files})
+        (folder / "manifest.json").write_text(final.to_json(), encoding="utf-8")
+        _fsync_tree(folder)
+        _switch(root, name)
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
+    _remove_old_versions(root, keep=name)
+
+
+def _fsync(path: Path) -> None:
+    """Flush a file or a folder (its entries) to disk."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _fsync_tree(folder: Path) -> None:
+    for path in [*folder.rglob("*"), folder]:
+        _fsync(path)
+
+
+def _switch(root: Path, name: str) -> None:
+    """Point CURRENT at `name` with a rename, the one atomic step of a build."""
+    tmp = root / f"{CURRENT}.{uuid.uuid4().hex}.tmp"
+    with open(tmp, "w") as f:
+        f.write(name + "\n")
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, root / CURRENT)
+    _fsync(root)
+
+
+def _remove_old_versions(root: Path, keep: str) -> None:
+    for path in root.iterdir():
+        if path.name.startswith("v-") and path.name != keep:
+            shutil.rmtree(path, ignore_errors=True)
+        elif path.name.startswith(f"{CURRENT}.") and path.name.endswith(".tmp"):
+            path.unlink(missing_ok=True)
