@@ -18,11 +18,11 @@ import shutil
 import time
 import traceback
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -45,6 +45,15 @@ from qa.index import TEXT_VERSION, DocEntry, Index, Manifest
 from qa.isolation import Limits, map_isolated
 
 log = logging.getLogger("qa")
+
+class BuildEncoder(Protocol):
+    """What a build embeds with: the ONNX encoder here, or Ray's actor pool (which may also
+    write its vectors as shards itself: `encode_to_shards`)."""
+
+    def encode(
+        self, texts: Sequence[str], *, on_batch: Callable[[int], None] | None = None
+    ) -> np.ndarray: ...
+
 
 RESUME_SLICE = 512  # texts embedded between two resume checkpoints
 Progress = Callable[[int, int], None]  # (texts embedded so far, total)
@@ -80,7 +89,7 @@ def build(
     root: Path,
     model: str,
     chunking: ChunkSettings,
-    encoder_factory: Callable[[], Any],
+    encoder_factory: Callable[[], BuildEncoder],
     on_progress: Progress | None = None,
     rebuild: bool = False,
     map_files: Mapper | None = None,
@@ -130,7 +139,7 @@ def _build_locked(
     root: Path,
     model: str,
     chunking: ChunkSettings,
-    encoder_factory: Callable[[], Any],
+    encoder_factory: Callable[[], BuildEncoder],
     on_progress: Progress | None,
     rebuild: bool,
     map_files: Mapper | None,
@@ -288,7 +297,7 @@ def _known_vectors(old: Index, key: Callable[[str], str]) -> dict[str, np.ndarra
 
 
 def _embed(
-    encoder_factory: Callable[[], Any],
+    encoder_factory: Callable[[], BuildEncoder],
     texts: list[str],
     key: Callable[[str], str],
     known: dict[str, np.ndarray],

@@ -13,9 +13,12 @@ from __future__ import annotations
 import pickle
 from collections.abc import Callable
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from embeddings.ray_encoder import RaySettings
 
 READ_BATCH = 16  # files per Ray Data read task
 
@@ -23,7 +26,7 @@ READ_BATCH = 16  # files per Ray Data read task
 class RayEngine:
     """Reading, chunking, embedding and FAISS shards of a build, run on Ray."""
 
-    def __init__(self, encoder_factory: Callable[[], Any], settings: Any) -> None:
+    def __init__(self, encoder_factory: Callable[[], Any], settings: RaySettings) -> None:
         from embeddings.ray_encoder import RayEncoder
 
         self.encoder = RayEncoder(encoder_factory, settings)  # joins or starts Ray

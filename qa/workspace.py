@@ -25,7 +25,9 @@ from qa.index import Index
 from qa.retrieve import Retriever, SearchSettings
 
 if TYPE_CHECKING:
+    from embeddings.onnx_encoder import OnnxEncoder
     from embeddings.ray_encoder import RaySettings
+    from qa.cluster import RayEngine
 
 
 
@@ -141,7 +143,7 @@ class Workspace:
         except ModelNotFound as exc:
             raise UsageError(str(exc)) from None
 
-    def _encoder(self) -> Any:
+    def _encoder(self) -> OnnxEncoder:
         """The encoder that builds the index: the ONNX export of the model.
 
         Measured (benchmarks/build_throughput.py) as fast as sentence-transformers with
@@ -149,7 +151,7 @@ class Workspace:
         """
         return self.query_encoder(prepack=True)
 
-    def _ray_engine(self) -> Any:
+    def _ray_engine(self) -> RayEngine:
         """The build's work on Ray; embedding actors each load (or export) the ONNX encoder."""
         from functools import partial
 
@@ -157,6 +159,7 @@ class Workspace:
         from embeddings.ray_encoder import RayMissing
         from qa.cluster import RayEngine
 
+        assert self.ray is not None, "only builds with --engine ray use Ray"
         try:
             return RayEngine(partial(load_or_export, self._model_path(), _onnx_cache()), self.ray)
         except RayMissing as exc:
@@ -164,7 +167,7 @@ class Workspace:
         except ConnectionError as exc:
             raise UsageError(f"cannot reach the Ray cluster: {exc}") from None
 
-    def query_encoder(self, prepack: bool = False) -> Any:
+    def query_encoder(self, prepack: bool = False) -> OnnxEncoder:
         """The torch-free ONNX encoder of the model, exported on first use; `prepack` for
         encoding many texts (see OnnxEncoder)."""
         from embeddings.onnx_encoder import cache_folder, is_exported, load_or_export
