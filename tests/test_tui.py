@@ -348,3 +348,29 @@ async def test_cards_are_compact_and_space_shows_the_whole_passage(app: QAApp):
         assert " ".join(card.passage.text.split()) in " ".join(whole.split())
         await pilot.press("space")
         assert text_of(card) == compact
+
+
+async def test_the_app_answers_keys_while_a_slow_source_loads(app: QAApp, monkeypatch):
+    import time as clock
+
+    import qa.sources
+
+    real = qa.sources.open_source
+
+    def slow(*args):
+        clock.sleep(1.5)  # as parsing a long PDF does
+        return real(*args)
+
+    monkeypatch.setattr(qa.sources, "open_source", slow)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await app.workers.wait_for_complete()
+        view = await ask(app, pilot, SAMPLE)
+        card = view.query(PassageCard).first()
+        card.focus()
+        await pilot.press("enter")
+        await pilot.press("c")  # handled at once, while the document is read
+        assert app.clipboard == card.passage.citation.label()
+        assert not isinstance(app.screen, SourceScreen)
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert isinstance(app.screen, SourceScreen)
