@@ -188,9 +188,21 @@ def test_snapshot_source_viewer(relative_app: QAApp, snap_compare):
         view = await ask(relative_app, pilot, "Who co-chairs the Council of Wise Men?")
         view.query(PassageCard).first().focus()
         await pilot.press("enter")
+        await relative_app.workers.wait_for_complete()  # the source is read in a worker
         await pilot.pause()
 
     assert snap_compare(relative_app, run_before=run_before, terminal_size=(100, 30))
+
+
+def test_snapshot_help_screen(relative_app: QAApp, snap_compare):
+    async def run_before(pilot) -> None:
+        await relative_app.workers.wait_for_complete()
+        await pilot.pause()  # the index's Built message sets the status first
+        relative_app.chat().set_status(STATUS)
+        await pilot.press("f1")
+        await pilot.pause()
+
+    assert snap_compare(relative_app, run_before=run_before, terminal_size=(100, 34))
 
 
 async def test_copy_answer_and_palette_commands(app: QAApp):
