@@ -47,15 +47,16 @@ class Citation:
     page: int | None = None
     section: str = ""
 
-    def label(self) -> str:
-        """`path p.N:line § section [chars a-b] · "title" · date`, as shown to people."""
+    def place(self) -> str:
+        """`path p.N:line § section`: where the passage is, the head of every label."""
         page = f" p.{self.page}" if self.page else ""
         section = f" § {self.section}" if self.section else ""
+        return f"{self.path}{page}:{self.line}{section}"
+
+    def label(self) -> str:
+        """`path p.N:line § section [chars a-b] · "title" · date`, as shown to people."""
         date = f" · {self.date}" if self.date else ""
-        return (
-            f"{self.path}{page}:{self.line}{section} [chars {self.start}-{self.end}] · "
-            f'"{self.title}"{date}'
-        )
+        return f'{self.place()} [chars {self.start}-{self.end}] · "{self.title}"{date}'
 
 
 @dataclass(frozen=True)

@@ -13,9 +13,7 @@ from qa.answer import Citation, Result
 
 def link(citation: Citation) -> str:
     """`[path p.N:line § section](<path>#Lline)`: a citation as a Markdown link."""
-    page = f" p.{citation.page}" if citation.page else ""
-    section = f" § {citation.section}" if citation.section else ""
-    text = f"{citation.path}{page}:{citation.line}{section}".replace("[", "\\[").replace("]", "\\]")
+    text = citation.place().replace("[", "\\[").replace("]", "\\]")
     return f"[{text}](<{citation.path}#L{citation.line}>)"
 
 
