@@ -13,11 +13,12 @@ from __future__ import annotations
 import functools
 import json
 import re
-import unicodedata
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from qa.chunks import for_model
 
 TOKENIZER_FILE = "qa_tokenizer.json"
 TOKEN_PATTERN = r"(?u)\b\w\w+\b"  # bm25s's (and scikit-learn's) default
@@ -39,8 +40,9 @@ class Tokenizer:
         self._split = re.compile(TOKEN_PATTERN).findall
 
     def __call__(self, text: str) -> list[str]:
-        # NFKC: ligatures and compatibility characters match their plain letters (ﬁ → fi)
-        text = unicodedata.normalize("NFKC", text).lower()
+        # ligatures and compatibility characters match their plain letters (ﬁ → fi): queries
+        # and highlighted sentences are tokenized from text as typed or as extracted
+        text = for_model(text).lower()
         words = [w for w in self._split(text) if w not in self._stop]
         return list(_stemmer().stemWords(words))
 
