@@ -76,11 +76,10 @@ def skip_report(skipped: list[Skipped], max_groups: int = 10) -> list[str]:
             suffixes = Counter(Path(s.rel).suffix.lower() or "no suffix" for s in files)
             shown = [f"{suffix} {n}" for suffix, n in suffixes.most_common(6)]
             more = ", …" if len(suffixes) > 6 else ""
-            lines.append(f"  {len(files):>5} {kind}: {', '.join(shown)}{more}")
         else:
             shown = [_short(s.rel) for s in files[:2]]
             more = ", …" if len(files) > 2 else ""
-            lines.append(f"  {len(files):>5} {kind}: {', '.join(shown)}{more}")
+        lines.append(f"  {len(files):>5} {kind}: {', '.join(shown)}{more}")
     if len(groups) > max_groups:
         rest = sum(len(files) for _, files in groups[max_groups:])
         lines.append(f"  {rest:>5} for {len(groups) - max_groups} other reasons")

@@ -65,9 +65,10 @@ def _whole_characters(head: bytes) -> bytes:
     if head.startswith((b"\xff\xfe", b"\xfe\xff")):
         return head[: len(head) // 2 * 2]
     for cut in range(4):  # a UTF-8 character is at most 4 bytes
+        part = head[: len(head) - cut]
         try:
-            (head[: len(head) - cut] if cut else head).decode("utf-8")
-            return head[: len(head) - cut] if cut else head
+            part.decode("utf-8")
+            return part
         except UnicodeDecodeError:
             continue
     return head
