@@ -46,6 +46,7 @@ from qa.isolation import Limits, map_isolated
 
 log = logging.getLogger("qa")
 
+
 class BuildEncoder(Protocol):
     """What a build embeds with: the ONNX encoder here, or Ray's actor pool (which may also
     write its vectors as shards itself: `encode_to_shards`)."""

@@ -59,7 +59,7 @@ def skip_groups(skipped: list[Skipped]) -> list[tuple[str, list[Skipped]]]:
 
 
 def skip_counts(skipped: list[Skipped]) -> str:
-    """"12 unsupported type, 2 damaged": how many files were skipped for what."""
+    """ "12 unsupported type, 2 damaged": how many files were skipped for what."""
     return ", ".join(f"{len(files)} {kind}" for kind, files in skip_groups(skipped))
 
 

@@ -30,7 +30,6 @@ if TYPE_CHECKING:
     from qa.cluster import RayEngine
 
 
-
 def _seeds() -> Path:
     """The bundled sample corpus: inside the installed package (the wheel ships `seeds/` as
     qa/seeds), else the source checkout's top-level `seeds/`."""

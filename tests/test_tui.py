@@ -12,8 +12,8 @@ from tests.conftest import SEEDS
 from tui.app import QAApp
 from tui.screens.chat import ChatScreen
 from tui.screens.help import HelpScreen
-from tui.screens.source import SourceScreen
 from tui.widgets.answer import AnswerView, PassageCard
+from tui.widgets.source import DocumentView, SourcePane
 
 pytestmark = pytest.mark.slow  # builds indexes with the model or starts processes
 
@@ -55,25 +55,92 @@ async def test_ask_shows_answer_and_citation(app: QAApp):
         assert "documents" in text_of(app.chat().query_one("#status"))
 
 
-async def test_source_viewer_opens_at_the_passage_and_escape_returns(app: QAApp):
-    async with app.run_test(size=(100, 30)) as pilot:
+def shown_rows(view: DocumentView) -> range:
+    """The wrapped rows of the document view that are on screen."""
+    top = round(view.scroll_y)
+    return range(top, top + view.scrollable_content_region.height)
+
+
+async def test_a_focused_card_shows_its_passage_in_the_source_pane(app: QAApp):
+    async with app.run_test(size=(130, 40)) as pilot:
         await app.workers.wait_for_complete()
         view = await ask(app, pilot, "Who co-chairs the Council of Wise Men?")
-        card = view.query(PassageCard).first()
-        card.focus()
-        await pilot.press("enter")
+        pane = app.chat().query_one(SourcePane)
+        assert not pane.display  # no passage focused yet
+        await pilot.press("tab")
+        card = app.focused
+        assert isinstance(card, PassageCard) and card is view.query(PassageCard).first()
         await app.workers.wait_for_complete()  # the document is read in a worker
         await pilot.pause()
-        screen = app.screen
-        assert isinstance(screen, SourceScreen)
-        passage = screen.query_one("#passage")
-        assert card.passage.text in text_of(passage)
-        body = screen.query_one("#source-body")
+        assert pane.display and pane.region.x > 0  # beside the transcript on a wide terminal
+        document = pane.query_one(DocumentView)
+        c = card.passage.citation
+        assert card.passage.text in document.text
+        assert text_of(pane.query_one("#source-title")).startswith(c.place())
+        row, column = document.location(c.start)
+        assert row + document.line_number_start == c.line  # the file's own line numbers
+        _, y = document.wrapped_document.location_to_offset((row, column))
+        assert y in shown_rows(document)  # scrolled to the passage
+        styles = {str(s.style) for s in document.get_line(row).spans}
+        assert str(document.get_component_rich_style("document-view--passage")) in styles
+        # the next card shows its own passage
+        await pilot.press("tab")
+        await app.workers.wait_for_complete()
         await pilot.pause()
-        assert body.scroll_y > 0  # scrolled past the top to the passage
-        assert passage.region.overlaps(body.region)  # and the passage is on screen
+        assert app.focused.passage.text in document.text
+        assert text_of(pane.query_one("#source-title")).startswith(
+            app.focused.passage.citation.place()
+        )
+
+
+async def test_o_fills_the_screen_with_the_source_and_escape_gives_it_back(app: QAApp):
+    async with app.run_test(size=(100, 30)) as pilot:
+        await app.workers.wait_for_complete()
+        await ask(app, pilot, "Who co-chairs the Council of Wise Men?")
+        chat = app.chat()
+        await pilot.press("tab")
+        card = app.focused
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert chat.has_class("narrow")  # below the transcript on a narrow terminal
+        pane = chat.query_one(SourcePane)
+        assert pane.region.x == 0 and pane.region.y > 0
+        await pilot.press("o")
+        await pilot.pause()
+        assert chat.maximized is pane and isinstance(app.focused, DocumentView)
+        assert pane.region.height > 20
+        await pilot.press("down", "down")  # the reader moves through the document
         await pilot.press("escape")
-        assert isinstance(app.screen, ChatScreen)
+        await pilot.pause()
+        assert chat.maximized is None and app.focused is card
+        await pilot.press("escape")
+        assert app.focused is chat.query_one("#question")
+
+
+async def test_tabbing_fast_through_cards_ends_on_the_last_ones_source(app: QAApp, monkeypatch):
+    import time as clock
+
+    import qa.sources
+
+    real = qa.sources.open_source
+
+    def slow(*args):
+        clock.sleep(0.3)
+        return real(*args)
+
+    monkeypatch.setattr(qa.sources, "open_source", slow)
+    async with app.run_test(size=(130, 40)) as pilot:
+        await app.workers.wait_for_complete()
+        view = await ask(app, pilot, SAMPLE)
+        await pilot.press("tab", "tab", "tab", "tab")  # faster than a document is read
+        last = app.focused
+        assert last is list(view.query(PassageCard))[3]
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        pane = app.chat().query_one(SourcePane)
+        assert text_of(pane.query_one("#source-title")).startswith(last.passage.citation.place())
+        document = pane.query_one(DocumentView)
+        assert document.spans[0][1] - document.spans[0][0] == len(last.passage.text)
 
 
 async def test_follow_up_uses_the_conversation(app: QAApp):
@@ -147,7 +214,7 @@ async def test_help_lists_bindings(app: QAApp):
         rendered = str(table.renderable) if hasattr(table, "renderable") else str(table)
         assert rendered  # the table renders
         keys = [k for k, _ in app.screen.bindings]
-        assert {"ctrl+r", "ctrl+n", "ctrl+y", "f1", "enter"} <= set(keys)
+        assert {"ctrl+r", "ctrl+n", "ctrl+y", "f1", "enter / space", "o", "e"} <= set(keys)
         assert "one question per line" in text_of(app.screen.query_one("#help-notes"))
         await pilot.press("escape")
         assert isinstance(app.screen, ChatScreen)
@@ -182,13 +249,24 @@ def test_snapshot_main_screen_with_an_answer(relative_app: QAApp, snap_compare):
     assert snap_compare(relative_app, run_before=run_before, terminal_size=(110, 40))
 
 
-def test_snapshot_source_viewer(relative_app: QAApp, snap_compare):
+def test_snapshot_source_pane(relative_app: QAApp, snap_compare):
     async def run_before(pilot) -> None:
         await relative_app.workers.wait_for_complete()
-        view = await ask(relative_app, pilot, "Who co-chairs the Council of Wise Men?")
-        view.query(PassageCard).first().focus()
-        await pilot.press("enter")
+        await ask(relative_app, pilot, "Who co-chairs the Council of Wise Men?")
+        relative_app.chat().set_status(STATUS)
+        await pilot.press("tab")
         await relative_app.workers.wait_for_complete()  # the source is read in a worker
+        await pilot.pause()
+
+    assert snap_compare(relative_app, run_before=run_before, terminal_size=(130, 36))
+
+
+def test_snapshot_source_full_screen(relative_app: QAApp, snap_compare):
+    async def run_before(pilot) -> None:
+        await relative_app.workers.wait_for_complete()
+        await ask(relative_app, pilot, "Who co-chairs the Council of Wise Men?")
+        await pilot.press("tab", "o")
+        await relative_app.workers.wait_for_complete()
         await pilot.pause()
 
     assert snap_compare(relative_app, run_before=run_before, terminal_size=(100, 30))
@@ -280,7 +358,7 @@ async def test_a_failing_question_marks_only_itself(app: QAApp, monkeypatch):
         assert lines[2] == f"Q: {SAMPLE}" and lines[3].startswith("A: early March")
 
 
-async def test_a_long_source_opens_with_bounded_context_and_page_rules(tmp_path: Path):
+async def test_a_long_source_shows_a_bounded_window_and_page_marks(tmp_path: Path):
     docs = tmp_path / "docs"
     docs.mkdir()
     pages = [
@@ -294,18 +372,20 @@ async def test_a_long_source_opens_with_bounded_context_and_page_rules(tmp_path:
         await app.workers.wait_for_complete()
         await pilot.pause()
         view = await ask(app, pilot, "Where did the auditors find the missing ledger?")
-        card = view.query(PassageCard).first()
-        card.focus()
-        await pilot.press("enter")
+        view.query(PassageCard).first().focus()
         await app.workers.wait_for_complete()
         await pilot.pause()
-        screen = app.screen
-        assert isinstance(screen, SourceScreen)
-        assert "basement archive" in text_of(screen.query_one("#passage"))
-        before, after = (text_of(w) for w in screen.query(".context"))
-        assert before.startswith("… ") and "more lines" in after
-        assert len(before.splitlines()) < 250 and len(after.splitlines()) < 250  # of 9,000
-        assert "page break" in before + after and "\\x0c" not in before + after
+        pane = app.chat().query_one(SourcePane)
+        document = pane.query_one(DocumentView)
+        assert "basement archive" in document.text
+        total = 300 * 31
+        assert document.document.line_count < 500  # a window, not 9,300 lines
+        assert document.line_number_start > 4000  # numbered as in the file
+        assert f"of {total}" in text_of(pane.query_one("#source-title"))
+        assert "\u240c" in document.text and "\f" not in document.text  # page breaks as ␌
+        row = next(i for i in range(200) if "\u240c" in document.get_line(i).plain)
+        page = document.get_component_rich_style("document-view--page")
+        assert any(s.style == page for s in document.get_line(row).spans)
 
 
 async def test_ctrl_s_saves_the_conversation_as_markdown(app: QAApp, tmp_path, monkeypatch):
@@ -346,7 +426,7 @@ async def test_tab_reaches_a_passage_and_e_opens_the_editor_at_its_line(
     assert path == card.passage.citation.path and path.endswith("000_1d2b28749ff36f0e.txt")
 
 
-async def test_cards_are_compact_and_space_shows_the_whole_passage(app: QAApp):
+async def test_cards_are_compact_and_enter_shows_the_whole_passage(app: QAApp):
     async with app.run_test(size=(120, 40)) as pilot:
         await app.workers.wait_for_complete()
         view = await ask(app, pilot, "Who co-chairs the Council of Wise Men?")
@@ -355,10 +435,10 @@ async def test_cards_are_compact_and_space_shows_the_whole_passage(app: QAApp):
         assert card.passage.answer.text in compact
         assert len(compact) < len(card.passage.text)  # the passage is longer than its card
         card.focus()
-        await pilot.press("space")
+        await pilot.press("enter")
         whole = text_of(card)
         assert " ".join(card.passage.text.split()) in " ".join(whole.split())
-        await pilot.press("space")
+        await pilot.press("enter")
         assert text_of(card) == compact
 
 
@@ -376,13 +456,15 @@ async def test_the_app_answers_keys_while_a_slow_source_loads(app: QAApp, monkey
     monkeypatch.setattr(qa.sources, "open_source", slow)
     async with app.run_test(size=(120, 40)) as pilot:
         await app.workers.wait_for_complete()
-        view = await ask(app, pilot, SAMPLE)
-        card = view.query(PassageCard).first()
-        card.focus()
-        await pilot.press("enter")
+        await ask(app, pilot, SAMPLE)
+        await pilot.press("tab")
+        card = app.focused
+        pane = app.chat().query_one(SourcePane)
+        assert "opening" in text_of(pane.query_one("#source-title"))
         await pilot.press("c")  # handled at once, while the document is read
         assert app.clipboard == card.passage.citation.label()
-        assert not isinstance(app.screen, SourceScreen)
+        await pilot.press("enter")
+        assert card.whole
         await app.workers.wait_for_complete()
         await pilot.pause()
-        assert isinstance(app.screen, SourceScreen)
+        assert card.passage.text in pane.query_one(DocumentView).text

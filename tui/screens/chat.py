@@ -4,6 +4,10 @@ Questions are answered one at a time, in the order asked: each waits in a queue 
 thread until the index is loaded and the question before it is answered; its answer takes the
 place of its own "searching…" line. The conversation (the context of follow-ups) is read and
 updated only on the app's thread, when a question is sent; a failed question marks itself only.
+
+Reading: the transcript and the source pane sit side by side (one above the other below
+WIDE columns). Focusing a passage card shows that passage in its document in the pane (read
+by a worker); `o` fills the screen with the pane, Escape gives the layout back.
 """
 
 from __future__ import annotations
@@ -14,12 +18,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from rich.text import Text
-from textual import work
+from textual import events, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import VerticalScroll
+from textual.containers import Horizontal, VerticalScroll
 from textual.message import Message
 from textual.screen import Screen
+from textual.widget import Widget
 from textual.widgets import Footer, ProgressBar, Static
 from textual.worker import Worker, WorkerState
 
@@ -27,11 +32,14 @@ from qa.answer import AnsweredPassage, Result
 from qa.build import BuildReport
 from qa.conversation import Conversation
 from qa.errors import QAError
-from qa.sources import Source
+from qa.sources import Excerpt
 from qa.terminal import printable
 from qa.workspace import Workspace
 from tui.widgets.answer import AnswerView, PassageCard
 from tui.widgets.history_input import HistoryInput
+from tui.widgets.source import CONTEXT_CHARS, CONTEXT_LINES, DocumentView, SourcePane
+
+WIDE = 120  # columns from which the source pane sits beside the transcript, not below it
 
 
 class ChatScreen(Screen[None]):
@@ -54,10 +62,10 @@ class ChatScreen(Screen[None]):
 
     @dataclass
     class SourceRead(Message):
-        """A worker read the document a passage cites."""
+        """A worker read the document a passage cites, around the passage."""
 
         passage: AnsweredPassage
-        source: Source
+        excerpt: Excerpt
 
     @dataclass
     class Built(Message):
@@ -69,17 +77,20 @@ class ChatScreen(Screen[None]):
         super().__init__()
         self.workspace = workspace
         self.conversation = Conversation()
-        self.last_result: Result | None = None
         self.results: list[Result] = []  # this conversation's answers, in the order asked
         self.index_ready = False  # the index is loaded: questions can be sent
         self.index_error: str | None = None  # why the index could not be loaded, if it failed
         self._waiting: deque[tuple[str, Static]] = deque()  # asked, not yet sent, in order
         self._asking: Static | None = None  # pending line of the question being answered
+        self._reading: AnsweredPassage | None = None  # the passage the source pane is for
+        self._opener: PassageCard | None = None  # the card whose `o` filled the screen
 
     def compose(self) -> ComposeResult:
-        transcript = VerticalScroll(id="transcript")
-        transcript.can_focus = False  # Tab goes from the question straight to the passages
-        yield transcript
+        with Horizontal(id="reading"):
+            transcript = VerticalScroll(id="transcript")
+            transcript.can_focus = False  # Tab goes from the question straight to the passages
+            yield transcript
+            yield SourcePane(id="source-pane")
         yield ProgressBar(id="progress", show_eta=True)
         yield HistoryInput(placeholder="Ask a question about your documents…", id="question")
         yield Static(id="status")
@@ -147,7 +158,9 @@ class ChatScreen(Screen[None]):
         message = str(error) if isinstance(error, QAError) else f"{type(error).__name__}: {error}"
         self.notify(message, title="qa", severity="error", timeout=8)
         if event.worker.group == "source":
-            return  # the notification says why the document could not be opened
+            if self._reading is not None:
+                self.query_one(SourcePane).failed(self._reading, message)
+            return
         if event.worker.group == "ask":
             if self._asking is not None:
                 _fail(self._asking, message)
@@ -166,7 +179,6 @@ class ChatScreen(Screen[None]):
     def on_chat_screen_answered(self, message: Answered) -> None:
         self._asking = None
         if message.pending.is_attached:  # not cleared by a new conversation meanwhile
-            self.last_result = message.result
             self.results.append(message.result)
             transcript = self.query_one("#transcript", VerticalScroll)
             transcript.mount(AnswerView(message.result), after=message.pending)
@@ -198,22 +210,43 @@ class ChatScreen(Screen[None]):
         self._waiting.append((question, pending))
         self.ask_next()
 
-    def on_passage_card_selected(self, message: PassageCard.Selected) -> None:
-        self.set_status(f"opening {printable(message.passage.citation.path)}…")
-        self.open_source(message.passage)
+    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
+        """A focused passage card shows its passage in the source pane."""
+        if isinstance(event.widget, PassageCard) and event.widget.passage is not self._reading:
+            self._reading = event.widget.passage
+            self.query_one(SourcePane).opening(self._reading)
+            self.read_source(self._reading)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="source", name="source")
-    def open_source(self, passage: AnsweredPassage) -> None:
-        """Read the cited document (parsing a long PDF takes seconds) off the event loop."""
+    def read_source(self, passage: AnsweredPassage) -> None:
+        """Read the cited document (parsing a long PDF takes a second) off the event loop."""
+        from textual.worker import get_current_worker
+
         from qa.sources import open_source
 
-        self.post_message(self.SourceRead(passage, open_source(passage.citation, passage.text)))
+        cut = open_source(passage.citation, passage.text, CONTEXT_LINES, CONTEXT_CHARS)
+        if not get_current_worker().is_cancelled:  # another card was focused meanwhile
+            self.post_message(self.SourceRead(passage, cut))
 
     def on_chat_screen_source_read(self, message: SourceRead) -> None:
-        from tui.screens.source import SourceScreen
+        if message.passage is self._reading:
+            self.query_one(SourcePane).show(message.passage, message.excerpt)
 
-        self.set_status(self.describe_index() if self.index_ready else "loading the index…")
-        self.app.push_screen(SourceScreen(message.passage, message.source))
+    def on_passage_card_opened(self, message: PassageCard.Opened) -> None:
+        """Fill the screen with the source pane, the document focused (Escape gives it back)."""
+        self._opener = message.card
+        self.maximize(self.query_one(SourcePane), container=False)
+        self.query_one(DocumentView).focus()
+
+    def watch_maximized(self, maximized: Widget | None) -> None:
+        """Back from the full-screen source: focus returns to the card it was opened from."""
+        if maximized is None and self._opener is not None:
+            if self._opener.is_attached:
+                self._opener.focus()
+            self._opener = None
+
+    def on_resize(self, event: events.Resize) -> None:
+        self.set_class(event.size.width < WIDE, "narrow")
 
     # --- actions ---
 
@@ -225,11 +258,13 @@ class ChatScreen(Screen[None]):
         self.conversation = Conversation()
         self.results = []
         self._waiting.clear()
+        self._reading = None
+        self.query_one(SourcePane).display = False
         self.query_one("#transcript", VerticalScroll).remove_children()
         self.notify("New conversation: earlier questions no longer count as context.")
 
     def action_copy_answer(self) -> None:
-        r = self.last_result
+        r = self.results[-1] if self.results else None
         if r is None or not r.passages:
             self.notify("No answer to copy yet.", severity="warning")
             return

@@ -19,20 +19,21 @@ ANSWER_STYLE = {"": "", "sentence": "", "short": "bold underline"}
 
 class PassageCard(Static, can_focus=True):
     """One passage: rank, score, citation, and its answer sentence highlighted with a little
-    context (compact, so that the answer above stays in view); Space shows the whole passage."""
+    context (compact, so that the answer above stays in view); Enter shows the whole passage.
+    Focusing a card shows its passage in the source pane; `o` fills the screen with it."""
 
     BINDINGS = [
-        Binding("enter", "open", "Open source"),
-        Binding("space", "expand", "Whole passage"),
+        Binding("enter,space", "expand", "Whole passage / compact"),
+        Binding("o", "open", "Source full screen"),
         Binding("c", "copy", "Copy citation"),
         Binding("e", "edit", "Open in $EDITOR"),
     ]
 
     @dataclass
-    class Selected(Message):
-        """The user asked to open this passage's source."""
+    class Opened(Message):
+        """The user asked to read this passage's source full screen."""
 
-        passage: AnsweredPassage
+        card: PassageCard
 
     def __init__(self, passage: AnsweredPassage, weak: bool) -> None:
         super().__init__(_card(passage, whole=False), classes="weak" if weak else "")
@@ -45,10 +46,7 @@ class PassageCard(Static, can_focus=True):
         self.update(_card(self.passage, self.whole))
 
     def action_open(self) -> None:
-        self.post_message(self.Selected(self.passage))
-
-    def on_click(self) -> None:
-        self.post_message(self.Selected(self.passage))
+        self.post_message(self.Opened(self))
 
     def action_copy(self) -> None:
         self.app.copy_to_clipboard(self.passage.citation.label())
@@ -71,7 +69,7 @@ class PassageCard(Static, can_focus=True):
             self.notify("Set $EDITOR (or $VISUAL) to open sources in your editor.")
             return
         if reader_name(Path(c.path)) not in IN_PROCESS:  # a PDF's lines are qa's, not the file's
-            self.notify(f"{c.path}: not a text file; Enter shows the passage in qa.")
+            self.notify(f"{c.path}: not a text file; `o` shows the passage in qa.")
             return
         command = [*shlex.split(editor), f"+{c.line}", c.path]
         try:
