@@ -19,7 +19,7 @@ import time
 import traceback
 import uuid
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
 from typing import Any, Protocol
@@ -38,8 +38,8 @@ from qa.chunks import (
     split_document,
 )
 from qa.documents import Document, Skipped, read_file, skip_counts, skipped_for
-from qa.errors import QAError, UsageError
-from qa.files import ReadSettings, list_folder
+from qa.errors import IndexBusy, QAError, UsageError
+from qa.files import ReadSettings, Stat, list_folder, stat_files
 from qa.formats import IN_PROCESS, reader_name
 from qa.index import TEXT_VERSION, DocEntry, Index, Manifest
 from qa.isolation import Limits, map_isolated
@@ -74,6 +74,7 @@ class BuildReport:
     skipped: list[Skipped]
     full_rebuild_reason: str | None = None
     ignored: int = 0  # files left out by ignore rules (hidden, .gitignore, --exclude)
+    read: int = 0  # files read (the others were unchanged since the last build)
 
     def summary(self) -> str:
         """One line: what changed, how many passages were embedded, how many files skipped."""
@@ -120,7 +121,7 @@ def build(
                 reading,
             )
     except Timeout:
-        raise QAError(
+        raise IndexBusy(
             f"another `qa index` is writing {root}; wait for it to finish, then try again"
         ) from None
 
@@ -147,11 +148,14 @@ def _build_locked(
     map_shards: Mapper | None,
     reading: ReadSettings | None,
 ) -> BuildReport:
-    corpus = read_and_chunk(docs_root, chunking, map_files, reading)
+    old, reason = (None, "--rebuild was asked for") if rebuild else _reusable(root, model)
+    same_reading = old is not None and (
+        old.manifest.chunking == chunking and old.manifest.docs_root == str(docs_root.resolve())
+    )
+    corpus = read_and_chunk(docs_root, chunking, map_files, reading, old if same_reading else None)
     docs, skipped, chunks = corpus.docs, corpus.skipped, corpus.chunks
     if not chunks:
         raise UsageError(_nothing_to_index(docs_root, corpus))
-    old, reason = (None, "--rebuild was asked for") if rebuild else _reusable(root, model)
     spans = [chunk_sentences(c) for c in chunks]
     chunk_texts = [indexed_text(c, chunking) for c in chunks]
     sentence_texts = [_slice(c, a, b) for c, s in zip(chunks, spans, strict=True) for a, b in s]
@@ -170,18 +174,17 @@ def _build_locked(
         chunking=chunking,
         docs_root=str(docs_root.resolve()),
         built_at=time.time(),
-        documents={
-            d.rel: DocEntry(d.sha256, d.title, d.date, sum(c.path == d.rel for c in chunks))
-            for d in docs
-        },
+        documents=docs,
         skipped=skipped,
+        stats={rel: list(st) for rel, st in corpus.stats.items()},
+        exclude=list(reading.exclude if reading else ()),
     )
     index_mod.save_version(
         root, manifest, chunks, vectors[: len(chunks)], vectors[len(chunks) :], spans, map_shards
     )
     shutil.rmtree(root / "resume", ignore_errors=True)
     report = _report(old, docs, skipped, len(chunks), embedded, reason if old is None else None)
-    return replace(report, ignored=corpus.ignored)
+    return replace(report, ignored=corpus.ignored, read=len(corpus.stats) - corpus.reused)
 
 
 def _nothing_to_index(docs_root: Path, corpus: Corpus) -> str:
@@ -200,13 +203,17 @@ def _slice(chunk: Chunk, start: int, end: int) -> str:
 
 @dataclass(frozen=True)
 class Corpus:
-    """A folder read and chunked: documents and their chunks in path order, the files skipped
-    (sorted by path), and how many files the ignore rules left out."""
+    """A folder read and chunked: documents (what the manifest keeps of each) and their chunks
+    in path order, the files skipped (sorted by path), every listed file's stat when it was
+    listed, how many files the ignore rules left out, and how many were taken from the index
+    without reading them (unchanged size and modification time)."""
 
-    docs: list[Document]
+    docs: dict[str, DocEntry]
     skipped: list[Skipped]
     chunks: list[Chunk]
     ignored: int = 0
+    stats: dict[str, Stat] = field(default_factory=dict)
+    reused: int = 0
 
 
 def read_and_chunk(
@@ -214,27 +221,59 @@ def read_and_chunk(
     chunking: ChunkSettings,
     map_files: Mapper | None = None,
     reading: ReadSettings | None = None,
+    reuse: Index | None = None,
 ) -> Corpus:
     """Every document below `docs_root`, its chunks and the files skipped.
 
-    `map_files` runs the per-file work over the listed files, in order: by default, text
-    files here and files of other formats in isolated worker processes (qa.isolation); a
-    cluster engine passes its own (qa.cluster: Ray Data tasks)."""
+    Files whose size and modification time are those `reuse` (an index of this folder built
+    with the same chunking) recorded are taken from it, not read again. `map_files` runs the
+    per-file work over the other files, in order: by default, text files here and files of
+    other formats in isolated worker processes (qa.isolation); a cluster engine passes its own
+    (qa.cluster: Ray Data tasks)."""
     reading = reading or ReadSettings()
     listing = list_folder(docs_root, reading.exclude)
+    stats = stat_files(docs_root, [*listing.rels, *(s.rel for s in listing.skipped)])
+    kept = _unchanged(reuse, stats) if reuse is not None else {}
     each = partial(read_and_chunk_file, docs_root, chunking)
     if map_files is None:
         map_files = partial(_map_isolated, limits=reading.limits)
-    docs: list[Document] = []
+    to_read = [r for r in listing.rels if r not in kept]
+    read = map_files(each, to_read) if to_read else []
+    got = {**kept, **dict(zip(to_read, read, strict=True))}
+    docs: dict[str, DocEntry] = {}
     chunks: list[Chunk] = []
     skipped = list(listing.skipped)
-    for got, got_chunks in map_files(each, listing.rels):
-        if isinstance(got, Document):
-            docs.append(got)
-            chunks.extend(got_chunks)
-        else:
-            skipped.append(got)
-    return Corpus(docs, sorted(skipped, key=lambda s: s.rel), chunks, listing.ignored)
+    for rel in listing.rels:
+        doc, doc_chunks = got[rel]
+        if isinstance(doc, Skipped):
+            skipped.append(doc)
+            continue
+        if isinstance(doc, Document):
+            doc = DocEntry(doc.sha256, doc.title, doc.date, len(doc_chunks))
+        docs[rel] = doc
+        chunks.extend(doc_chunks)
+    skipped.sort(key=lambda s: s.rel)
+    return Corpus(docs, skipped, chunks, listing.ignored, stats, len(kept))
+
+
+Read = tuple[Document | DocEntry | Skipped, list[Chunk]]  # one file: what it gave, its chunks
+
+
+def _unchanged(old: Index, stats: dict[str, Stat]) -> dict[str, Read]:
+    """The files whose stat is the one `old` recorded, as `old` has them (a skipped file
+    stays skipped until it changes: a reader that timed out is not tried on every refresh)."""
+    recorded = old.manifest.stats
+    skipped = {s.rel: s for s in old.manifest.skipped}
+    rows = old.document_rows
+    kept: dict[str, Read] = {}
+    for rel, st in stats.items():
+        if st[0] < 0 or list(st) != recorded.get(rel):
+            continue
+        if rel in old.manifest.documents:
+            kept[rel] = (old.manifest.documents[rel], [old.chunks[i] for i in rows[rel]])
+        elif rel in skipped:
+            kept[rel] = (skipped[rel], [])
+    return kept
 
 
 def read_and_chunk_file(
@@ -349,7 +388,7 @@ def _counter(on_progress: Progress | None, total: int) -> Callable[[int], None] 
 
 def _report(
     old: Index | None,
-    docs: list[Document],
+    docs: dict[str, DocEntry],
     skipped: list[Skipped],
     n_chunks: int,
     embedded: int,
@@ -357,7 +396,7 @@ def _report(
 ) -> BuildReport:
     before = {} if old is None else {k: v.sha256 for k, v in old.manifest.documents.items()}
     by_hash = {sha: rel for rel, sha in before.items()}
-    now = {d.rel: d.sha256 for d in docs}
+    now = {rel: d.sha256 for rel, d in docs.items()}
     renamed = [
         (by_hash[sha], rel)
         for rel, sha in now.items()

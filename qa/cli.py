@@ -70,6 +70,11 @@ _INDEX = click.option(
     help="Index folder (default: a per-user folder for DOCS; env QA_INDEX).",
 )
 _JSON = click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
+_REFRESH = click.option(
+    "--refresh/--no-refresh",
+    default=True,
+    help="Bring the index up to date with its folder first (a stat walk; default: on).",
+)
 
 
 def _number(*names: str, default: float, kind: click.ParamType, help: str) -> Any:
@@ -253,6 +258,7 @@ def _print_report(report: BuildReport, ws: Workspace) -> None:
     "--conversation", is_flag=True, help="With `-`: the lines are turns of one conversation."
 )
 @_JSON
+@_REFRESH
 @click.option(
     "--format",
     "output",
@@ -268,6 +274,7 @@ def ask_cmd(
     k: int,
     conversation: bool,
     as_json: bool,
+    refresh: bool,
     output: str,
 ) -> None:
     """Answer QUESTION from the documents; `-` reads one question per line from stdin.
@@ -286,6 +293,10 @@ def ask_cmd(
     if ws.needs_build():
         click.echo(f"qa: no current index for {ws.docs}; building it once.", err=True)
         _build(ws)
+    elif refresh:
+        refreshed = ws.refresh()
+        if refreshed is not None:
+            click.echo(f"qa: {refreshed.summary()}", err=True)
     results = ws.ask([q for q, _ in clipped], k, Conversation() if conversation else None)
     output = "json" if as_json else output
     for n, result in enumerate(results):

@@ -24,3 +24,7 @@ class UsageError(QAError):
     """Bad usage or input."""
 
     exit_code = ExitCode.USAGE
+
+
+class IndexBusy(QAError):
+    """Another process is writing the index: wait, or read the version that is live."""

@@ -110,6 +110,21 @@ def _ignored(rules: list[tuple[str, Any]], rel: str) -> bool:
     return any(spec.match_file(rel[len(base) :]) for base, spec in rules)
 
 
+Stat = tuple[int, int]  # a file's size and modification time (ns): what the index checks
+
+
+def stat_files(root: Path, rels: Iterable[str]) -> dict[str, Stat]:
+    """Size and modification time of each file; (-1, -1) for one that cannot be stat'ed."""
+    stats: dict[str, Stat] = {}
+    for rel in rels:
+        try:
+            st = os.stat(root / rel)
+            stats[rel] = (st.st_size, st.st_mtime_ns)
+        except (OSError, ValueError):
+            stats[rel] = (-1, -1)
+    return stats
+
+
 @dataclass(frozen=True)
 class ReadSettings:
     """How a folder is read: extra exclude patterns and the limits on each file's reader."""

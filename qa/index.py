@@ -20,6 +20,7 @@ on disk (fsync + rename), so readers see the old index or the new one, never a m
 
 from __future__ import annotations
 
+import functools
 import json
 import mmap
 import os
@@ -68,6 +69,10 @@ class Manifest:
     documents: dict[str, DocEntry]
     skipped: list[Skipped] = field(default_factory=list)
     files: dict[str, int] = field(default_factory=dict)
+    # size and mtime (ns) of every file read or skipped, when it was read: a cheap stat walk
+    # tells what changed since (qa.changes); the exclude patterns the folder was listed with
+    stats: dict[str, list[int]] = field(default_factory=dict)
+    exclude: list[str] = field(default_factory=list)
     text_version: int = TEXT_VERSION
     format_version: int = FORMAT_VERSION
 
@@ -118,6 +123,17 @@ class Index:
     lexical: LexicalIndex
     dense: Any
     sentences: Sentences
+
+    @functools.cached_property
+    def document_rows(self) -> dict[str, range]:
+        """The rows of each document's chunks: a build writes every document's chunks
+        together, in the manifest's order of documents."""
+        rows: dict[str, range] = {}
+        start = 0
+        for rel, entry in self.manifest.documents.items():
+            rows[rel] = range(start, start + entry.chunks)
+            start += entry.chunks
+        return rows
 
 
 @dataclass

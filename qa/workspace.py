@@ -19,7 +19,7 @@ from qa.answer import AnswerSettings, Result, answer_questions
 from qa.build import BuildReport, Progress
 from qa.chunks import ChunkSettings
 from qa.conversation import Conversation
-from qa.errors import QAError, UsageError
+from qa.errors import IndexBusy, QAError, UsageError
 from qa.files import ReadSettings
 from qa.index import Index
 from qa.retrieve import Retriever, SearchSettings
@@ -27,6 +27,7 @@ from qa.retrieve import Retriever, SearchSettings
 if TYPE_CHECKING:
     from embeddings.onnx_encoder import OnnxEncoder
     from embeddings.ray_encoder import RaySettings
+    from qa.changes import Changes
     from qa.cluster import RayEngine
 
 
@@ -124,6 +125,36 @@ class Workspace:
         self._retriever = None
         return report
 
+    def refresh(self) -> Refreshed | None:
+        """Bring the index up to date with its folder, if a stat walk finds files added,
+        changed or removed (qa.changes); None when nothing changed or there is no index yet.
+
+        Unchanged files are not read again; the new version is written beside the live one,
+        so readers never wait. When another process is writing the index, this one answers
+        from the live version (`busy`) rather than wait."""
+        import time
+        from dataclasses import replace
+
+        from qa.changes import find_changes
+
+        if not index_mod.exists(self.root):
+            return None
+        manifest = index_mod.read_manifest(index_mod.current_folder(self.root))
+        docs = self.docs or Path(manifest.docs_root)
+        if not docs.is_dir():
+            return None  # nothing to compare with: `qa status` and `qa index` say so
+        changes = find_changes(docs, manifest)
+        if not changes:
+            return None
+        start = time.perf_counter()
+        reading = replace(self.reading, exclude=tuple(manifest.exclude))  # as it was indexed
+        try:
+            report = replace(self, docs=docs, reading=reading).build()
+        except IndexBusy:
+            return Refreshed(changes, None, time.perf_counter() - start)
+        self._retriever = None
+        return Refreshed(changes, report, time.perf_counter() - start)
+
     def indexed_docs(self) -> Path:
         """The corpus folder recorded by the existing index."""
         manifest = index_mod.read_manifest(index_mod.current_folder(self.root))
@@ -220,6 +251,33 @@ class Workspace:
                 searches.append(conversation.search_text(q))
                 conversation.add(q)
         return answer_questions(self.retriever(), questions, k, self.answering, searches)
+
+
+@dataclass(frozen=True)
+class Refreshed:
+    """What a refresh found and did; `report` is None when another process held the index."""
+
+    changes: Changes
+    report: BuildReport | None
+    seconds: float
+
+    def summary(self) -> str:
+        """One line for stderr or a status bar: what changed and how long the update took."""
+        r = self.report
+        if r is None:
+            return "the index is being updated by another process; answering from the live one"
+        parts = [
+            _count(len(r.updated), "document changed", "documents changed"),
+            _count(len(r.added), "added", "added"),
+            _count(len(r.removed), "removed", "removed"),
+            _count(len(r.renamed), "renamed", "renamed"),
+        ]
+        said = ", ".join(p for p in parts if p) or "no text changed"
+        return f"{said}; index updated in {self.seconds:.1f} s"
+
+
+def _count(n: int, one: str, many: str) -> str:
+    return "" if n == 0 else f"{n} {one if n == 1 else many}"
 
 
 def clip_question(question: str) -> tuple[str, bool]:

@@ -29,12 +29,25 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 
 def read_folder(root: Path) -> tuple[list, list]:
-    """The documents and skipped files of a folder, read as `qa index` reads them."""
-    from qa.build import read_and_chunk
-    from qa.chunks import ChunkSettings
+    """The documents (with their text) and skipped files of a folder, listed and read as
+    `qa index` lists and reads them (here, not in worker processes)."""
+    from qa.documents import Document, read_file
+    from qa.files import list_folder
 
-    corpus = read_and_chunk(root, ChunkSettings())
-    return corpus.docs, corpus.skipped
+    listing = list_folder(root)
+    got = [read_file(root, rel) for rel in listing.rels]
+    docs = [d for d in got if isinstance(d, Document)]
+    skipped = [*listing.skipped, *(d for d in got if not isinstance(d, Document))]
+    return docs, sorted(skipped, key=lambda s: s.rel)
+
+
+def run(*args: str, input: str | None = None):
+    """`qa ARGS…` in this process (click's runner: stdout and stderr apart)."""
+    from click.testing import CliRunner
+
+    from qa.cli import cli
+
+    return CliRunner().invoke(cli, list(args), input=input)
 
 
 def read_jsonl(path: Path) -> list[dict]:

@@ -7,16 +7,10 @@ import sys
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
-from qa.cli import cli
-from tests.conftest import ROOT
+from tests.conftest import ROOT, run
 
 SAMPLE = "When did Lavrov plan to visit Japan?"
-
-
-def run(*args: str, input: str | None = None):
-    return CliRunner().invoke(cli, list(args), input=input)
 
 
 def test_ask_json_follows_the_schema(seed_index: Path):

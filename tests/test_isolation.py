@@ -63,7 +63,7 @@ def test_any_exception_from_a_reader_is_a_skip_with_its_reason(tmp_path: Path, m
     (tmp_path / "bad.txt").write_text("never read")
     (tmp_path / "good.txt").write_text("A good note about the harbour.")
     corpus = read_and_chunk(tmp_path, ChunkSettings())
-    assert [d.rel for d in corpus.docs] == ["good.txt"]
+    assert list(corpus.docs) == ["good.txt"]
     (skip,) = corpus.skipped
     assert (skip.rel, skip.kind, skip.reason) == (
         "bad.txt",
@@ -77,7 +77,7 @@ def test_a_broken_binary_file_is_skipped_by_its_worker(tmp_path: Path):
     (tmp_path / "locked.pdf").write_bytes(b"%PDF-1.7\n%%EOF")
     (tmp_path / "note.md").write_text("# Note\n\nThe ferry leaves at noon.")
     corpus = read_and_chunk(tmp_path, ChunkSettings(), reading=ReadSettings(limits=Limits()))
-    assert [d.rel for d in corpus.docs] == ["note.md"]
+    assert list(corpus.docs) == ["note.md"]
     assert {s.rel: s.kind for s in corpus.skipped} == {
         "broken.docx": "damaged",
         "locked.pdf": "damaged",

@@ -13,15 +13,13 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from click.testing import CliRunner
 from filelock import FileLock
 
 from qa import build as build_mod
 from qa import index as index_mod
-from qa.cli import cli
 from qa.errors import QAError
 from qa.workspace import Workspace
-from tests.conftest import ROOT, SEEDS, read_folder
+from tests.conftest import ROOT, SEEDS, read_folder, run
 
 pytestmark = pytest.mark.slow  # builds indexes with the model or starts processes
 
@@ -149,10 +147,6 @@ def test_ctrl_c_during_a_build_exits_130_and_keeps_the_index(tmp_path: Path, see
     )
     assert (ix / "CURRENT").read_text() == before
     assert [p.name for p in ix.iterdir() if p.name.startswith("v-")] == [before.strip()]
-
-
-def run(*args: str, input: str | None = None):
-    return CliRunner().invoke(cli, list(args), input=input)
 
 
 def test_over_long_question_is_cut_with_a_notice(seed_index: Path):
