@@ -151,7 +151,24 @@ def load_index(path: Path) -> Any:
     return index
 
 
-def search(index: Any, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-    """Scores and row ids of the `k` nearest rows for each query (ids -1 past the end)."""
+def search(
+    index: Any, queries: np.ndarray, k: int, allowed: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Scores and row ids of the `k` nearest rows for each query (ids -1 past the end); with
+    `allowed` (one bool per row), only among those rows: FAISS skips the others while it
+    searches, so k allowed rows come back whenever there are k."""
     k = max(1, min(k, index.ntotal))
-    return index.search(np.ascontiguousarray(queries, dtype=np.float32), k)
+    queries = np.ascontiguousarray(queries, dtype=np.float32)
+    if allowed is None:
+        return index.search(queries, k)
+    import faiss
+
+    bits = np.packbits(allowed, bitorder="little")  # must outlive the search
+    selector = faiss.IDSelectorBitmap(len(allowed), faiss.swig_ptr(bits))
+    params: Any = (
+        faiss.SearchParametersIVF() if hasattr(index, "nprobe") else faiss.SearchParameters()
+    )
+    params.sel = selector
+    if hasattr(index, "nprobe"):
+        params.nprobe = index.nprobe
+    return index.search(queries, k, params=params)

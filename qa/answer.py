@@ -15,12 +15,15 @@ import re
 from dataclasses import asdict, dataclass
 from itertools import pairwise
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from qa.chunks import Chunk, split_sentences
 from qa.retrieve import Passage, Retriever
+
+if TYPE_CHECKING:
+    from qa.filters import Filters
 from qa.spans import short_answer
 
 
@@ -105,6 +108,12 @@ class Result:
     citation: Citation | None
     passages: list[AnsweredPassage]
 
+    def no_answer(self) -> str:
+        """What is said in place of an answer when there is none."""
+        if not self.passages:
+            return "No document matches the filters: widen the path, type, dates or +words."
+        return "No passage answers this well; the nearest ones (weak):"
+
 
 @dataclass(frozen=True)
 class AnswerSettings:
@@ -121,22 +130,34 @@ def answer_questions(
     k: int = 5,
     settings: AnswerSettings | None = None,
     search_texts: list[str] | None = None,
+    filters: Filters | None = None,
 ) -> list[Result]:
     """Search and answer each question; the model is used once for all questions.
 
     `search_texts`, when given, is what is searched for each question (a follow-up with its
-    conversation's context); the results still carry the questions as asked.
+    conversation's context); the results still carry the questions as asked. Each question
+    is answered only from passages that pass `filters` and its own `+word`, `-word` and
+    `"phrase"` (qa.filters); when none does, its result has no passage.
     """
+    from qa.filters import Filters, allowed_rows, parse_question
+
     settings = settings or AnswerSettings()
     docs_root = Path(retriever.index.manifest.docs_root)
     results = []
-    searched = search_texts or questions
+    searched, masks = [], []
+    for text in search_texts or questions:
+        search, own = parse_question(text)
+        searched.append(search)
+        masks.append(allowed_rows(retriever.index, (filters or Filters()).and_(own)))
+    plain = [parse_question(q)[0] for q in questions]  # as asked, filter syntax aside
     vectors = retriever.encoder.encode(searched)  # once, for searching and for highlighting
-    hits = retriever.batch_search(searched, k, vectors)
+    hits = retriever.batch_search(searched, k, vectors, masks)
     asked = list(zip(searched, hits, strict=True))
     spans_per_question = best_sentences(retriever, asked, vectors, settings)
-    for question, passages, spans in zip(questions, hits, spans_per_question, strict=True):
-        answered = is_answered(retriever, question, passages, settings)
+    for question, asked_for, passages, spans in zip(
+        questions, plain, hits, spans_per_question, strict=True
+    ):
+        answered = is_answered(retriever, asked_for, passages, settings)
         shown = [
             AnsweredPassage(
                 p.rank,
@@ -144,7 +165,7 @@ def answer_questions(
                 p.chunk.text,
                 span,
                 cite(p.chunk, docs_root),
-                short_span(question, span),
+                short_span(asked_for, span),
             )
             for p, span in zip(passages, spans, strict=True)
         ]

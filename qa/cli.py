@@ -260,6 +260,18 @@ def _print_report(report: BuildReport, ws: Workspace) -> None:
 @_JSON
 @_REFRESH
 @click.option(
+    "--path",
+    "paths",
+    multiple=True,
+    metavar="GLOB",
+    help="Only documents matching GLOB (gitignore style, relative to the folder; repeatable).",
+)
+@click.option(
+    "--type", "types", multiple=True, metavar="EXT[,EXT]", help="Only these file types: pdf,md."
+)
+@click.option("--since", metavar="DATE", help="Only documents dated DATE or later (YYYY-MM-DD).")
+@click.option("--until", metavar="DATE", help="Only documents dated DATE or earlier.")
+@click.option(
     "--format",
     "output",
     type=click.Choice(["text", "json", "markdown"]),
@@ -275,15 +287,30 @@ def ask_cmd(
     conversation: bool,
     as_json: bool,
     refresh: bool,
+    paths: tuple[str, ...],
+    types: tuple[str, ...],
+    since: str | None,
+    until: str | None,
     output: str,
 ) -> None:
     """Answer QUESTION from the documents; `-` reads one question per line from stdin.
 
     With --conversation, each line is the next turn of one conversation: follow-ups such as
     "Who invited him?" are searched with the context of the turns before them.
+
+    In the question, +word (a passage must contain it), -word (must not) and "a phrase"
+    (must contain it) narrow the answer, as do path:GLOB type:pdf since:DATE until:DATE.
     """
     from qa.conversation import Conversation
+    from qa.filters import Filters, parse_date, parse_types
     from qa.workspace import Workspace, clip_question
+
+    filters = Filters(
+        paths=paths,
+        types=parse_types(types),
+        since=parse_date(since, "--since") if since else None,
+        until=parse_date(until, "--until") if until else None,
+    )
 
     questions = _read_questions(question)
     clipped = [clip_question(q) for q in questions]
@@ -297,7 +324,9 @@ def ask_cmd(
         refreshed = ws.refresh()
         if refreshed is not None:
             click.echo(f"qa: {refreshed.summary()}", err=True)
-    results = ws.ask([q for q, _ in clipped], k, Conversation() if conversation else None)
+    results = ws.ask(
+        [q for q, _ in clipped], k, Conversation() if conversation else None, filters=filters
+    )
     output = "json" if as_json else output
     for n, result in enumerate(results):
         if output == "json":
@@ -348,9 +377,7 @@ def _print_result(result: Result) -> None:
             console.print(Text.assemble("   ", line))
         console.print(Text(f"   {_citation_line(result.citation)}", style="cyan"))
     else:
-        console.print(
-            Text("No passage answers this well; the nearest ones (weak):", style="bold yellow")
-        )
+        console.print(Text(result.no_answer(), style="bold yellow"))
     for p in result.passages:
         console.print()
         console.print(

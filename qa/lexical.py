@@ -98,6 +98,21 @@ class LexicalIndex:
         """The stemmed query terms of `text` that occur in the index."""
         return [t for t in self.tokenize(text) if t in self._vocab]
 
+    def rows_with(self, text: str) -> np.ndarray | None:
+        """One bool per chunk: it holds every term of `text` (stemmed, as search matches
+        words); None when `text` has no term the index could hold (a stop word)."""
+        terms = self.tokenize(text)
+        if not terms:
+            return None
+        found = np.ones(self._docs, dtype=bool)
+        for term in terms:
+            has = np.zeros(self._docs, dtype=bool)
+            if term in self._vocab:
+                col = self._vocab[term]
+                has[self._indices[int(self._indptr[col]) : int(self._indptr[col + 1])]] = True
+            found &= has
+        return found
+
     def scores(self, text: str) -> np.ndarray:
         """BM25 score of every chunk for the query `text`."""
         scores = np.zeros(self._docs, dtype=np.float32)

@@ -25,7 +25,7 @@ def result_to_markdown(result: Result) -> str:
         head = f"**{_one_line(short.text)}**: " if short else ""
         lines += [f"{head}{_one_line(result.answer.text)}", "", f"— {link(result.citation)}"]
     else:
-        lines.append("*No passage answers this well; the nearest ones (weak):*")
+        lines.append(f"*{result.no_answer()}*")
     lines.append("")
     for p in result.passages:
         lines.append(f"{p.rank}. {link(p.citation)}: “{_one_line(p.answer.text)}”")

@@ -17,6 +17,8 @@ import numpy as np
 from qa.chunks import Chunk
 from qa.index import Index, Sentences
 
+Mask = np.ndarray | None  # one bool per index row: the rows a question may be answered from
+
 
 class QueryEncoder(Protocol):
     """Anything that turns texts into unit vectors."""
@@ -58,31 +60,45 @@ class Retriever:
         self.encoder = encoder
         self.settings = settings or SearchSettings()
 
-    def search(self, question: str, k: int = 5) -> list[Passage]:
-        """The `k` best passages for one question."""
-        return self.batch_search([question], k)[0]
+    def search(self, question: str, k: int = 5, allowed: Mask = None) -> list[Passage]:
+        """The `k` best passages for one question (among the `allowed` rows, if given)."""
+        return self.batch_search([question], k, allowed=[allowed])[0]
 
     def batch_search(
-        self, questions: Sequence[str], k: int = 5, query_vectors: np.ndarray | None = None
+        self,
+        questions: Sequence[str],
+        k: int = 5,
+        query_vectors: np.ndarray | None = None,
+        allowed: Sequence[Mask] | None = None,
     ) -> list[list[Passage]]:
         """The `k` best passages for each question, encoding all questions in one batch
-        (unless the caller already has their `query_vectors`)."""
+        (unless the caller already has their `query_vectors`). `allowed[i]`, one bool per
+        row, limits question i to those rows (qa.filters), in both retrievers, before the
+        top k are cut; an empty mask finds nothing."""
         from embeddings.vector_index import search
 
         if not questions:
             return []
         if query_vectors is None:
             query_vectors = self.encoder.encode(list(questions))
+        masks = list(allowed) if allowed is not None else [None] * len(questions)
         _, dense_ids = search(self.index.dense, query_vectors, self.settings.depth)
-        return [
-            self._fuse(q, vec, ids, k)
-            for q, vec, ids in zip(questions, query_vectors, dense_ids, strict=True)
-        ]
+        found: list[list[Passage]] = []
+        for q, vec, ids, mask in zip(questions, query_vectors, dense_ids, masks, strict=True):
+            if mask is not None:
+                if not mask.any():
+                    found.append([])
+                    continue
+                ids = search(self.index.dense, vec[None], self.settings.depth, mask)[1][0]
+            found.append(self._fuse(q, vec, ids, k, mask))
+        return found
 
     def _fuse(
-        self, question: str, vector: np.ndarray, dense_ids: np.ndarray, k: int
+        self, question: str, vector: np.ndarray, dense_ids: np.ndarray, k: int, mask: Mask
     ) -> list[Passage]:
         lexical = self.index.lexical.scores(question)
+        if mask is not None:
+            lexical = np.where(mask, lexical, 0)
         depth = min(self.settings.depth, len(lexical))
         lexical_ids = np.argpartition(-lexical, depth - 1)[:depth]
         rows = np.union1d(dense_ids[dense_ids >= 0], lexical_ids[lexical[lexical_ids] > 0])

@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from embeddings.ray_encoder import RaySettings
     from qa.changes import Changes
     from qa.cluster import RayEngine
+    from qa.filters import Filters
 
 
 def _seeds() -> Path:
@@ -232,8 +233,9 @@ class Workspace:
         k: int = 5,
         conversation: Conversation | None = None,
         searches: list[str] | None = None,
+        filters: Filters | None = None,
     ) -> list[Result]:
-        """Answer each question with the `k` best passages.
+        """Answer each question with the `k` best passages (that pass `filters`, qa.filters).
 
         With a `conversation`, the questions are its next turns, in order: each is searched
         with the context of the turns before it, and is added to the conversation. With
@@ -250,7 +252,7 @@ class Workspace:
             for q in questions:
                 searches.append(conversation.search_text(q))
                 conversation.add(q)
-        return answer_questions(self.retriever(), questions, k, self.answering, searches)
+        return answer_questions(self.retriever(), questions, k, self.answering, searches, filters)
 
 
 @dataclass(frozen=True)

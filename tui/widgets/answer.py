@@ -132,7 +132,7 @@ class AnswerView(Vertical):
             )
         else:
             yield Static(
-                Text("No passage answers this well; the nearest ones (weak):"),
+                Text(r.no_answer()),
                 classes="answer-line weak",
             )
         for p in r.passages:

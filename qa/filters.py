@@ -1,0 +1,165 @@
+"""What a question may be answered from: filters → the index rows retrieval may rank.
+
+Options (`qa ask --path GLOB --type pdf,md --since DATE --until DATE`), or the same in the
+question (`path:GLOB type:pdf,md since:DATE until:DATE`, for `qa chat`), narrow by document;
+the question may also hold `+word` (the passage must contain it), `-word` (must not) and
+`"exact phrase"` (must contain it, case and spacing aside). Words match as search matches
+them: stemmed, so `+visit` also accepts "visits". The mask is applied inside retrieval, before
+the top k are cut (qa.retrieve), so ten filtered results are ten good ones.
+
+Decisions: `--path` takes gitignore-style globs relative to the indexed folder (`reports/`,
+`**/*.md`, `2021-*`); `--since`/`--until` are inclusive ISO dates on the document's own date
+(qa.documents.find_date) and leave out documents without one; `+` and `-` bind to a word
+only at the start of a word, so "C++" and "e-mail" are ordinary text.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import PurePosixPath
+
+import numpy as np
+
+from qa.errors import UsageError
+from qa.index import Index
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Document filters (path globs, types, date range) and passage filters (words)."""
+
+    paths: tuple[str, ...] = ()
+    types: tuple[str, ...] = ()  # suffixes, lower case, no dot
+    since: date | None = None
+    until: date | None = None
+    must: tuple[str, ...] = ()
+    must_not: tuple[str, ...] = ()
+    phrases: tuple[str, ...] = field(default=())
+
+    def __bool__(self) -> bool:
+        return any(
+            (self.paths, self.types, self.since, self.until, self.must, self.must_not, self.phrases)
+        )
+
+    def and_(self, other: Filters) -> Filters:
+        """Passages that pass both (for dates: the narrower range)."""
+        return Filters(
+            (*self.paths, *other.paths),
+            (*self.types, *other.types),
+            max((d for d in (self.since, other.since) if d), default=None),
+            min((d for d in (self.until, other.until) if d), default=None),
+            (*self.must, *other.must),
+            (*self.must_not, *other.must_not),
+            (*self.phrases, *other.phrases),
+        )
+
+
+def parse_date(text: str, option: str) -> date:
+    """An ISO date (YYYY-MM-DD, or YYYY-MM / YYYY for the first day); else a usage error."""
+    for pattern, pad in ((r"\d{4}-\d{2}-\d{2}", ""), (r"\d{4}-\d{2}", "-01"), (r"\d{4}", "-01-01")):
+        if re.fullmatch(pattern, text.strip()):
+            try:
+                return date.fromisoformat(text.strip() + pad)
+            except ValueError:
+                break
+    raise UsageError(f"{option} {text!r} is not a date: give YYYY-MM-DD, e.g. 2021-03-01")
+
+
+def parse_types(values: tuple[str, ...]) -> tuple[str, ...]:
+    """`pdf,md`, `.PDF` → ("pdf", "md")."""
+    return tuple(t.strip().lower().lstrip(".") for v in values for t in v.split(",") if t.strip())
+
+
+_QUOTED = re.compile(r'"([^"]+)"')
+_SIGNED = re.compile(r"(?:(?<=\s)|^)([+-])([^\W\d_][\w.'-]*)")
+_FIELD = re.compile(r"(?:(?<=\s)|^)(path|type|since|until):(\S+)")
+
+
+def parse_question(question: str) -> tuple[str, Filters]:
+    """The text to search, and the filters the question holds. The search text keeps +words
+    and phrases (they are what is asked about) and drops -words and `field:value`s."""
+    fields: dict[str, list[str]] = {"path": [], "type": [], "since": [], "until": []}
+    for name, value in _FIELD.findall(question):
+        fields[name].append(value)
+    search = _FIELD.sub("", question)
+    signed = _SIGNED.findall(search)
+    filters = Filters(
+        paths=tuple(fields["path"]),
+        types=parse_types(tuple(fields["type"])),
+        since=parse_date(fields["since"][-1], "since:") if fields["since"] else None,
+        until=parse_date(fields["until"][-1], "until:") if fields["until"] else None,
+        must=tuple(w for sign, w in signed if sign == "+"),
+        must_not=tuple(w for sign, w in signed if sign == "-"),
+        phrases=tuple(p.strip() for p in _QUOTED.findall(search) if p.strip()),
+    )
+    search = _SIGNED.sub(lambda m: m.group(2) if m.group(1) == "+" else "", search)
+    search = " ".join(_QUOTED.sub(r"\1", search).split())
+    return search or question, filters
+
+
+def allowed_rows(index: Index, filters: Filters) -> np.ndarray | None:
+    """One bool per index row: may this passage answer? None when nothing is filtered."""
+    if not filters:
+        return None
+    allowed = _document_rows(index, filters)
+    for word in filters.must:
+        rows = index.lexical.rows_with(word)
+        if rows is not None:
+            allowed &= rows
+    for word in filters.must_not:
+        rows = index.lexical.rows_with(word)
+        if rows is not None:
+            allowed &= ~rows
+    for phrase in filters.phrases:
+        allowed &= _rows_with_phrase(index, phrase, allowed)
+    return allowed
+
+
+def _document_rows(index: Index, filters: Filters) -> np.ndarray:
+    """Rows of the documents that pass the path, type and date filters."""
+    allowed = np.zeros(len(index.chunks), dtype=bool)
+    spec = _paths_spec(filters.paths)
+    for rel, rows in index.document_rows.items():
+        entry = index.manifest.documents[rel]
+        if spec is not None and not spec.match_file(rel):
+            continue
+        if filters.types and PurePosixPath(rel).suffix.lower().lstrip(".") not in filters.types:
+            continue
+        if filters.since or filters.until:
+            day = _day(entry.date)
+            if day is None or (filters.since and day < filters.since):
+                continue
+            if filters.until and day > filters.until:
+                continue
+        allowed[rows.start : rows.stop] = True
+    return allowed
+
+
+def _paths_spec(globs: tuple[str, ...]):
+    if not globs:
+        return None
+    from pathspec import GitIgnoreSpec
+
+    return GitIgnoreSpec.from_lines(globs)
+
+
+def _day(text: str | None) -> date | None:
+    try:
+        return date.fromisoformat(text[:10]) if text else None
+    except ValueError:
+        return None
+
+
+def _rows_with_phrase(index: Index, phrase: str, allowed: np.ndarray) -> np.ndarray:
+    """Rows among `allowed` whose text holds `phrase` (case and runs of spaces aside): the
+    phrase's words narrow the candidates, then each candidate's text is read."""
+    candidates = index.lexical.rows_with(phrase)
+    rows = allowed if candidates is None else allowed & candidates
+    wanted = " ".join(phrase.casefold().split())
+    found = np.zeros(len(allowed), dtype=bool)
+    for row in np.flatnonzero(rows):
+        text = " ".join(index.chunks[int(row)].text.casefold().split())
+        found[row] = wanted in text
+    return found
