@@ -72,8 +72,15 @@ _INDEX = click.option(
 _JSON = click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
 _REFRESH = click.option(
     "--refresh/--no-refresh",
-    default=True,
-    help="Bring the index up to date with its folder first (a stat walk; default: on).",
+    default=None,
+    help="Bring the index up to date with its folder first (a stat walk; default: on, or "
+    "`refresh` in the config file).",
+)
+_IN = click.option(
+    "--in",
+    "names",
+    metavar="NAME[,NAME]",
+    help="Search these collections (`qa collections`; default: `collections` in the config).",
 )
 
 
@@ -138,6 +145,7 @@ def cli() -> None:
     help="MB of memory one file's reader may use before the file is skipped.",
 )
 @click.option("-v", "--verbose", is_flag=True, help="Show library logs and why each file failed.")
+@click.option("--name", help="Name this folder as a collection (default: the folder's name).")
 def index_cmd(
     docs: Path | None,
     index_dir: Path | None,
@@ -152,6 +160,7 @@ def index_cmd(
     file_timeout: float,
     file_memory: int,
     verbose: bool,
+    name: str | None,
 ) -> None:
     """(Re)build the index of DOCS (default: the seeds), embedding only what changed.
 
@@ -193,6 +202,11 @@ def index_cmd(
             ExitCode.INTERRUPTED,
         )
     _print_report(report, ws)
+    from qa.collections import register
+
+    notice = register(name, ws.docs, ws.root)
+    if notice:
+        click.echo(notice, err=True)
 
 
 def _log_verbosely() -> None:
@@ -253,7 +267,8 @@ def _print_report(report: BuildReport, ws: Workspace) -> None:
 @click.argument("question")
 @_DOCS
 @_INDEX
-@_number("-k", "k", default=5, kind=click.IntRange(min=1), help="How many passages to show.")
+@_IN
+@click.option("-k", "k", type=click.IntRange(min=1), help="How many passages to show [default: 5].")
 @click.option(
     "--conversation", is_flag=True, help="With `-`: the lines are turns of one conversation."
 )
@@ -283,10 +298,11 @@ def ask_cmd(
     question: str,
     docs: Path | None,
     index_dir: Path | None,
-    k: int,
+    names: str | None,
+    k: int | None,
     conversation: bool,
     as_json: bool,
-    refresh: bool,
+    refresh: bool | None,
     paths: tuple[str, ...],
     types: tuple[str, ...],
     since: str | None,
@@ -301,10 +317,13 @@ def ask_cmd(
     In the question, +word (a passage must contain it), -word (must not) and "a phrase"
     (must contain it) narrow the answer, as do path:GLOB type:pdf since:DATE until:DATE.
     """
+    from qa.config import load_config
     from qa.conversation import Conversation
     from qa.filters import Filters, parse_date, parse_types
-    from qa.workspace import Workspace, clip_question
+    from qa.workspace import clip_question
 
+    config = load_config()
+    k = k or config.k
     filters = Filters(
         paths=paths,
         types=parse_types(types),
@@ -316,17 +335,23 @@ def ask_cmd(
     clipped = [clip_question(q) for q in questions]
     if any(cut for _, cut in clipped):
         click.echo("qa: a question was cut to its first 2,000 characters", err=True)
-    ws = Workspace.resolve(docs, index_dir)
-    if ws.needs_build():
-        click.echo(f"qa: no current index for {ws.docs}; building it once.", err=True)
-        _build(ws)
-    elif refresh:
-        refreshed = ws.refresh()
-        if refreshed is not None:
-            click.echo(f"qa: {refreshed.summary()}", err=True)
-    results = ws.ask(
-        [q for q, _ in clipped], k, Conversation() if conversation else None, filters=filters
-    )
+    targets = _workspaces(docs, index_dir, names, config.collections)
+    for ws in targets:
+        _make_current(ws, config.refresh if refresh is None else refresh)
+    asked = [q for q, _ in clipped]
+    if len(targets) == 1:
+        results = targets[0].ask(
+            asked, k, Conversation() if conversation else None, filters=filters
+        )
+    else:
+        from qa.collections import merge
+        from qa.conversation import search_text
+
+        searches = (
+            [search_text(asked[: i + 1]) for i in range(len(asked))] if conversation else None
+        )
+        per = [ws.ask(asked, k, searches=searches, filters=filters) for ws in targets]
+        results = [merge([r[i] for r in per], k) for i in range(len(asked))]
     output = "json" if as_json else output
     for n, result in enumerate(results):
         if output == "json":
@@ -339,6 +364,35 @@ def ask_cmd(
             click.echo(("\n" if n else "") + result_to_markdown(result), nl=False)
         else:
             _print_result(result)
+
+
+def _workspaces(
+    docs: Path | None, index_dir: Path | None, names: str | None, default: tuple[str, ...]
+) -> list[Workspace]:
+    """What to search: --in's collections, else --docs/--index, else the config's
+    collections, else the seeds."""
+    from qa.workspace import Workspace
+
+    if names is None and docs is None and index_dir is None and default:
+        names = ",".join(default)
+    if names is None:
+        return [Workspace.resolve(docs, index_dir)]
+    if docs is not None or index_dir is not None:
+        raise UsageError("--in names collections: give it or --docs/--index, not both")
+    from qa.collections import named
+
+    return [Workspace.resolve(c.docs if c.docs.is_dir() else None, c.index) for c in named(names)]
+
+
+def _make_current(ws: Workspace, refresh: bool) -> None:
+    """Build a missing index; with `refresh`, bring an existing one up to date (one line)."""
+    if ws.needs_build():
+        click.echo(f"qa: no current index for {ws.docs}; building it once.", err=True)
+        _build(ws)
+    elif refresh:
+        refreshed = ws.refresh()
+        if refreshed is not None:
+            click.echo(f"qa: {refreshed.summary()}", err=True)
 
 
 def _read_questions(question: str) -> list[str]:
@@ -563,15 +617,88 @@ def show_cmd(citation: str, context: int) -> None:
         offset += len(line) + 1
 
 
+@cli.command("watch")
+@click.argument("docs", required=False, type=click.Path(path_type=Path, file_okay=False))
+@_INDEX
+def watch_cmd(docs: Path | None, index_dir: Path | None) -> None:
+    """Keep the index of DOCS current as files change, one line per update; Ctrl-C stops.
+
+    A burst of saves is one update; only changed files are read and embedded. Stopping at
+    any moment leaves the index consistent (as before or after the update that was running).
+    """
+    import time
+
+    from qa.watch import watch
+    from qa.workspace import Refreshed, Workspace
+
+    ws = Workspace.resolve(docs, index_dir)
+    ws.docs = ws.docs or ws.indexed_docs()
+    if ws.needs_build():
+        click.echo(f"qa: no current index for {ws.docs}; building it once.", err=True)
+        _build(ws)
+
+    def said(update: Refreshed) -> None:
+        click.echo(f"{time.strftime('%H:%M:%S')} {update.summary()}")
+
+    click.echo(f"qa: watching {_plain(str(ws.docs))} (Ctrl-C stops)", err=True)
+    try:
+        watch(ws, said)
+    except KeyboardInterrupt:
+        click.echo("qa: stopped watching; the index is consistent", err=True)
+
+
+@cli.command("collections")
+@_JSON
+def collections_cmd(as_json: bool) -> None:
+    """The named collections (`qa index DOCS --name NAME`): folder, size and age of each."""
+    from qa import index as index_mod
+    from qa.collections import load_all
+    from qa.terminal import age
+
+    rows = []
+    for c in load_all().values():
+        row: dict[str, Any] = {"name": c.name, "docs": str(c.docs), "index": str(c.index)}
+        try:
+            manifest = index_mod.read_manifest(index_mod.current_folder(c.index))
+            row["documents"] = len(manifest.documents)
+            row["passages"] = sum(d.chunks for d in manifest.documents.values())
+            row["built_at"] = manifest.built_at
+        except QAError as exc:
+            row["error"] = str(exc)
+        rows.append(row)
+    if as_json:
+        for row in rows:
+            click.echo(json.dumps(row, ensure_ascii=False, allow_nan=False))
+        return
+    if not rows:
+        click.echo("No collections yet: `qa index DOCS --name NAME` makes one.")
+    for row in rows:
+        size = (
+            f"{row['documents']} documents, {row['passages']} passages, built "
+            f"{age(time.time() - row['built_at'])} ago"
+            if "error" not in row
+            else row["error"]
+        )
+        click.echo(f"{_plain(row['name']):<16} {_plain(row['docs'])}  ({size})")
+
+
 @cli.command("chat")
 @_DOCS
 @_INDEX
-def chat_cmd(docs: Path | None, index_dir: Path | None) -> None:
+@_IN
+@_REFRESH
+def chat_cmd(
+    docs: Path | None, index_dir: Path | None, names: str | None, refresh: bool | None
+) -> None:
     """Open the terminal app: ask, read cited answers, open sources, rebuild."""
-    from qa.workspace import Workspace
+    from qa.config import load_config
     from tui.app import QAApp
 
-    QAApp(Workspace.resolve(docs, index_dir)).run()
+    config = load_config()
+    (ws, *more) = _workspaces(docs, index_dir, names, config.collections)
+    if more:
+        raise UsageError("qa chat reads one collection at a time: give one name to --in")
+    QAApp(ws, watch=config.refresh if refresh is None else refresh).run()
 
 
 def main() -> None:

@@ -36,3 +36,11 @@ def highlighted(
 
     parts = pieces(text, start, sentence, short)
     return Text.assemble(*((clean(t), styles[role]) for t, role in parts))
+
+
+def age(seconds: float) -> str:
+    """A duration as people say it: `42 s`, `3 min`, `2 h`, `5 d`."""
+    for unit, size in (("d", 86400), ("h", 3600), ("min", 60)):
+        if seconds >= size:
+            return f"{int(seconds // size)} {unit}"
+    return f"{int(seconds)} s"

@@ -82,8 +82,10 @@ def seed_workspace(seed_index: Path):
 
 @pytest.fixture(autouse=True)
 def _isolated_data_dirs(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch):
-    """Default index folders go to a temporary home, never the user's."""
+    """Default index folders go to a temporary home, never the user's; each test has a config
+    file (and collections list) of its own, empty."""
     home = tmp_path_factory.getbasetemp() / "xdg"
     monkeypatch.setenv("XDG_DATA_HOME", str(home / "data"))
     monkeypatch.setenv("XDG_CACHE_HOME", str(home / "cache"))
+    monkeypatch.setenv("QA_CONFIG", str(tmp_path_factory.mktemp("config") / "config.toml"))
     monkeypatch.delenv("QA_INDEX", raising=False)

@@ -122,3 +122,34 @@ def test_two_refreshes_racing_leave_one_consistent_index(folder):
     assert {f"note{n}.txt" for n in range(5)} <= set(index.manifest.documents)
     assert Workspace.resolve(docs, ix).refresh() is None
     assert [p.name for p in ix.iterdir() if p.name.startswith("v-")] == [index.folder.name]
+
+
+def test_watch_takes_a_burst_of_saves_as_one_or_few_updates(folder, monkeypatch):
+    import time
+
+    import qa.watch
+
+    monkeypatch.setattr(qa.watch, "STEP_MS", 300)
+    docs, ix = folder
+    ws = Workspace.resolve(docs, ix)
+    updates: list = []
+    stop = threading.Event()
+    watcher = threading.Thread(target=qa.watch.watch, args=(ws, updates.append, stop))
+    watcher.start()
+    try:
+        time.sleep(1.0)  # the watcher is listening
+        for n in range(50):
+            (docs / f"memo{n}.txt").write_text(f"Memo {n}: the courier arrives on day {n}.\n")
+            time.sleep(0.01)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if sum(len(u.report.added) for u in updates if u.report) >= 50:
+                break
+            time.sleep(0.1)
+    finally:
+        stop.set()
+        watcher.join(timeout=30)
+    assert not watcher.is_alive()
+    assert sum(len(u.report.added) for u in updates if u.report) == 50
+    assert 1 <= len(updates) <= 3  # a burst, not fifty builds
+    assert {f"memo{n}.txt" for n in range(50)} <= set(index_mod.load(ix).manifest.documents)

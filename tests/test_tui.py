@@ -39,7 +39,7 @@ async def ask(app: QAApp, pilot, question: str) -> AnswerView:
 
 @pytest.fixture
 def app(seed_index: Path) -> QAApp:
-    return QAApp(Workspace.resolve(None, seed_index))
+    return QAApp(Workspace.resolve(None, seed_index), watch=False)
 
 
 async def test_ask_shows_answer_and_citation(app: QAApp):
@@ -171,7 +171,7 @@ async def test_history_walks_back_with_up(app: QAApp):
 async def test_first_start_builds_then_rebuild_reports_changes(tmp_path: Path):
     docs = tmp_path / "docs"
     shutil.copytree(SEEDS, docs)
-    app = QAApp(Workspace.resolve(docs, tmp_path / "ix"))
+    app = QAApp(Workspace.resolve(docs, tmp_path / "ix"), watch=False)
     async with app.run_test() as pilot:
         await app.workers.wait_for_complete()
         await pilot.pause()
@@ -195,7 +195,7 @@ async def test_document_markup_and_escapes_are_shown_literally(tmp_path: Path):
         "The launch code is [bold red]hidden[/bold red] in [link=http://x.test]here[/link]. "
         "Beware \x1b[31mred\x1b]0;title\x07 text.\n"
     )
-    app = QAApp(Workspace.resolve(docs, tmp_path / "ix"))
+    app = QAApp(Workspace.resolve(docs, tmp_path / "ix"), watch=False)
     async with app.run_test(size=(120, 40)) as pilot:
         await app.workers.wait_for_complete()
         view = await ask(app, pilot, "Where is the launch code?")
@@ -236,7 +236,7 @@ STATUS = "seeds · 2 documents · all-MiniLM-L6-v2"  # the real line has a temp 
 def relative_app(seed_index: Path, monkeypatch: pytest.MonkeyPatch) -> QAApp:
     """The app run from the corpus's parent folder, so citation paths are `seeds/…`."""
     monkeypatch.chdir(seed_index.parent)
-    return QAApp(Workspace.resolve(None, seed_index))
+    return QAApp(Workspace.resolve(None, seed_index), watch=False)
 
 
 def test_snapshot_main_screen_with_an_answer(relative_app: QAApp, snap_compare):
@@ -367,7 +367,7 @@ async def test_a_long_source_shows_a_bounded_window_and_page_marks(tmp_path: Pat
     ]
     pages[150] += "\nThe auditors found the missing ledger in the basement archive."
     (docs / "ledger.txt").write_text("\n\f\n".join(pages) + "\n")
-    app = QAApp(Workspace.resolve(docs, tmp_path / "ix"))
+    app = QAApp(Workspace.resolve(docs, tmp_path / "ix"), watch=False)
     async with app.run_test(size=(120, 40)) as pilot:
         await app.workers.wait_for_complete()
         await pilot.pause()
@@ -468,3 +468,34 @@ async def test_the_app_answers_keys_while_a_slow_source_loads(app: QAApp, monkey
         await app.workers.wait_for_complete()
         await pilot.pause()
         assert card.passage.text in pane.query_one(DocumentView).text
+
+
+async def test_chat_follows_the_folder_and_says_what_changed(tmp_path: Path, monkeypatch):
+    import qa.watch
+
+    monkeypatch.setattr(qa.watch, "STEP_MS", 100)
+    monkeypatch.setattr(qa.watch, "DEBOUNCE_MS", 500)
+    docs = tmp_path / "docs"
+    shutil.copytree(SEEDS, docs)
+    app = QAApp(Workspace.resolve(docs, tmp_path / "ix"))  # watching, as `qa chat` does
+    async with app.run_test(size=(120, 40)) as pilot:
+        chat = app.chat()
+        for _ in range(600):  # the first build, then the watcher starts
+            await pilot.pause(0.05)
+            if chat.index_ready:
+                break
+        await pilot.pause(1.0)  # the watcher's first walk
+        (docs / "garden.txt").write_text("The launch code of the orbital garden is PELICAN-42.\n")
+        status = chat.query_one("#status")
+        for _ in range(600):
+            await pilot.pause(0.05)
+            if "1 added; index updated" in text_of(status):
+                break
+        assert "1 added; index updated" in text_of(status)
+        chat.query_one("#question").value = "What is the launch code of the orbital garden?"
+        await pilot.press("enter")
+        for _ in range(400):
+            await pilot.pause(0.05)
+            if chat.results:
+                break
+        assert "PELICAN-42" in chat.results[-1].answer.text

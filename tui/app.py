@@ -23,12 +23,13 @@ class QAApp(App[None]):
         Binding("ctrl+q", "quit", "Quit"),
     ]
 
-    def __init__(self, workspace: Workspace) -> None:
+    def __init__(self, workspace: Workspace, watch: bool = True) -> None:
         super().__init__()
         self.workspace = workspace
+        self.follow_folder = watch  # keep the index current as the folder changes
 
     def on_mount(self) -> None:
-        self.push_screen(ChatScreen(self.workspace))
+        self.push_screen(ChatScreen(self.workspace, self.follow_folder))
 
     def chat(self) -> ChatScreen:
         """The chat screen (always at the bottom of the stack once mounted)."""

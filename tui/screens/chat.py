@@ -8,10 +8,14 @@ updated only on the app's thread, when a question is sent; a failed question mar
 Reading: the transcript and the source pane sit side by side (one above the other below
 WIDE columns). Focusing a passage card shows that passage in its document in the pane (read
 by a worker); `o` fills the screen with the pane, Escape gives the layout back.
+
+Freshness: once the index is loaded, a worker watches the folder (qa.watch) and updates the
+index after each burst of changes; the status line says when and what changed.
 """
 
 from __future__ import annotations
 
+import threading
 import time
 from collections import deque
 from collections.abc import Callable
@@ -33,8 +37,8 @@ from qa.build import BuildReport
 from qa.conversation import Conversation
 from qa.errors import QAError
 from qa.sources import Excerpt
-from qa.terminal import printable
-from qa.workspace import Workspace
+from qa.terminal import age, printable
+from qa.workspace import Refreshed, Workspace
 from tui.widgets.answer import AnswerView, PassageCard
 from tui.widgets.history_input import HistoryInput
 from tui.widgets.source import CONTEXT_CHARS, CONTEXT_LINES, DocumentView, SourcePane
@@ -68,14 +72,22 @@ class ChatScreen(Screen[None]):
         excerpt: Excerpt
 
     @dataclass
+    class Updated(Message):
+        """The folder watcher brought the index up to date."""
+
+        update: Refreshed
+
+    @dataclass
     class Built(Message):
         """A worker finished building the index."""
 
         report: BuildReport | None
 
-    def __init__(self, workspace: Workspace) -> None:
+    def __init__(self, workspace: Workspace, watch: bool = True) -> None:
         super().__init__()
         self.workspace = workspace
+        self.follow_folder = watch  # keep the index current as the folder changes
+        self._stop_watching = threading.Event()
         self.conversation = Conversation()
         self.results: list[Result] = []  # this conversation's answers, in the order asked
         self.index_ready = False  # the index is loaded: questions can be sent
@@ -118,6 +130,19 @@ class ChatScreen(Screen[None]):
         report = self.workspace.build(self._progress_callback())
         self.workspace.retriever()
         self.post_message(self.Built(report))
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="watch", name="watch")
+    def watch_folder(self) -> None:
+        """Update the index after each burst of changes in its folder, until the app stops."""
+        from qa.watch import watch
+
+        def updated(update: Refreshed) -> None:
+            self.post_message(self.Updated(update))
+
+        watch(self.workspace, updated, self._stop_watching)
+
+    def on_unmount(self) -> None:
+        self._stop_watching.set()
 
     @work(thread=True, exit_on_error=False, group="ask", name="ask")
     def ask(self, question: str, search: str, pending: Static) -> None:
@@ -191,8 +216,14 @@ class ChatScreen(Screen[None]):
         if message.report is not None:
             self.notify(f"Index rebuilt: {message.report.summary()}", title="qa")
         self.set_status(self.describe_index())
+        if self.follow_folder and not self.index_ready:
+            self.watch_folder()
         self.index_ready, self.index_error = True, None
         self.ask_next()
+
+    def on_chat_screen_updated(self, message: Updated) -> None:
+        when = time.strftime("%H:%M:%S")
+        self.set_status(f"{self.describe_index()} · {when}: {message.update.summary()}")
 
     def on_input_submitted(self, event: HistoryInput.Submitted) -> None:
         question = event.value.strip()
@@ -301,11 +332,11 @@ class ChatScreen(Screen[None]):
     def describe_index(self) -> str:
         """Corpus folder, documents, passages, model and index age."""
         manifest = self.workspace.retriever().index.manifest
-        age = _age(time.time() - manifest.built_at)
+        built = age(time.time() - manifest.built_at)
         passages = sum(d.chunks for d in manifest.documents.values())
         return (
             f"{manifest.docs_root} · {len(manifest.documents)} documents · {passages} passages · "
-            f"{manifest.model} · built {age} ago"
+            f"{manifest.model} · built {built} ago"
         )
 
 
@@ -314,10 +345,3 @@ def _fail(pending: Static, message: str) -> None:
     pending.update(Text(f"Failed: {printable(message)}"))
     pending.remove_class("pending")
     pending.add_class("failed")
-
-
-def _age(seconds: float) -> str:
-    for unit, size in (("d", 86400), ("h", 3600), ("min", 60)):
-        if seconds >= size:
-            return f"{int(seconds // size)} {unit}"
-    return f"{int(seconds)} s"

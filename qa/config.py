@@ -1,0 +1,63 @@
+"""The user's defaults: `~/.config/qa/config.toml`, or the file `$QA_CONFIG` names.
+
+    k = 8                          # passages per answer (qa ask -k)
+    refresh = true                 # bring the index up to date before answering
+    collections = ["notes", "papers"]   # what `qa ask` searches when not told (qa ask --in)
+
+Options on the command line win over the file. A missing file is no configuration; a file
+that is not TOML, an unknown key or a value of the wrong kind is one line naming the file and
+the key, exit 2.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+from qa.errors import UsageError
+
+
+@dataclass(frozen=True)
+class Config:
+    """Defaults for `qa ask` and `qa chat`."""
+
+    k: int = 5
+    refresh: bool = True
+    collections: tuple[str, ...] = ()
+
+
+def config_path() -> Path:
+    """$QA_CONFIG, else config.toml in the per-user config folder."""
+    if os.environ.get("QA_CONFIG"):
+        return Path(os.environ["QA_CONFIG"]).expanduser()
+    from platformdirs import user_config_dir
+
+    return Path(user_config_dir("qa", appauthor=False)) / "config.toml"
+
+
+def load_config() -> Config:
+    """The configuration file's settings over the defaults."""
+    path = config_path()
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return Config()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UsageError(f"cannot read the config file {path}: {exc}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise UsageError(f"{path} is not valid TOML: {exc}") from None
+    for key in raw:
+        if key not in ("k", "refresh", "collections"):
+            raise UsageError(f"{path}: unknown key {key!r} (known: k, refresh, collections)")
+    k = raw.get("k", 5)
+    if not isinstance(k, int) or isinstance(k, bool) or k < 1:
+        raise UsageError(f"{path}: k must be a whole number of at least 1, not {k!r}")
+    refresh = raw.get("refresh", True)
+    if not isinstance(refresh, bool):
+        raise UsageError(f"{path}: refresh must be true or false, not {refresh!r}")
+    names = raw.get("collections", [])
+    if not isinstance(names, list) or not all(isinstance(n, str) and n for n in names):
+        raise UsageError(f'{path}: collections must be a list of names, e.g. ["notes"]')
+    return Config(k=k, refresh=refresh, collections=tuple(names))
