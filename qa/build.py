@@ -97,8 +97,11 @@ def build(
     map_files: Mapper | None = None,
     map_shards: Mapper | None = None,
     reading: ReadSettings | None = None,
+    retry_skipped: bool = True,
 ) -> BuildReport:
-    """Index the documents below `docs_root` into `root`, re-embedding only what changed.
+    """Index the documents below `docs_root` into `root`, re-embedding only what changed
+    (and reading only files whose stat changed; with `retry_skipped`, files skipped last
+    time are tried again even when unchanged, as `qa index` does, but not a refresh).
 
     By default the work is done here; a cluster engine (qa.cluster) passes `map_files` (files
     read and chunked in parallel), an encoder that writes its vectors as shards
@@ -119,6 +122,7 @@ def build(
                 map_files,
                 map_shards,
                 reading,
+                retry_skipped,
             )
     except Timeout:
         raise IndexBusy(
@@ -147,12 +151,14 @@ def _build_locked(
     map_files: Mapper | None,
     map_shards: Mapper | None,
     reading: ReadSettings | None,
+    retry_skipped: bool,
 ) -> BuildReport:
     old, reason = (None, "--rebuild was asked for") if rebuild else _reusable(root, model)
     same_reading = old is not None and (
         old.manifest.chunking == chunking and old.manifest.docs_root == str(docs_root.resolve())
     )
-    corpus = read_and_chunk(docs_root, chunking, map_files, reading, old if same_reading else None)
+    reuse = old if same_reading else None
+    corpus = read_and_chunk(docs_root, chunking, map_files, reading, reuse, retry_skipped)
     docs, skipped, chunks = corpus.docs, corpus.skipped, corpus.chunks
     if not chunks:
         raise UsageError(_nothing_to_index(docs_root, corpus))
@@ -184,7 +190,7 @@ def _build_locked(
     )
     shutil.rmtree(root / "resume", ignore_errors=True)
     report = _report(old, docs, skipped, len(chunks), embedded, reason if old is None else None)
-    return replace(report, ignored=corpus.ignored, read=len(corpus.stats) - corpus.reused)
+    return replace(report, ignored=corpus.ignored, read=corpus.read)
 
 
 def _nothing_to_index(docs_root: Path, corpus: Corpus) -> str:
@@ -205,15 +211,15 @@ def _slice(chunk: Chunk, start: int, end: int) -> str:
 class Corpus:
     """A folder read and chunked: documents (what the manifest keeps of each) and their chunks
     in path order, the files skipped (sorted by path), every listed file's stat when it was
-    listed, how many files the ignore rules left out, and how many were taken from the index
-    without reading them (unchanged size and modification time)."""
+    listed, how many files the ignore rules left out, and how many were read (the others
+    were taken from the index: unchanged size and modification time)."""
 
     docs: dict[str, DocEntry]
     skipped: list[Skipped]
     chunks: list[Chunk]
     ignored: int = 0
     stats: dict[str, Stat] = field(default_factory=dict)
-    reused: int = 0
+    read: int = 0
 
 
 def read_and_chunk(
@@ -222,6 +228,7 @@ def read_and_chunk(
     map_files: Mapper | None = None,
     reading: ReadSettings | None = None,
     reuse: Index | None = None,
+    retry_skipped: bool = True,
 ) -> Corpus:
     """Every document below `docs_root`, its chunks and the files skipped.
 
@@ -233,7 +240,7 @@ def read_and_chunk(
     reading = reading or ReadSettings()
     listing = list_folder(docs_root, reading.exclude)
     stats = stat_files(docs_root, [*listing.rels, *(s.rel for s in listing.skipped)])
-    kept = _unchanged(reuse, stats) if reuse is not None else {}
+    kept = _unchanged(reuse, stats, not retry_skipped) if reuse is not None else {}
     each = partial(read_and_chunk_file, docs_root, chunking)
     if map_files is None:
         map_files = partial(_map_isolated, limits=reading.limits)
@@ -253,15 +260,16 @@ def read_and_chunk(
         docs[rel] = doc
         chunks.extend(doc_chunks)
     skipped.sort(key=lambda s: s.rel)
-    return Corpus(docs, skipped, chunks, listing.ignored, stats, len(kept))
+    return Corpus(docs, skipped, chunks, listing.ignored, stats, len(to_read))
 
 
 Read = tuple[Document | DocEntry | Skipped, list[Chunk]]  # one file: what it gave, its chunks
 
 
-def _unchanged(old: Index, stats: dict[str, Stat]) -> dict[str, Read]:
-    """The files whose stat is the one `old` recorded, as `old` has them (a skipped file
-    stays skipped until it changes: a reader that timed out is not tried on every refresh)."""
+def _unchanged(old: Index, stats: dict[str, Stat], keep_skipped: bool) -> dict[str, Read]:
+    """The files whose stat is the one `old` recorded, as `old` has them; with
+    `keep_skipped`, a skipped file stays skipped until it changes (a reader that timed out
+    is not tried again on every refresh)."""
     recorded = old.manifest.stats
     skipped = {s.rel: s for s in old.manifest.skipped}
     rows = old.document_rows
@@ -271,7 +279,7 @@ def _unchanged(old: Index, stats: dict[str, Stat]) -> dict[str, Read]:
             continue
         if rel in old.manifest.documents:
             kept[rel] = (old.manifest.documents[rel], [old.chunks[i] for i in rows[rel]])
-        elif rel in skipped:
+        elif keep_skipped and rel in skipped:
             kept[rel] = (skipped[rel], [])
     return kept
 

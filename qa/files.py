@@ -63,7 +63,7 @@ def list_folder(root: Path, exclude: Iterable[str] = ()) -> Listing:
             elif not _utf8(rel):
                 shown = printable(rel)  # the index files and the terminal hold only UTF-8
                 skipped.append(Skipped(shown, "file name is not UTF-8: rename it", "bad name"))
-            elif reader_name(Path(name)) is None:
+            elif reader_name(name) is None:
                 skipped.append(unsupported(rel))
             else:
                 rels.append(rel)
@@ -116,9 +116,10 @@ Stat = tuple[int, int]  # a file's size and modification time (ns): what the ind
 def stat_files(root: Path, rels: Iterable[str]) -> dict[str, Stat]:
     """Size and modification time of each file; (-1, -1) for one that cannot be stat'ed."""
     stats: dict[str, Stat] = {}
+    base = str(root)
     for rel in rels:
         try:
-            st = os.stat(root / rel)
+            st = os.stat(os.path.join(base, rel))
             stats[rel] = (st.st_size, st.st_mtime_ns)
         except (OSError, ValueError):
             stats[rel] = (-1, -1)

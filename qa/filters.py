@@ -15,6 +15,7 @@ only at the start of a word, so "C++" and "e-mail" are ordinary text.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 from datetime import date
@@ -118,31 +119,68 @@ def allowed_rows(index: Index, filters: Filters) -> np.ndarray | None:
 
 
 def _document_rows(index: Index, filters: Filters) -> np.ndarray:
-    """Rows of the documents that pass the path, type and date filters."""
-    allowed = np.zeros(len(index.chunks), dtype=bool)
-    spec = _paths_spec(filters.paths)
-    for rel, rows in index.document_rows.items():
-        entry = index.manifest.documents[rel]
-        if spec is not None and not spec.match_file(rel):
-            continue
-        if filters.types and PurePosixPath(rel).suffix.lower().lstrip(".") not in filters.types:
-            continue
-        if filters.since or filters.until:
-            day = _day(entry.date)
-            if day is None or (filters.since and day < filters.since):
-                continue
-            if filters.until and day > filters.until:
-                continue
-        allowed[rows.start : rows.stop] = True
-    return allowed
+    """Rows of the documents that pass the path, type and date filters (array operations over
+    the documents, per question: no per-row Python)."""
+    table = _documents(index)
+    keep = np.ones(len(table.rels), dtype=bool)
+    if filters.paths:
+        keep &= _path_matches(index, filters.paths)
+    if filters.types:
+        keep &= np.isin(table.suffixes, list(filters.types))
+    if filters.since:
+        keep &= table.days >= filters.since.toordinal()
+    if filters.until:
+        keep &= (table.days >= 0) & (table.days <= filters.until.toordinal())
+    return np.repeat(keep, table.counts)
 
 
-def _paths_spec(globs: tuple[str, ...]):
-    if not globs:
-        return None
+@dataclass(frozen=True)
+class _Documents:
+    """The index's documents as columns, in row order: path, suffix, date (ordinal, -1 when
+    undated), passages."""
+
+    rels: list[str]
+    suffixes: np.ndarray
+    days: np.ndarray
+    counts: np.ndarray
+
+
+_TABLES: dict[str, _Documents] = {}  # by index version folder: a version never changes
+
+
+def _documents(index: Index) -> _Documents:
+    key = str(index.folder)
+    if key not in _TABLES:
+        entries = index.manifest.documents
+        rels = list(entries)
+        _TABLES[key] = _Documents(
+            rels,
+            np.array([PurePosixPath(r).suffix.lower().lstrip(".") for r in rels], dtype=object),
+            np.array([_ordinal(entries[r].date) for r in rels], dtype=np.int64),
+            np.array([entries[r].chunks for r in rels], dtype=np.int64),
+        )
+    return _TABLES[key]
+
+
+def _ordinal(text: str | None) -> int:
+    day = _day(text)
+    return day.toordinal() if day else -1
+
+
+@functools.lru_cache(maxsize=32)
+def _matches(folder: str, globs: tuple[str, ...]) -> np.ndarray:
+    """Which documents of an index version the globs match (kept: a chat session or an
+    agent asks many questions under the same --path)."""
     from pathspec import GitIgnoreSpec
 
-    return GitIgnoreSpec.from_lines(globs)
+    spec = GitIgnoreSpec.from_lines(globs)
+    rels = _TABLES[folder].rels
+    return np.fromiter((spec.match_file(r) for r in rels), bool, len(rels))
+
+
+def _path_matches(index: Index, globs: tuple[str, ...]) -> np.ndarray:
+    _documents(index)
+    return _matches(str(index.folder), globs)
 
 
 def _day(text: str | None) -> date | None:

@@ -74,7 +74,9 @@ class Retriever:
         """The `k` best passages for each question, encoding all questions in one batch
         (unless the caller already has their `query_vectors`). `allowed[i]`, one bool per
         row, limits question i to those rows (qa.filters), in both retrievers, before the
-        top k are cut; an empty mask finds nothing."""
+        top k are cut; an empty mask finds nothing. Dense candidates of a broad filter are the
+        allowed ones among the unfiltered `depth` nearest, when they are at least a quarter as many
+        as `depth` (or as the allowed rows); otherwise FAISS searches the allowed rows only."""
         from embeddings.vector_index import search
 
         if not questions:
@@ -82,14 +84,17 @@ class Retriever:
         if query_vectors is None:
             query_vectors = self.encoder.encode(list(questions))
         masks = list(allowed) if allowed is not None else [None] * len(questions)
-        _, dense_ids = search(self.index.dense, query_vectors, self.settings.depth)
+        depth = self.settings.depth
+        _, dense_ids = search(self.index.dense, query_vectors, depth)
         found: list[list[Passage]] = []
         for q, vec, ids, mask in zip(questions, query_vectors, dense_ids, masks, strict=True):
             if mask is not None:
                 if not mask.any():
                     found.append([])
                     continue
-                ids = search(self.index.dense, vec[None], self.settings.depth, mask)[1][0]
+                ids = ids[(ids >= 0) & mask[np.maximum(ids, 0)]]
+                if len(ids) < min(depth, int(mask.sum())) // 4:  # too few: search the mask
+                    ids = search(self.index.dense, vec[None], depth, mask)[1][0]
             found.append(self._fuse(q, vec, ids, k, mask))
         return found
 

@@ -95,13 +95,21 @@ class Workspace:
         root = index.expanduser().resolve() if index else default_index_dir(docs)  # type: ignore[arg-type]
         return cls(docs=docs, root=root, **kwargs)
 
-    def build(self, on_progress: Progress | None = None, rebuild: bool = False) -> BuildReport:
-        """(Re)build the index of `docs`, embedding only new and changed documents."""
+    def build(
+        self, on_progress: Progress | None = None, rebuild: bool = False, retry_skipped: bool = True
+    ) -> BuildReport:
+        """(Re)build the index of `docs`, embedding only new and changed documents (and
+        trying the files skipped last time again, unless not `retry_skipped`)."""
         docs = self.docs or self.indexed_docs()
         args = (docs, self.root, self.model, self.chunking)
         if self.ray is None:
             report = build_mod.build(
-                *args, self._encoder, on_progress, rebuild, reading=self.reading
+                *args,
+                self._encoder,
+                on_progress,
+                rebuild,
+                reading=self.reading,
+                retry_skipped=retry_skipped,
             )
         else:
             engine = self._ray_engine()
@@ -114,6 +122,7 @@ class Workspace:
                     map_files=engine.map_files,
                     map_shards=engine.map_shards,
                     reading=self.reading,
+                    retry_skipped=retry_skipped,
                 )
             except QAError:
                 raise
@@ -150,7 +159,7 @@ class Workspace:
         start = time.perf_counter()
         reading = replace(self.reading, exclude=tuple(manifest.exclude))  # as it was indexed
         try:
-            report = replace(self, docs=docs, reading=reading).build()
+            report = replace(self, docs=docs, reading=reading).build(retry_skipped=False)
         except IndexBusy:
             return Refreshed(changes, None, time.perf_counter() - start)
         self._retriever = None

@@ -27,6 +27,7 @@ def folder(tmp_path: Path) -> tuple[Path, Path]:
     docs, ix = tmp_path / "docs", tmp_path / "ix"
     shutil.copytree(SEEDS, docs)
     (docs / "picture.png").write_bytes(b"\x89PNG\r\n\x1a\n")  # skipped: not a document
+    (docs / "binary.txt").write_bytes(b"\x00\x01\x02 not text")  # skipped when read
     assert run("index", str(docs), "--index", str(ix)).exit_code == 0
     return docs, ix
 
@@ -76,9 +77,10 @@ def test_a_refresh_reads_only_what_changed(folder):
     assert refreshed.changes.added == ["garden.txt"] and len(refreshed.changes.changed) == 1
     report = refreshed.report
     assert report is not None
-    assert report.read == 2  # the new and the touched file; not the other seed, not the PNG
+    assert report.read == 2  # the new and the touched file: not the other seed, and not
+    # binary.txt, skipped last time and unchanged (`qa index` tries it again; a refresh not)
     assert report.embedded == 1 and report.added == ["garden.txt"] and not report.updated
-    assert [s.rel for s in report.skipped] == ["picture.png"]
+    assert [s.rel for s in report.skipped] == ["binary.txt", "picture.png"]
     manifest = index_mod.load(ix).manifest
     assert not find_changes(docs, manifest)  # the new stats are recorded
 

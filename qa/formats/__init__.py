@@ -79,9 +79,12 @@ NOT_DOCUMENTS = frozenset(
 IN_PROCESS = frozenset({"text:read_plain", "text:read_sniffed"})
 
 
-def reader_name(path: Path) -> str | None:
-    """The reader of a file, by suffix; sniffed text for unknown suffixes; None to skip."""
-    suffix = path.suffix.lower()
+def reader_name(path: Path | str) -> str | None:
+    """The reader of a file (a path or a file name), by suffix; sniffed text for unknown
+    suffixes; None to skip."""
+    name = path if isinstance(path, str) else path.name
+    dot = name.rfind(".")  # as Path.suffix, without building a Path (a listing calls this a lot)
+    suffix = name[dot:].lower() if 0 < dot < len(name) - 1 else ""
     if suffix in READERS:
         return READERS[suffix]
     if suffix in NOT_DOCUMENTS:
