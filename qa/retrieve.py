@@ -18,6 +18,7 @@ from qa.chunks import Chunk
 from qa.index import Index, Sentences
 
 Mask = np.ndarray | None  # one bool per index row: the rows a question may be answered from
+EXACT_ROWS = 5000  # a filter allowing at most this many rows scores them all exactly
 
 
 class QueryEncoder(Protocol):
@@ -74,9 +75,7 @@ class Retriever:
         """The `k` best passages for each question, encoding all questions in one batch
         (unless the caller already has their `query_vectors`). `allowed[i]`, one bool per
         row, limits question i to those rows (qa.filters), in both retrievers, before the
-        top k are cut; an empty mask finds nothing. Dense candidates of a broad filter are the
-        allowed ones among the unfiltered `depth` nearest, when they are at least a quarter as many
-        as `depth` (or as the allowed rows); otherwise FAISS searches the allowed rows only."""
+        top k are cut; an empty mask finds nothing (see `_dense_candidates`)."""
         from embeddings.vector_index import search
 
         if not questions:
@@ -84,19 +83,34 @@ class Retriever:
         if query_vectors is None:
             query_vectors = self.encoder.encode(list(questions))
         masks = list(allowed) if allowed is not None else [None] * len(questions)
-        depth = self.settings.depth
-        _, dense_ids = search(self.index.dense, query_vectors, depth)
+        _, dense_ids = search(self.index.dense, query_vectors, self.settings.depth)
         found: list[list[Passage]] = []
         for q, vec, ids, mask in zip(questions, query_vectors, dense_ids, masks, strict=True):
+            if mask is not None and not mask.any():
+                found.append([])
+                continue
             if mask is not None:
-                if not mask.any():
-                    found.append([])
-                    continue
-                ids = ids[(ids >= 0) & mask[np.maximum(ids, 0)]]
-                if len(ids) < min(depth, int(mask.sum())) // 4:  # too few: search the mask
-                    ids = search(self.index.dense, vec[None], depth, mask)[1][0]
+                ids = self._dense_candidates(vec, ids, mask)
             found.append(self._fuse(q, vec, ids, k, mask))
         return found
+
+    def _dense_candidates(self, vector: np.ndarray, nearest: np.ndarray, mask: np.ndarray):
+        """The nearest allowed rows: of a few rows (<= EXACT_ROWS), all of them scored
+        exactly; of a broad filter, the allowed ones among the unfiltered `depth` nearest,
+        when they are at least a quarter of `depth`; else FAISS searching only the allowed
+        rows (an ID selector)."""
+        from embeddings.vector_index import search
+
+        depth = self.settings.depth
+        count = int(mask.sum())
+        if count <= EXACT_ROWS:
+            rows = np.flatnonzero(mask)
+            scores = np.asarray(self.index.vectors[rows] @ vector, dtype=np.float32)
+            return rows[np.argsort(-scores)[:depth]]
+        kept = nearest[(nearest >= 0) & mask[np.maximum(nearest, 0)]]
+        if len(kept) >= depth // 4:
+            return kept
+        return search(self.index.dense, vector[None], depth, mask)[1][0]
 
     def _fuse(
         self, question: str, vector: np.ndarray, dense_ids: np.ndarray, k: int, mask: Mask
