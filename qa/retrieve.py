@@ -19,6 +19,7 @@ from qa.index import Index, Sentences
 
 Mask = np.ndarray | None  # one bool per index row: the rows a question may be answered from
 EXACT_ROWS = 5000  # a filter allowing at most this many rows scores them all exactly
+BROAD = 0.25  # a filter allowing this share of rows may take the unfiltered dense candidates
 
 
 class QueryEncoder(Protocol):
@@ -83,22 +84,30 @@ class Retriever:
         if query_vectors is None:
             query_vectors = self.encoder.encode(list(questions))
         masks = list(allowed) if allowed is not None else [None] * len(questions)
-        _, dense_ids = search(self.index.dense, query_vectors, self.settings.depth)
+        # one batch search for the questions that may use unfiltered candidates
+        broad = [i for i, m in enumerate(masks) if m is None or m.mean() >= BROAD]
+        dense_ids: list[np.ndarray | None] = [None] * len(questions)
+        if broad:
+            _, batch_ids = search(self.index.dense, query_vectors[broad], self.settings.depth)
+            for i, row in zip(broad, batch_ids, strict=True):
+                dense_ids[i] = row
         found: list[list[Passage]] = []
-        for q, vec, ids, mask in zip(questions, query_vectors, dense_ids, masks, strict=True):
+        for q, vec, nearest, mask in zip(questions, query_vectors, dense_ids, masks, strict=True):
             if mask is not None and not mask.any():
                 found.append([])
                 continue
-            if mask is not None:
-                ids = self._dense_candidates(vec, ids, mask)
+            ids = nearest if mask is None else self._dense_candidates(vec, nearest, mask)
+            assert ids is not None, "an unfiltered question is in the batch search"
             found.append(self._fuse(q, vec, ids, k, mask))
         return found
 
-    def _dense_candidates(self, vector: np.ndarray, nearest: np.ndarray, mask: np.ndarray):
+    def _dense_candidates(
+        self, vector: np.ndarray, nearest: np.ndarray | None, mask: np.ndarray
+    ) -> np.ndarray:
         """The nearest allowed rows: of a few rows (<= EXACT_ROWS), all of them scored
-        exactly; of a broad filter, the allowed ones among the unfiltered `depth` nearest,
-        when they are at least a quarter of `depth`; else FAISS searching only the allowed
-        rows (an ID selector)."""
+        exactly; of a broad filter (`nearest` searched), the allowed ones among the
+        unfiltered `depth` nearest, when they are at least a quarter of `depth`; else FAISS
+        searching only the allowed rows (an ID selector)."""
         from embeddings.vector_index import search
 
         depth = self.settings.depth
@@ -107,9 +116,10 @@ class Retriever:
             rows = np.flatnonzero(mask)
             scores = np.asarray(self.index.vectors[rows] @ vector, dtype=np.float32)
             return rows[np.argsort(-scores)[:depth]]
-        kept = nearest[(nearest >= 0) & mask[np.maximum(nearest, 0)]]
-        if len(kept) >= depth // 4:
-            return kept
+        if nearest is not None:
+            kept = nearest[(nearest >= 0) & mask[np.maximum(nearest, 0)]]
+            if len(kept) >= depth // 4:
+                return kept
         return search(self.index.dense, vector[None], depth, mask)[1][0]
 
     def _fuse(

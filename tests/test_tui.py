@@ -215,7 +215,8 @@ async def test_help_lists_bindings(app: QAApp):
         assert rendered  # the table renders
         keys = [k for k, _ in app.screen.bindings]
         assert {"ctrl+r", "ctrl+n", "ctrl+y", "f1", "enter / space", "o", "e"} <= set(keys)
-        assert "one question per line" in text_of(app.screen.query_one("#help-notes"))
+        notes = text_of(app.screen.query_one("#help-notes"))
+        assert "one question per line" in notes and "path:GLOB" in notes
         await pilot.press("escape")
         assert isinstance(app.screen, ChatScreen)
 
@@ -499,3 +500,14 @@ async def test_chat_follows_the_folder_and_says_what_changed(tmp_path: Path, mon
             if chat.results:
                 break
         assert "PELICAN-42" in chat.results[-1].answer.text
+
+
+async def test_a_question_narrowed_in_chat(app: QAApp):
+    async with app.run_test(size=(120, 40)) as pilot:
+        await app.workers.wait_for_complete()
+        view = await ask(app, pilot, f"{SAMPLE} type:pdf")
+        assert text_of(view.query(".answer-line").first()).startswith("No document matches")
+        assert not view.query(PassageCard)
+        view = await ask(app, pilot, f"{SAMPLE} path:002_*")
+        cards = list(view.query(PassageCard))
+        assert cards and all("002_" in c.passage.citation.path for c in cards)

@@ -57,9 +57,6 @@ class QAApp(App[None]):
             for b in owner.BINDINGS:
                 if isinstance(b, Binding) and b.description:
                     rows.append((" / ".join(b.key.split(",")), b.description))
-        rows += [
-            ("Tab / Shift+Tab", "Move between passages (the source pane follows)"),
-            ("Escape", "Back: from the full-screen source to its card, then to the question"),
-        ]
+        rows.append(("Tab / Shift+Tab", "Move between passages (the source pane follows)"))
         rows.append(("Ctrl+P", "Command palette (rebuild, new conversation, theme)"))
         self.push_screen(HelpScreen(rows))

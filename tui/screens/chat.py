@@ -54,7 +54,7 @@ class ChatScreen(Screen[None]):
         Binding("ctrl+n", "new_conversation", "New conversation"),
         Binding("ctrl+y", "copy_answer", "Copy answer"),
         Binding("ctrl+s", "export", "Save as Markdown"),
-        Binding("escape", "focus_input", "Back to question", show=False),
+        Binding("escape", "focus_input", "Back: full-screen source → card → question", show=False),
     ]
 
     @dataclass

@@ -31,6 +31,9 @@ class HelpScreen(ModalScreen[None]):
             yield Static(table)
             yield Static(
                 "Questions are answered one at a time, in the order asked; type the next one "
-                "while an answer is running. Paste several lines to ask one question per line.",
+                "while an answer is running. Paste several lines to ask one question per line.\n"
+                'Narrow a question: +word, -word, "exact phrase", path:GLOB, type:pdf,md, '
+                "since:2024-01-01, until:2024-12-31. The index follows the folder: changed "
+                "files are indexed again in the background (the status line says so).",
                 id="help-notes",
             )
