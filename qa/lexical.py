@@ -4,8 +4,16 @@ bm25s builds and saves the index (a CSC matrix of precomputed term scores as .np
 a vocabulary as .json). Queries read those files directly with numpy, memory-mapped: importing
 bm25s costs about 0.4 s (it pulls in scipy.sparse), more than the rest of a one-shot `qa ask`.
 Scoring a query is summing the matrix columns of its terms, as bm25s's own `get_scores` does
-for the Lucene variant (which has no non-occurrence term). The tokenizer's settings (pattern,
+for the Lucene variant (which has no non-occurrence term). The tokenizer's settings (scheme,
 stop-words) are saved beside the index, so queries are tokenized exactly like the passages.
+
+Code-aware tokens (scheme "code"): documentation is full of identifiers that plain word
+splitting breaks apart or glues together. Words are split at underscores and camelCase
+humps (`read_csv` → read, csv; `setUpClass` → set, up, class) and stemmed as prose; every
+compound is also indexed whole, unstemmed and lower-cased (`read_csv`, `setupclass`,
+`cache=true`, `tool.pytest.ini_options`, `no-cache`), and version numbers stay whole (`2.1.0`,
+`v2.1.0` → `2.1.0`), so a question that names an identifier or a version matches it exactly.
+Indexes built before (scheme "words": bm25s's default pattern) keep their own tokenizer.
 """
 
 from __future__ import annotations
@@ -21,7 +29,15 @@ import numpy as np
 from qa.chunks import for_model
 
 TOKENIZER_FILE = "qa_tokenizer.json"
-TOKEN_PATTERN = r"(?u)\b\w\w+\b"  # bm25s's (and scikit-learn's) default
+TOKEN_PATTERN = r"(?u)\b\w\w+\b"  # bm25s's (and scikit-learn's) default: the "words" scheme
+SCHEME = "code"  # what new indexes are built with
+_RUN = re.compile(r"\w+")
+_HUMP = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|\d+")
+_COMPOUND = re.compile(
+    r"(?<![\w.=])[A-Za-z_]\w*(?:(?:[.=-]|::)\w+)+|(?<![\w.=])[A-Za-z]\w*_\w+"  # a.b, c=1, read_csv
+    r"|(?<![\w.])[a-z]+[A-Z]\w*|(?<![\w.])[A-Z][a-z]+[A-Z]\w*"  # setUpClass, CliRunner
+)
+_VERSION = re.compile(r"(?<![\w.])v?(\d+(?:\.\d+)+)(?![\w.]*\w)")
 
 
 @functools.cache
@@ -32,19 +48,31 @@ def _stemmer() -> Any:
 
 
 class Tokenizer:
-    """Lower-case, split, drop stop-words, stem: the same for passages and queries."""
+    """Split, lower-case, drop stop-words, stem (and, in the "code" scheme, keep compounds
+    and versions whole): the same for passages and queries."""
 
-    def __init__(self, stopwords: list[str]) -> None:
+    def __init__(self, stopwords: list[str], scheme: str = SCHEME) -> None:
         self.stopwords = stopwords
+        self.scheme = scheme
         self._stop = frozenset(stopwords)
         self._split = re.compile(TOKEN_PATTERN).findall
 
     def __call__(self, text: str) -> list[str]:
         # ligatures and compatibility characters match their plain letters (ﬁ → fi): queries
         # and highlighted sentences are tokenized from text as typed or as extracted
-        text = for_model(text).lower()
-        words = [w for w in self._split(text) if w not in self._stop]
-        return list(_stemmer().stemWords(words))
+        text = for_model(text)
+        if self.scheme == "words":
+            words = [w for w in self._split(text.lower()) if w not in self._stop]
+            return list(_stemmer().stemWords(words))
+        words = [
+            w
+            for run in _RUN.findall(text)
+            for part in run.split("_")
+            for w in (h.lower() for h in _HUMP.findall(part))
+            if len(w) > 1 and w not in self._stop
+        ]
+        whole = [w for c in _COMPOUND.findall(text) if (w := c.lower().strip("_"))]
+        return [*_stemmer().stemWords(words), *whole, *_VERSION.findall(text)]
 
 
 class LexicalIndex:
@@ -67,7 +95,9 @@ class LexicalIndex:
             if params.get("method") != "lucene":
                 raise ValueError(f"BM25 variant {params.get('method')!r}, expected 'lucene'")
             self._docs = int(params["num_docs"])
-        self.tokenize = Tokenizer(_default_stopwords() if folder is None else _saved(folder))
+        self.tokenize = (
+            Tokenizer(_default_stopwords()) if folder is None else Tokenizer(*_saved(folder))
+        )
         self._bm25 = bm25
 
     @classmethod
@@ -84,7 +114,7 @@ class LexicalIndex:
         """Write the index as .npy and .json files (no pickle)."""
         self._bm25.save(str(folder), show_progress=False)
         (folder / TOKENIZER_FILE).write_text(
-            json.dumps({"pattern": TOKEN_PATTERN, "stopwords": self.tokenize.stopwords})
+            json.dumps({"scheme": self.tokenize.scheme, "stopwords": self.tokenize.stopwords})
         )
 
     @classmethod
@@ -129,8 +159,10 @@ def _default_stopwords() -> list[str]:
     return sorted(STOPWORDS_EN)
 
 
-def _saved(folder: Path) -> list[str]:
+def _saved(folder: Path) -> tuple[list[str], str]:
+    """The stop-words and scheme an index was tokenized with (before schemes: "words")."""
     config = json.loads((folder / TOKENIZER_FILE).read_text())
-    if config["pattern"] != TOKEN_PATTERN:
+    scheme = config.get("scheme") or ("words" if config.get("pattern") == TOKEN_PATTERN else "")
+    if scheme not in ("words", "code"):
         raise ValueError("the BM25 index was tokenized differently")
-    return list(config["stopwords"])
+    return list(config["stopwords"]), scheme

@@ -51,3 +51,42 @@ def test_query_path_does_not_import_bm25s_or_scipy(tmp_path: Path):
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_identifiers_match_whole_and_by_their_parts():
+    from qa.lexical import Tokenizer, _default_stopwords
+
+    tokens = Tokenizer(_default_stopwords())
+    assert {"read", "csv", "read_csv", "cache=true"} <= set(tokens("read_csv(cache=True)"))
+    assert {"set", "up", "class", "setupclass"} <= set(tokens("def setUpClass(cls):"))
+    assert {"tool.pytest.ini_options", "no-cache"} <= set(
+        tokens("[tool.pytest.ini_options] and --no-cache")
+    )
+    assert {"2.1.0", "3.11"} <= set(tokens("new in v2.1.0, needs Python 3.11"))
+    index = LexicalIndex.build(
+        [
+            "Call read_csv to load a table.",
+            "Read the csv module docs; read more about csv files and read them.",
+            "Since version 2.1.0 the cache is on by default.",
+            "Version 2.1 had no cache; 2.0 neither.",
+        ]
+    )
+    assert np.argmax(index.scores("what does read_csv return")) == 0
+    assert np.argmax(index.scores("since which version is the cache on, 2.1.0?")) == 2
+
+
+def test_an_index_tokenized_by_words_is_read_with_its_own_tokenizer(tmp_path: Path):
+    import json
+
+    from qa.lexical import TOKEN_PATTERN, TOKENIZER_FILE
+
+    LexicalIndex.build(TEXTS).save(tmp_path / "bm25")
+    config = tmp_path / "bm25" / TOKENIZER_FILE
+    stopwords = json.loads(config.read_text())["stopwords"]
+    config.write_text(json.dumps({"pattern": TOKEN_PATTERN, "stopwords": stopwords}))  # as before
+    old = LexicalIndex.load(tmp_path / "bm25")
+    assert old.tokenize.scheme == "words"
+    assert old.tokenize("read_csv setUpClass") == ["read_csv", "setupclass"]
+    config.write_text(json.dumps({"pattern": "other", "stopwords": stopwords}))
+    with pytest.raises(ValueError, match="tokenized differently"):
+        LexicalIndex.load(tmp_path / "bm25")
