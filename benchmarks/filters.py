@@ -53,7 +53,8 @@ def make_index(root: Path, n: int):
     vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
     spans = [[(c.start, c.end)] for c in chunks]
     manifest = Manifest("synthetic", DIM, ChunkSettings(), str(root), time.time(), docs)
-    index_mod.save_version(root, manifest, chunks, vectors, vectors, spans)
+    texts = [c.text for c in chunks]
+    index_mod.save_version(root, manifest, chunks, texts, vectors, vectors, spans)
     return index_mod.load(root), rng
 
 

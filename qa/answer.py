@@ -149,7 +149,8 @@ def answer_questions(
         search, own = parse_question(text)
         searched.append(search)
         masks.append(allowed_rows(retriever.index, (filters or Filters()).and_(own)))
-    plain = [parse_question(q)[0] for q in questions]  # as asked, filter syntax aside
+    # the questions as asked, filter syntax aside (the searched texts when they are those)
+    plain = [parse_question(q)[0] for q in questions] if search_texts else searched
     vectors = retriever.encoder.encode(searched)  # once, for searching and for highlighting
     hits = retriever.batch_search(searched, k, vectors, masks)
     asked = list(zip(searched, hits, strict=True))

@@ -186,7 +186,14 @@ def _build_locked(
         exclude=list(reading.exclude if reading else ()),
     )
     index_mod.save_version(
-        root, manifest, chunks, vectors[: len(chunks)], vectors[len(chunks) :], spans, map_shards
+        root,
+        manifest,
+        chunks,
+        chunk_texts,
+        vectors[: len(chunks)],
+        vectors[len(chunks) :],
+        spans,
+        map_shards,
     )
     shutil.rmtree(root / "resume", ignore_errors=True)
     report = _report(old, docs, skipped, len(chunks), embedded, reason if old is None else None)

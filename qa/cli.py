@@ -485,7 +485,7 @@ def status_cmd(
         "index": str(ws.root),
         "docs": manifest.docs_root,
         "documents": len(manifest.documents),
-        "passages": sum(d.chunks for d in manifest.documents.values()),
+        "passages": manifest.passages,
         "model": manifest.model,
         "dim": manifest.dim,
         "built_at": time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(manifest.built_at)),
@@ -633,9 +633,7 @@ def watch_cmd(docs: Path | None, index_dir: Path | None) -> None:
 
     ws = Workspace.resolve(docs, index_dir)
     ws.docs = ws.docs or ws.indexed_docs()
-    if ws.needs_build():
-        click.echo(f"qa: no current index for {ws.docs}; building it once.", err=True)
-        _build(ws)
+    _make_current(ws, refresh=False)  # `watch` refreshes first itself
 
     def said(update: Refreshed) -> None:
         click.echo(f"{time.strftime('%H:%M:%S')} {update.summary()}")
@@ -661,7 +659,7 @@ def collections_cmd(as_json: bool) -> None:
         try:
             manifest = index_mod.read_manifest(index_mod.current_folder(c.index))
             row["documents"] = len(manifest.documents)
-            row["passages"] = sum(d.chunks for d in manifest.documents.values())
+            row["passages"] = manifest.passages
             row["built_at"] = manifest.built_at
         except QAError as exc:
             row["error"] = str(exc)

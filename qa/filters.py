@@ -15,11 +15,10 @@ only at the start of a word, so "C++" and "e-mail" are ordinary text.
 
 from __future__ import annotations
 
-import functools
 import re
 from dataclasses import dataclass, field
 from datetime import date
-from pathlib import PurePosixPath
+from pathlib import Path, PurePosixPath
 
 import numpy as np
 
@@ -124,7 +123,7 @@ def _document_rows(index: Index, filters: Filters) -> np.ndarray:
     table = _documents(index)
     keep = np.ones(len(table.rels), dtype=bool)
     if filters.paths:
-        keep &= _path_matches(index, filters.paths)
+        keep &= table.matching(filters.paths)
     if filters.types:
         keep &= np.isin(table.suffixes, list(filters.types))
     if filters.since:
@@ -136,51 +135,52 @@ def _document_rows(index: Index, filters: Filters) -> np.ndarray:
 
 @dataclass(frozen=True)
 class _Documents:
-    """The index's documents as columns, in row order: path, suffix, date (ordinal, -1 when
-    undated), passages."""
+    """The documents of one index version as columns, in row order: path, suffix, date
+    (ordinal, -1 when undated), passages; and the --path globs matched so far (a chat session
+    or an agent asks many questions under the same --path)."""
 
+    folder: Path
     rels: list[str]
     suffixes: np.ndarray
     days: np.ndarray
     counts: np.ndarray
+    matched: dict[tuple[str, ...], np.ndarray] = field(default_factory=dict)
+
+    def matching(self, globs: tuple[str, ...]) -> np.ndarray:
+        """Which documents the gitignore-style globs match."""
+        if globs not in self.matched:
+            from pathspec import GitIgnoreSpec
+
+            spec = GitIgnoreSpec.from_lines(globs)
+            self.matched[globs] = np.fromiter(
+                (spec.match_file(r) for r in self.rels), bool, len(self.rels)
+            )
+        return self.matched[globs]
 
 
-_TABLES: dict[str, _Documents] = {}  # by index version folder: a version never changes
+# The table of the live version of each index folder (a new version replaces it).
+_TABLES: dict[Path, _Documents] = {}
 
 
 def _documents(index: Index) -> _Documents:
-    key = str(index.folder)
-    if key not in _TABLES:
+    root = index.folder.parent
+    table = _TABLES.get(root)
+    if table is None or table.folder != index.folder:
         entries = index.manifest.documents
         rels = list(entries)
-        _TABLES[key] = _Documents(
+        table = _TABLES[root] = _Documents(
+            index.folder,
             rels,
             np.array([PurePosixPath(r).suffix.lower().lstrip(".") for r in rels], dtype=object),
             np.array([_ordinal(entries[r].date) for r in rels], dtype=np.int64),
             np.array([entries[r].chunks for r in rels], dtype=np.int64),
         )
-    return _TABLES[key]
+    return table
 
 
 def _ordinal(text: str | None) -> int:
     day = _day(text)
     return day.toordinal() if day else -1
-
-
-@functools.lru_cache(maxsize=32)
-def _matches(folder: str, globs: tuple[str, ...]) -> np.ndarray:
-    """Which documents of an index version the globs match (kept: a chat session or an
-    agent asks many questions under the same --path)."""
-    from pathspec import GitIgnoreSpec
-
-    spec = GitIgnoreSpec.from_lines(globs)
-    rels = _TABLES[folder].rels
-    return np.fromiter((spec.match_file(r) for r in rels), bool, len(rels))
-
-
-def _path_matches(index: Index, globs: tuple[str, ...]) -> np.ndarray:
-    _documents(index)
-    return _matches(str(index.folder), globs)
 
 
 def _day(text: str | None) -> date | None:

@@ -35,7 +35,7 @@ from typing import Any
 import numpy as np
 
 from embeddings.vector_index import Mapper
-from qa.chunks import Chunk, ChunkSettings, indexed_text
+from qa.chunks import Chunk, ChunkSettings
 from qa.documents import Skipped
 from qa.errors import QAError, UsageError
 from qa.lexical import LexicalIndex
@@ -75,6 +75,11 @@ class Manifest:
     exclude: list[str] = field(default_factory=list)
     text_version: int = TEXT_VERSION
     format_version: int = FORMAT_VERSION
+
+    @property
+    def passages(self) -> int:
+        """How many passages (chunks) the index holds."""
+        return sum(d.chunks for d in self.documents.values())
 
     def to_json(self) -> str:
         """The manifest as JSON text."""
@@ -238,13 +243,15 @@ def save_version(
     root: Path,
     manifest: Manifest,
     chunks: list[Chunk],
+    texts: list[str],
     vectors: np.ndarray,
     sentence_vectors: np.ndarray,
     spans: list[list[tuple[int, int]]],
     map_shards: Mapper | None = None,
 ) -> None:
     """Write a complete version folder, then make it the live one atomically (the one
-    writer of the format `load` reads; qa.build decides what goes in it)."""
+    writer of the format `load` reads; qa.build decides what goes in it). `texts` are what
+    BM25 indexes for each chunk, as the model read it (qa.chunks.indexed_text)."""
     from embeddings.vector_index import build_index, save_index
 
     name = f"v-{time.strftime('%Y%m%d-%H%M%S')}-{uuid.uuid4().hex[:8]}"
@@ -258,9 +265,7 @@ def save_version(
         np.save(folder / "vectors.npy", matrix)
         dense = build_index(matrix, map_shards=map_shards, folder=folder)
         save_index(dense, folder / "dense.faiss")
-        LexicalIndex.build([indexed_text(c, manifest.chunking) for c in chunks]).save(
-            folder / "bm25"
-        )
+        LexicalIndex.build(texts).save(folder / "bm25")
         np.save(folder / "sentences.npy", sentence_vectors.astype(np.float16))
         flat = [span for s in spans for span in s]
         np.save(folder / "sentence_spans.npy", np.array(flat, dtype=np.int64).reshape(-1, 2))

@@ -79,6 +79,7 @@ class Workspace:
     ray: RaySettings | None = None  # build on Ray (qa index --engine ray) instead of locally
     reading: ReadSettings = field(default_factory=ReadSettings)
     _retriever: Retriever | None = None
+    _query: OnnxEncoder | None = None  # kept when a new index version is loaded
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @classmethod
@@ -229,11 +230,14 @@ class Workspace:
         return self.retriever().index
 
     def retriever(self) -> Retriever:
-        """The retriever over the live index, loaded once (safe to call from several threads)."""
+        """The retriever over the live index, loaded once, and again after a build (safe to
+        call from several threads); the query encoder is loaded once for the workspace."""
         with self._lock:
             if self._retriever is None:
                 index = index_mod.load(self.root)
-                self._retriever = Retriever(index, self.query_encoder(), self.search)
+                if self._query is None:
+                    self._query = self.query_encoder()
+                self._retriever = Retriever(index, self._query, self.search)
             return self._retriever
 
     def ask(

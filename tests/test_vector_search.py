@@ -50,7 +50,8 @@ def test_retrieval_keeps_k_allowed_passages_on_every_path(tmp_path, monkeypatch)
     vectors = unit_rows(len(chunks), 16, 3)
     manifest = Manifest("synthetic", 16, ChunkSettings(), str(tmp_path), 0.0, docs)
     spans = [[(c.start, c.end)] for c in chunks]
-    index_mod.save_version(tmp_path, manifest, chunks, vectors, vectors, spans)
+    texts = [c.text for c in chunks]
+    index_mod.save_version(tmp_path, manifest, chunks, texts, vectors, vectors, spans)
     retriever = retrieve.Retriever(index_mod.load(tmp_path), encoder=None)  # type: ignore[arg-type]
     query = unit_rows(1, 16, 4)
     broad = np.zeros(len(chunks), dtype=bool)

@@ -73,9 +73,10 @@ class ChatScreen(Screen[None]):
 
     @dataclass
     class Updated(Message):
-        """The folder watcher brought the index up to date."""
+        """The folder watcher brought the index up to date; `index` describes the new one."""
 
         update: Refreshed
+        index: str
 
     @dataclass
     class Built(Message):
@@ -137,7 +138,8 @@ class ChatScreen(Screen[None]):
         from qa.watch import watch
 
         def updated(update: Refreshed) -> None:
-            self.post_message(self.Updated(update))
+            # the new version is loaded here, in the worker, not by the status line
+            self.post_message(self.Updated(update, self.describe_index()))
 
         watch(self.workspace, updated, self._stop_watching)
 
@@ -223,7 +225,7 @@ class ChatScreen(Screen[None]):
 
     def on_chat_screen_updated(self, message: Updated) -> None:
         when = time.strftime("%H:%M:%S")
-        self.set_status(f"{self.describe_index()} · {when}: {message.update.summary()}")
+        self.set_status(f"{message.index} · {when}: {message.update.summary()}")
 
     def on_input_submitted(self, event: HistoryInput.Submitted) -> None:
         question = event.value.strip()
@@ -333,10 +335,9 @@ class ChatScreen(Screen[None]):
         """Corpus folder, documents, passages, model and index age."""
         manifest = self.workspace.retriever().index.manifest
         built = age(time.time() - manifest.built_at)
-        passages = sum(d.chunks for d in manifest.documents.values())
         return (
-            f"{manifest.docs_root} · {len(manifest.documents)} documents · {passages} passages · "
-            f"{manifest.model} · built {built} ago"
+            f"{manifest.docs_root} · {len(manifest.documents)} documents · "
+            f"{manifest.passages} passages · {manifest.model} · built {built} ago"
         )
 
 
