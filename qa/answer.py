@@ -24,7 +24,7 @@ from qa.retrieve import Passage, Retriever
 
 if TYPE_CHECKING:
     from qa.filters import Filters
-from qa.spans import short_answer
+from qa.spans import ALL_KINDS, kind_of, short_answer
 
 
 @dataclass(frozen=True)
@@ -122,6 +122,9 @@ class AnswerSettings:
     min_confidence: float = 0.575  # calibrated: benchmarks/calibrate_abstain.py
     coverage_weight: float = 0.3  # share of question terms in the passage, added to confidence
     term_weight: float = 0.5  # weight of question-term overlap when picking the sentence
+    # bonus of a sentence that holds what the question asks for (a date for "when", a name
+    # for "who", a number for "how many": qa.spans finds a candidate not in the question)
+    focus_weight: float = 0.0
 
 
 def answer_questions(
@@ -183,14 +186,21 @@ def answer_questions(
 
 
 def confidence(
-    retriever: Retriever, question: str, passage: Passage, coverage_weight: float
+    retriever: Retriever,
+    question: str,
+    passage: Passage,
+    coverage_weight: float,
+    all_terms: bool = False,
 ) -> float:
     """How well `passage` answers: its dense similarity plus, weighted, the share of the
-    question's terms that it contains (strong lexical evidence the model may miss)."""
+    question's terms that it contains (strong lexical evidence the model may miss). With
+    `all_terms`, terms found nowhere in the corpus count as missing too: a question about
+    "Prometheus telemetry" in docs that never say either is not answered by a passage that
+    merely matches its other words."""
     if not coverage_weight:
         return passage.dense
     lexical = retriever.index.lexical
-    q_terms = set(lexical.terms(question))
+    q_terms = set(lexical.tokenize(question) if all_terms else lexical.terms(question))
     found = q_terms & set(lexical.terms(passage.chunk.text))
     return passage.dense + coverage_weight * len(found) / max(1, len(q_terms))
 
@@ -234,10 +244,20 @@ def best_sentences(
             texts = [p.chunk.text[a - p.chunk.start : b - p.chunk.start] for a, b in bounds]
             cosine = np.asarray(sentences.vectors[rows.start : rows.stop], np.float32) @ qvec
             overlap = [len(q_terms & set(lexical.terms(t))) / max(1, len(q_terms)) for t in texts]
-            best = int(np.argmax(cosine + settings.term_weight * np.array(overlap)))
+            score = cosine + settings.term_weight * np.array(overlap)
+            if settings.focus_weight and kind_of(question):
+                score += settings.focus_weight * np.array(
+                    [has_answer_kind(question, t) for t in texts]
+                )
+            best = int(np.argmax(score))
             spans.append(Span(texts[best], *bounds[best]))
         out.append(spans)
     return out
+
+
+def has_answer_kind(question: str, sentence: str) -> bool:
+    """Whether `sentence` holds an answer of the kind `question` asks for (qa.spans)."""
+    return short_answer(question, sentence, ALL_KINDS) is not None
 
 
 def short_span(question: str, sentence: Span) -> Span | None:

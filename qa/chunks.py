@@ -237,6 +237,24 @@ def indexed_text(chunk: Chunk, settings: ChunkSettings) -> str:
     return for_model("\n".join([*parts, body]))
 
 
+_ISO_MONTH = re.compile(r"^(\d{4})-(\d{2})")
+_MONTHS = (
+    "January February March April May June July August September October November December"
+).split()
+
+
+def field_text(chunk: Chunk) -> str:
+    """A chunk's structure as BM25 reads it in a field of its own: the document's title, the
+    heading path and the document's date as year and month name ("2018 July"), so a question
+    that names a page, a section or a year favours the passages they belong to (qa.retrieve
+    weighs this field against the text)."""
+    parts = [chunk.title, chunk.section]
+    found = _ISO_MONTH.match(chunk.date or "")
+    if found and 1 <= int(found[2]) <= 12:
+        parts.append(f"{found[1]} {_MONTHS[int(found[2]) - 1]}")
+    return for_model("\n".join(p for p in parts if p))
+
+
 def chunk_sentences(chunk: Chunk) -> list[tuple[int, int]]:
     """Source-file spans of a chunk's sentences, page-chrome lines left out."""
     return [

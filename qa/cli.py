@@ -84,7 +84,7 @@ _IN = click.option(
 )
 
 
-def _number(*names: str, default: float, kind: click.ParamType, help: str) -> Any:
+def _number(*names: str, default: float | None, kind: click.ParamType, help: str) -> Any:
     """A numeric option whose range click checks (a bad value is one usage line, exit 2)."""
     return click.option(*names, default=default, show_default=True, type=kind, help=help)
 
@@ -479,19 +479,8 @@ def status_cmd(
     from qa.workspace import Workspace
 
     ws = Workspace.resolve(docs, index_dir)
-    folder = index_mod.current_folder(ws.root)
-    manifest = index_mod.read_manifest(folder)
-    info = {
-        "index": str(ws.root),
-        "docs": manifest.docs_root,
-        "documents": len(manifest.documents),
-        "passages": manifest.passages,
-        "model": manifest.model,
-        "dim": manifest.dim,
-        "built_at": time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(manifest.built_at)),
-        "bytes": sum(p.stat().st_size for p in folder.rglob("*") if p.is_file()),
-        "skipped": [{"path": s.rel, "kind": s.kind, "reason": s.reason} for s in manifest.skipped],
-    }
+    info = ws.status()
+    manifest = index_mod.read_manifest(index_mod.current_folder(ws.root))
     if as_json:
         click.echo(json.dumps(info, ensure_ascii=False, allow_nan=False))
         return
@@ -523,6 +512,8 @@ def status_cmd(
 @_number(
     "--sentence-weight", default=0.75, kind=click.FloatRange(0, 1), help="Best sentence share."
 )
+@_number("--field-weight", default=None, kind=click.FloatRange(0), help="Title/date BM25 field.")
+@_number("--neighbour-weight", default=None, kind=click.FloatRange(0), help="Neighbour share.")
 @click.option("--no-context", is_flag=True, help="Conversations: search the last turn alone.")
 @click.option("--dedupe", is_flag=True, help="Drop passages overlapping a better one.")
 @_JSON
@@ -540,11 +531,15 @@ def eval_cmd(
     paragraphs: bool,
     dense_weight: float,
     sentence_weight: float,
+    field_weight: float | None,
+    neighbour_weight: float | None,
     no_context: bool,
     dedupe: bool,
     as_json: bool,
 ) -> None:
     """Score retrieval on QUESTIONS.jsonl, a SQuAD file (--squad) or a BEIR folder (--beir)."""
+    from dataclasses import replace
+
     from qa import evaluation
     from qa.chunks import ChunkSettings
     from qa.retrieve import SearchSettings
@@ -556,6 +551,10 @@ def eval_cmd(
     search = SearchSettings(
         dense_weight=dense_weight, sentence_weight=sentence_weight, dedupe=dedupe
     )
+    if field_weight is not None:
+        search = replace(search, field_weight=field_weight)
+    if neighbour_weight is not None:
+        search = replace(search, neighbour_weight=neighbour_weight)
     data = questions or squad or beir
     assert data is not None
     if not data.exists():
@@ -643,6 +642,37 @@ def watch_cmd(docs: Path | None, index_dir: Path | None) -> None:
         watch(ws, said)
     except KeyboardInterrupt:
         click.echo("qa: stopped watching; the index is consistent", err=True)
+
+
+@cli.command("mcp")
+@_DOCS
+@_INDEX
+@click.option("--in", "collection", metavar="NAME", help="Serve this collection by default.")
+@_REFRESH
+def mcp_cmd(
+    docs: Path | None, index_dir: Path | None, collection: str | None, refresh: bool | None
+) -> None:
+    """Serve qa to MCP clients (agents, editors) over stdio until the client goes away.
+
+    Tools: ask, search, show, status, index; each indexed document is the resource
+    qa://doc/PATH. The index is loaded (built if missing) before serving and kept warm;
+    ask and search refresh it first, as `qa ask` does. Register it in a client as the
+    command `qa mcp --docs DIR`. Needs the MCP SDK: pip install 'qa[mcp]'.
+    """
+    import importlib.util
+
+    from qa.config import load_config
+
+    if importlib.util.find_spec("mcp") is None:
+        raise UsageError("qa mcp needs the MCP SDK: pip install 'qa[mcp]' (or pip install mcp)")
+    from qa.mcp_server import Service, serve
+
+    config = load_config()
+    service = Service(docs, index_dir, collection, config.refresh if refresh is None else refresh)
+    ws = service.workspace()  # built if missing: errors here are one line, before serving
+    ws.retriever()  # loaded now, so the first call is as fast as the rest
+    click.echo(f"qa: serving {_plain(str(ws.docs or ws.root))} over MCP on stdio", err=True)
+    serve(service)
 
 
 @cli.command("collections")

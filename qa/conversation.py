@@ -1,10 +1,16 @@
 """Conversation turns → stand-alone search questions, without a language model.
 
-A follow-up ("Who invited him?", "And what about Syria?", "Which round was it?") leans on the
-turns before it. A question that refers back — a pronoun, a leading "and"/"what about", or too few
-words of its own to search with — is searched together with the last stand-alone question
-of the conversation. A question that stands on its own starts a new topic: it is searched alone,
-and later follow-ups lean on it instead, so old context never leaks into a new topic.
+A follow-up ("Who invited him?", "Which round was it?") leans on the turns before it. A
+question that refers back — a pronoun, a leading "and", or too few words of its own to search
+with — is searched together with the last stand-alone question of the conversation. A question
+that stands on its own starts a new topic: it is searched alone, and later follow-ups lean on
+it instead, so old context never leaks into a new topic.
+
+"And what about X?" changes the subject, not the question: it keeps the earlier question's
+frame and searches X in place of that question's subject ("What did they agree on Syria?" →
+"What did they agree on the Korean Peninsula?"), and the rewritten question becomes the topic.
+The subject is the last run of capitalised words after the question's first word, else the
+words after its last preposition; a question with neither gets X added to it, as before.
 """
 
 from __future__ import annotations
@@ -23,6 +29,43 @@ _QUESTION_WORDS = frozenset(
 )
 FEW_CONTENT_WORDS = 3
 _WORD = re.compile(r"[\w'’+-]+")
+_WHAT_ABOUT = re.compile(
+    r"^\s*(?:(?:and|but|so|ok|okay)[\s,]+)?(?:what|how)\s+about\s+(?P<subject>.+?)[\s?.!]*$",
+    re.IGNORECASE,
+)
+_NAME_RUN = re.compile(
+    r"(?:\b(?:the|The)\s+)?(?<![\w-])[A-Z0-9][\w'’.+-]*(?:\s+(?:of\s+|and\s+|the\s+)?"
+    r"[A-Z0-9][\w'’.+-]*)*"
+)
+_AFTER_PREPOSITION = re.compile(
+    r"\b(?:of|in|on|about|for|at|from|with|by|to|into|during|between)\s+(?P<rest>[^?]+?)[\s?.!]*$",
+    re.IGNORECASE,
+)
+
+
+def new_subject(question: str) -> str | None:
+    """X of "And what about X?", or None when the question is not a change of subject."""
+    found = _WHAT_ABOUT.match(question)
+    subject = found["subject"].strip() if found else ""
+    words = [w.lower() for w in _WORD.findall(subject)]
+    if not words or all(w in _REFERS_BACK or w in _QUESTION_WORDS for w in words):
+        return None  # "what about it?": a pronoun follow-up, the subject stays
+    return subject
+
+
+def swap_subject(topic: str, subject: str) -> str:
+    """`topic` with its subject replaced by `subject` (see the module docstring)."""
+    first = re.match(r"\s*\S+", topic)
+    start = first.end() if first else 0
+    names = [m for m in _NAME_RUN.finditer(topic, start) if not m.group().isdigit()]
+    if names:
+        a, b = names[-1].span()
+        return f"{topic[:a]}{subject}{topic[b:]}"
+    tail = _AFTER_PREPOSITION.search(topic, start)
+    if tail:
+        a, b = tail.span("rest")
+        return f"{topic[:a]}{subject}{topic[b:]}"
+    return f"{subject} {topic}"
 
 
 def refers_back(question: str) -> bool:
@@ -53,14 +96,20 @@ class Conversation:
 
     def search_text(self, question: str) -> str:
         """What to search for `question`, given the turns before it."""
+        subject = new_subject(question)
+        if self.topic and subject:
+            return swap_subject(self.topic, subject)
         if self.topic and refers_back(question):
             return f"{question} {self.topic}"
         return question
 
     def add(self, question: str) -> None:
-        """Record a turn; a stand-alone question becomes the new topic."""
+        """Record a turn; a stand-alone question, or the earlier question about a new
+        subject, becomes the new topic."""
         self.turns.append(question)
-        if not (self.topic and refers_back(question)):
+        if self.topic and new_subject(question):
+            self.topic = swap_subject(self.topic, new_subject(question) or "")
+        elif not (self.topic and refers_back(question)):
             self.topic = question
 
     def clear(self) -> None:

@@ -11,6 +11,7 @@ Layout of an index folder (plain files, no pickle):
         vectors.npy      float32 unit vectors, one row per chunk
         dense.faiss      FAISS inner-product index over the vectors
         bm25/            bm25s index over the same chunks
+        bm25_fields/     bm25s index over each chunk's title, heading path and date (field_text)
         sentences.npy, sentence_spans.npy, sentence_offsets.npy
                          float16 vectors of each chunk's sentences, for ranking and highlighting
 
@@ -35,12 +36,12 @@ from typing import Any
 import numpy as np
 
 from embeddings.vector_index import Mapper
-from qa.chunks import Chunk, ChunkSettings
+from qa.chunks import Chunk, ChunkSettings, field_text
 from qa.documents import Skipped
 from qa.errors import QAError, UsageError
 from qa.lexical import LexicalIndex
 
-FORMAT_VERSION = 3  # 2: sentence vectors; 3: BM25 tokenizer settings saved
+FORMAT_VERSION = 4  # 2: sentence vectors; 3: BM25 tokenizer settings saved; 4: bm25_fields
 # Bumped whenever what is embedded for a chunk changes (qa.chunks.indexed_text), so that old
 # vectors are never reused for text the model would now read differently.
 TEXT_VERSION = 5  # 5: NFKC-normalised text (qa.chunks.for_model)
@@ -128,6 +129,7 @@ class Index:
     lexical: LexicalIndex
     dense: Any
     sentences: Sentences
+    fields: LexicalIndex | None = None  # title, headings, date (None in indexes of format 3)
 
     @functools.cached_property
     def document_rows(self) -> dict[str, range]:
@@ -139,6 +141,12 @@ class Index:
             rows[rel] = range(start, start + entry.chunks)
             start += entry.chunks
         return rows
+
+    @functools.cached_property
+    def row_documents(self) -> np.ndarray:
+        """The number of each row's document (in manifest order), one int per row."""
+        counts = [entry.chunks for entry in self.manifest.documents.values()]
+        return np.repeat(np.arange(len(counts)), counts)
 
 
 @dataclass
@@ -219,6 +227,9 @@ def load(root: Path) -> Index:
         chunks = ChunkStore(folder)
         vectors = np.load(folder / "vectors.npy", mmap_mode="r")
         lexical = LexicalIndex.load(folder / "bm25")
+        # format 3 had no fields; such an index is still read to reuse its vectors
+        has_fields = (folder / "bm25_fields").is_dir()
+        fields = LexicalIndex.load(folder / "bm25_fields") if has_fields else None
         dense = load_index(folder / "dense.faiss")
         sentences = Sentences(
             np.load(folder / "sentences.npy", mmap_mode="r"),
@@ -233,7 +244,7 @@ def load(root: Path) -> Index:
         raise QAError(f"the index at {root} is damaged (FAISS size); run `qa index --rebuild`")
     if len(sentences.offsets) != len(chunks) + 1 or len(sentences.vectors) != len(sentences.spans):
         raise QAError(f"the index at {root} is damaged (sentences); run `qa index --rebuild`")
-    return Index(folder, manifest, chunks, vectors, lexical, dense, sentences)
+    return Index(folder, manifest, chunks, vectors, lexical, dense, sentences, fields)
 
 
 # --- writing a version ---------------------------------------------------------------------
@@ -266,6 +277,7 @@ def save_version(
         dense = build_index(matrix, map_shards=map_shards, folder=folder)
         save_index(dense, folder / "dense.faiss")
         LexicalIndex.build(texts).save(folder / "bm25")
+        LexicalIndex.build([field_text(c) for c in chunks]).save(folder / "bm25_fields")
         np.save(folder / "sentences.npy", sentence_vectors.astype(np.float16))
         flat = [span for s in spans for span in s]
         np.save(folder / "sentence_spans.npy", np.array(flat, dtype=np.int64).reshape(-1, 2))

@@ -47,6 +47,12 @@ class SearchSettings:
     dense_weight: float = 0.5
     sentence_weight: float = 0.75  # share of the best sentence's cosine in a passage's dense score
     depth: int = 100  # candidates taken from each retriever before fusion
+    # BM25 of the title / heading path / date field (qa.chunks.field_text), added to the
+    # text's BM25 at this weight
+    field_weight: float = 0.0
+    # A passage takes this share of the better fused score of its neighbours in the same
+    # document (the answer often sits just after the passage that matches best)
+    neighbour_weight: float = 0.0
     # Leave out a passage overlapping a better one of the same file. Measured off: the
     # neighbour often holds the answer (SQuAD acc@5 0.961 → 0.947, README ablation).
     dedupe: bool = False
@@ -126,6 +132,8 @@ class Retriever:
         self, question: str, vector: np.ndarray, dense_ids: np.ndarray, k: int, mask: Mask
     ) -> list[Passage]:
         lexical = self.index.lexical.scores(question)
+        if self.index.fields is not None and self.settings.field_weight:
+            lexical = lexical + self.settings.field_weight * self.index.fields.scores(question)
         if mask is not None:
             lexical = np.where(mask, lexical, 0)
         depth = min(self.settings.depth, len(lexical))
@@ -135,6 +143,9 @@ class Retriever:
         lex = lexical[rows]
         w = self.settings.dense_weight
         fused = w * _minmax(dense) + (1 - w) * _minmax(lex)
+        if self.settings.neighbour_weight:
+            nw = self.settings.neighbour_weight  # divided back, so scores stay in [0, 1]
+            fused = (fused + nw * self._neighbours(rows, fused)) / (1 + nw)
         ranked = np.argsort(-fused, kind="stable")
         order = self._distinct(rows, ranked, k) if self.settings.dedupe else list(ranked[:k])
         return [
@@ -148,6 +159,20 @@ class Retriever:
             )
             for rank, i in enumerate(order, start=1)
         ]
+
+    def _neighbours(self, rows: np.ndarray, fused: np.ndarray) -> np.ndarray:
+        """For each candidate row, the better fused score of the rows just before and after
+        it in the same document (0 where neither is a candidate). `rows` is sorted."""
+        doc = self.index.row_documents
+        best = np.zeros_like(fused)
+        for step in (-1, 1):
+            other = rows + step
+            at = np.searchsorted(rows, other).clip(0, len(rows) - 1)
+            inside = (other >= 0) & (other < len(doc))
+            same = inside & (rows[at] == other)
+            same[same] &= doc[rows[same]] == doc[other[same]]
+            best = np.maximum(best, np.where(same, fused[at], 0))
+        return best
 
     def _distinct(self, rows: np.ndarray, order: np.ndarray, k: int) -> list[int]:
         """The first `k` of `order` whose text overlaps no earlier pick from the same file

@@ -240,6 +240,27 @@ class Workspace:
                 self._retriever = Retriever(index, self._query, self.search)
             return self._retriever
 
+    def status(self) -> dict[str, Any]:
+        """What is indexed, as `qa status --json` prints it: folder, documents, passages,
+        model, when built, bytes on disk, every skipped file with its kind and reason."""
+        import time
+
+        folder = index_mod.current_folder(self.root)
+        manifest = index_mod.read_manifest(folder)
+        return {
+            "index": str(self.root),
+            "docs": manifest.docs_root,
+            "documents": len(manifest.documents),
+            "passages": manifest.passages,
+            "model": manifest.model,
+            "dim": manifest.dim,
+            "built_at": time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(manifest.built_at)),
+            "bytes": sum(p.stat().st_size for p in folder.rglob("*") if p.is_file()),
+            "skipped": [
+                {"path": s.rel, "kind": s.kind, "reason": s.reason} for s in manifest.skipped
+            ],
+        }
+
     def ask(
         self,
         questions: list[str],

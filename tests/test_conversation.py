@@ -8,7 +8,7 @@ import pytest
 from click.testing import CliRunner
 
 from qa.cli import cli
-from qa.conversation import Conversation, refers_back
+from qa.conversation import Conversation, new_subject, refers_back
 from tests.conftest import DATA, read_jsonl
 
 
@@ -36,6 +36,55 @@ def test_follow_up_leans_on_the_last_stand_alone_question():
     )
     c.add("Who invited him?")
     assert c.search_text("And when was that?").endswith("When did Lavrov plan to visit Japan?")
+
+
+@pytest.mark.parametrize(
+    ("topic", "follow_up", "searched"),
+    [
+        (
+            "What did Lavrov say about the Korean Peninsula?",
+            "And what about the Middle East?",
+            "What did Lavrov say about the Middle East?",
+        ),
+        (
+            "When was the University of Chicago established?",
+            "what about Royal University of Warsaw",
+            "When was Royal University of Warsaw established?",
+        ),
+        (
+            "What is the boiling point of water?",
+            "And how about ethanol?",
+            "What is the boiling point of ethanol?",
+        ),
+        ("how does this work", "And what about caching?", "caching how does this work"),
+    ],
+)
+def test_what_about_x_searches_x_in_place_of_the_earlier_subject(topic, follow_up, searched):
+    c = Conversation()
+    c.add(topic)
+    assert new_subject(follow_up) is not None
+    assert c.search_text(follow_up) == searched
+    c.add(follow_up)
+    assert c.topic == searched  # the next "And what about Y?" swaps Y for X
+
+
+def test_what_about_a_pronoun_keeps_the_subject():
+    c = Conversation()
+    c.add("When did Lavrov plan to visit Japan?")
+    assert new_subject("And what about him?") is None
+    assert c.search_text("And what about him?") == (
+        "And what about him? When did Lavrov plan to visit Japan?"
+    )
+
+
+def test_a_subject_change_in_the_seeds_finds_the_new_subject(seed_workspace):
+    turns = [
+        "What did Russia and Japan discuss about Syria?",
+        "And what about the Korean Peninsula?",
+    ]
+    result = seed_workspace.ask(turns, conversation=Conversation())[-1]
+    assert "Korean Peninsula" in result.passages[0].text
+    assert "peninsula" in result.passages[0].answer.text.lower()
 
 
 def test_a_new_topic_resets_the_context():

@@ -1,0 +1,148 @@
+"""Retrieval and answer settings swept in one process, on every dev set at once.
+
+    python benchmarks/tune.py --click DIR --rich DIR [--scifact] \\
+        "" "field_weight=0.3" "neighbour_weight=0.1 focus_weight=0.2"
+
+Each setting is `name=value` pairs of qa.retrieve.SearchSettings or qa.answer.AnswerSettings
+(empty: the defaults). Indexes are built once (the same cached ones `qa eval` uses for SQuAD
+and SciFact); every setting is then scored on the loaded indexes, so a sweep costs seconds per
+row, not a build. Prints one Markdown table per set: acc@1, acc@5, highlight@1, and for sets
+with unanswerable questions the share refused and the precision/recall of `answered`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+from pathlib import Path
+
+import numpy as np
+
+from qa import evaluation
+from qa.answer import AnswerSettings
+from qa.retrieve import SearchSettings
+from qa.workspace import Workspace
+
+ROOT = Path(__file__).resolve().parent.parent
+EVAL = ROOT.parent / "shared" / "eval"
+SQUAD = EVAL / "squad" / "squad-v1.1-dev-part-a.json"
+
+
+def parse_setting(text: str) -> tuple[dict[str, float], dict[str, float]]:
+    """`a=1 b=2` split into SearchSettings and AnswerSettings overrides."""
+    search_names = {f.name for f in dataclasses.fields(SearchSettings)}
+    search, answer = {}, {}
+    for pair in text.split():
+        name, value = pair.split("=")
+        (search if name in search_names else answer)[name] = float(value)
+    return search, answer
+
+
+def squad_set() -> tuple[Workspace, list[evaluation.EvalQuestion]]:
+    """SQuAD part A as `qa eval --squad` builds it (same cache)."""
+    cache = evaluation.cache_folder(SQUAD)
+    (cache / "docs").mkdir(parents=True, exist_ok=True)
+    ws = Workspace.resolve(cache / "docs", cache / "index-100-1-0-0-0")
+    return ws, evaluation.squad_corpus(SQUAD, ws.docs)  # type: ignore[arg-type]
+
+
+def question_set(docs: Path, *files: Path) -> tuple[Workspace, list[evaluation.EvalQuestion]]:
+    """A folder and its question files, indexed in the per-user default index."""
+    items = [q for f in files for q in evaluation.load_questions(f)]
+    return Workspace.resolve(docs, None), items
+
+
+def answered_figures(ws: Workspace, items: list[evaluation.EvalQuestion]) -> dict[str, float]:
+    """Precision and recall of `answered`: answered and right at rank 1 / all answerable."""
+    said = evaluation.ask_batch(ws, items, use_context=True)
+    right = answered = answerable = 0
+    for item, asked in zip(items, said, strict=True):
+        answered += asked.answered
+        if item.unanswerable:
+            continue
+        answerable += 1
+        if asked.answered and evaluation.hit_rank(item, asked.passages[:1]) == 1:
+            right += 1
+    return {
+        "precision": right / answered if answered else 0.0,
+        "recall": right / max(1, answerable),
+    }
+
+
+class CachedEncoder:
+    """The query encoder, each text encoded once for the whole sweep."""
+
+    def __init__(self, encoder) -> None:
+        self.encoder = encoder
+        self.known: dict[str, np.ndarray] = {}
+
+    def encode(self, texts) -> np.ndarray:
+        new = [t for t in dict.fromkeys(texts) if t not in self.known]
+        if new:
+            self.known.update(zip(new, self.encoder.encode(new), strict=True))
+        return np.stack([self.known[t] for t in texts])
+
+
+def score(ws: Workspace, items: list[evaluation.EvalQuestion], setting: str) -> dict:
+    """Metrics of one setting on one loaded set."""
+    search, answer = parse_setting(setting)
+    retriever = ws.retriever()
+    if not isinstance(retriever.encoder, CachedEncoder):
+        retriever.encoder = CachedEncoder(retriever.encoder)
+    retriever.settings = dataclasses.replace(SearchSettings(), **search)  # type: ignore[arg-type]
+    ws.answering = dataclasses.replace(AnswerSettings(), **answer)  # type: ignore[arg-type]
+    metrics = evaluation.score_questions(items, lambda p: evaluation.ask_batch(ws, p, True))
+    if any(i.unanswerable for i in items):
+        metrics.update(answered_figures(ws, items))
+    return metrics
+
+
+def score_scifact(ws: Workspace, beir: evaluation.BeirSet, setting: str) -> dict:
+    search, _ = parse_setting(setting)
+    retriever = ws.retriever()
+    retriever.settings = dataclasses.replace(SearchSettings(), **search)  # type: ignore[arg-type]
+    return evaluation.score_beir(retriever, beir)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("settings", nargs="*", default=[""])
+    parser.add_argument("--click", type=Path, help="click's docs/ folder")
+    parser.add_argument("--rich", type=Path, help="rich's docs/source/ folder")
+    parser.add_argument("--no-squad", action="store_true")
+    parser.add_argument("--scifact", action="store_true")
+    args = parser.parse_args()
+    data = ROOT / "benchmarks" / "data"
+    sets = {
+        "seeds": question_set(ROOT / "seeds", *sorted((ROOT / "tests" / "data").glob("seed-*")))
+    }
+    if not args.no_squad:
+        sets["squad"] = squad_set()
+    if args.click:
+        sets["click"] = question_set(args.click, data / "docs-click.jsonl")
+    if args.rich:
+        sets["rich"] = question_set(args.rich, data / "docs-rich.jsonl")
+    for ws, _ in sets.values():
+        ws.build()  # incremental: nothing is embedded again when nothing changed
+    cols = ["acc@1", "acc@5", "highlight@1", "unanswerable_acc", "precision", "recall"]
+    for name, (ws, items) in sets.items():
+        print(f"\n| {name} setting | " + " | ".join(cols) + " |")
+        print("|---" * (len(cols) + 1) + "|")
+        for setting in args.settings:
+            m = score(ws, items, setting)
+            cells = " | ".join("—" if m.get(c) is None else f"{m[c]:.3f}" for c in cols)
+            print(f"| `{setting or 'defaults'}` | {cells} |", flush=True)
+    if args.scifact:
+        folder = evaluation.cache_folder(EVAL / "scifact")
+        (folder / "docs").mkdir(parents=True, exist_ok=True)
+        ws = Workspace.resolve(folder / "docs", folder / "index-100-1-0-0-0")
+        beir = evaluation.beir_corpus(EVAL / "scifact", ws.docs)  # type: ignore[arg-type]
+        ws.build()
+        print("\n| scifact setting | ndcg@10 | recall@100 |\n|---|---|---|")
+        for setting in args.settings:
+            m = score_scifact(ws, beir, setting)
+            print(f"| `{setting or 'defaults'}` | {m['ndcg@10']:.3f} | {m['recall@100']:.3f} |")
+
+
+if __name__ == "__main__":
+    main()
