@@ -5,11 +5,14 @@ cover, in the docs' own words).
 
     python benchmarks/calibrate_abstain.py [--click DIR] [--rich DIR]
 
-For each way of scoring confidence (qa.answer.confidence: the best passage's dense similarity
-plus `coverage_weight` × the share of the question's terms it contains; "all terms" also counts
-terms found nowhere in the corpus as missing), prints the best thresholds by the mean, over
-corpora, of the accuracy of `answered`, with precision / recall of `answered` and the share of
-unanswerable questions refused per corpus.
+Confidence (qa.answer.confidence) is the best passage's dense similarity, plus
+`coverage_weight` × the share of the question's terms it contains, minus `unseen_weight` × the
+share of them that occur nowhere in the corpus. Prints the best (coverage_weight,
+unseen_weight, min_confidence) by the mean over corpora of the balanced accuracy of `answered`
+(answering answerable questions and refusing the others count alike), among those keeping
+SQuAD's precision of `answered` ≥ 0.95, with precision / recall and the share of unanswerable
+questions refused per corpus. The seeds are scored on their questions (tests/data) and on
+benchmarks/data/seeds-dev.jsonl.
 """
 
 from __future__ import annotations
@@ -29,8 +32,9 @@ from qa.workspace import Workspace  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 SQUAD = ROOT.parent / "shared/eval/squad/squad-v1.1-dev-part-a.json"
-WEIGHTS = (0.2, 0.3, 0.4, 0.5)
-THRESHOLDS = np.arange(0.40, 0.95, 0.025)
+COVERAGE_WEIGHTS = (0.2, 0.3, 0.4)
+UNSEEN_WEIGHTS = (0.0, 0.4, 0.6, 0.8, 1.0, 1.2)
+THRESHOLDS = np.arange(0.40, 0.95, 0.0125)
 
 
 def squad_half() -> tuple[Workspace, list[str], np.ndarray]:
@@ -59,51 +63,66 @@ def question_file(docs: Path, path: Path) -> tuple[Workspace, list[str], np.ndar
     return ws, [i.turns[-1] for i in items], np.array([not i.unanswerable for i in items])
 
 
-def scores(ws: Workspace, questions: list[str], weight: float, all_terms: bool) -> np.ndarray:
-    """Confidence of each question's best passage."""
+def features(ws: Workspace, questions: list[str]) -> np.ndarray:
+    """Per question, of its best passage: dense similarity, share of the question's terms it
+    holds, share of them the corpus never has (each read off qa.answer.confidence)."""
     retriever = ws.retriever()
     tops = [hits[0] for hits in retriever.batch_search(questions, k=1)]
-    return np.array(
-        [
-            confidence(retriever, q, p, weight, all_terms)
-            for q, p in zip(questions, tops, strict=True)
-        ]
-    )
+    rows = []
+    for q, p in zip(questions, tops, strict=True):
+        dense = confidence(retriever, q, p, 0.0)
+        rows.append(
+            (
+                dense,
+                confidence(retriever, q, p, 1.0) - dense,
+                dense - confidence(retriever, q, p, 0.0, 1.0),
+            )
+        )
+    return np.array(rows)
 
 
-def figures(answered: np.ndarray, positive: np.ndarray) -> tuple[float, float, float, float]:
-    """Precision, recall of `answered`, share of unanswerable refused, accuracy."""
+def figures(answered: np.ndarray, positive: np.ndarray) -> tuple[float, float, float]:
+    """Precision and recall of `answered`, share of unanswerable questions refused."""
     precision = (answered & positive).sum() / max(1, answered.sum())
     recall = (answered & positive).sum() / max(1, positive.sum())
     refused = (~answered & ~positive).sum() / max(1, (~positive).sum())
-    return precision, recall, refused, float((answered == positive).mean())
+    return float(precision), float(recall), float(refused)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--click", type=Path)
     parser.add_argument("--rich", type=Path)
+    parser.add_argument("--top", type=int, default=12)
     args = parser.parse_args()
     data = ROOT / "benchmarks" / "data"
     sets = {"squad": squad_half()}
     for name in ("click", "rich"):
         if getattr(args, name):
             sets[name] = question_file(getattr(args, name), data / f"docs-{name}.jsonl")
+    seeds = question_file(ROOT / "seeds", ROOT / "tests" / "data" / "seed-questions.jsonl")
+    dev = question_file(ROOT / "seeds", data / "seeds-dev.jsonl")
+    sets["seeds"] = (seeds[0], seeds[1] + dev[1], np.concatenate([seeds[2], dev[2]]))
     names = list(sets)
-    head = " | ".join(f"{n} P / R / refused" for n in names)
-    print(f"| terms | coverage_weight | min_confidence | {head} | mean accuracy |")
-    print("|---" * (len(names) + 4) + "|")
-    for all_terms in (False, True):
-        for weight in WEIGHTS:
-            got = {n: scores(ws, q, weight, all_terms) for n, (ws, q, _) in sets.items()}
-            rows = []
+    got = {n: features(ws, q) for n, (ws, q, _) in sets.items()}
+    rows = []
+    for cw in COVERAGE_WEIGHTS:
+        for uw in UNSEEN_WEIGHTS:
             for t in THRESHOLDS:
-                per = {n: figures(got[n] >= t, sets[n][2]) for n in names}
-                rows.append((np.mean([f[3] for f in per.values()]), t, per))
-            for mean, t, per in sorted(rows, key=lambda r: -r[0])[:3]:
-                cells = " | ".join("{:.3f} / {:.3f} / {:.2f}".format(*per[n][:3]) for n in names)
-                terms = "all" if all_terms else "in corpus"
-                print(f"| {terms} | {weight} | {t:.3f} | {cells} | {mean:.3f} |", flush=True)
+                per = {}
+                for n in names:
+                    f = got[n]
+                    per[n] = figures(f[:, 0] + cw * f[:, 1] - uw * f[:, 2] >= t, sets[n][2])
+                # balanced: answering the answerable and refusing the rest count alike
+                balanced = np.mean([(r + u) / 2 for _, r, u in per.values()])
+                rows.append((balanced, cw, uw, t, per))
+    head = " | ".join(f"{n} P / R / refused" for n in names)
+    print(f"| coverage_weight | unseen_weight | min_confidence | {head} | mean balanced acc |")
+    print("|---" * (len(names) + 4) + "|")
+    eligible = [r for r in rows if r[4]["squad"][0] >= 0.95]
+    for balanced, cw, uw, t, per in sorted(eligible, key=lambda r: -r[0])[: args.top]:
+        cells = " | ".join("{:.3f} / {:.3f} / {:.2f}".format(*per[n]) for n in names)
+        print(f"| {cw} | {uw} | {t:.3f} | {cells} | {balanced:.3f} |", flush=True)
 
 
 if __name__ == "__main__":

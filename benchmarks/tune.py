@@ -20,6 +20,7 @@ import numpy as np
 
 from qa import evaluation
 from qa.answer import AnswerSettings
+from qa.chunks import field_text
 from qa.retrieve import SearchSettings
 from qa.workspace import Workspace
 
@@ -28,11 +29,21 @@ EVAL = ROOT.parent / "shared" / "eval"
 SQUAD = EVAL / "squad" / "squad-v1.1-dev-part-a.json"
 
 
+FIELDS = {  # what the structure field holds (qa.chunks.field_text is "all")
+    "all": field_text,
+    "date": lambda c: field_text(dataclasses.replace(c, title="", section="")),
+    "title": lambda c: field_text(dataclasses.replace(c, date=None, section="")),
+}
+
+
 def parse_setting(text: str) -> tuple[dict[str, float], dict[str, float]]:
-    """`a=1 b=2` split into SearchSettings and AnswerSettings overrides."""
+    """`a=1 b=2` split into SearchSettings and AnswerSettings overrides (`fields=date` is
+    taken out by `use_fields`)."""
     search_names = {f.name for f in dataclasses.fields(SearchSettings)}
     search, answer = {}, {}
     for pair in text.split():
+        if pair.startswith("fields="):
+            continue
         name, value = pair.split("=")
         (search if name in search_names else answer)[name] = float(value)
     return search, answer
@@ -83,9 +94,21 @@ class CachedEncoder:
         return np.stack([self.known[t] for t in texts])
 
 
+def use_fields(ws: Workspace, setting: str) -> None:
+    """Rebuild the loaded index's structure field in memory as `fields=NAME` asks."""
+    from qa.lexical import LexicalIndex
+
+    name = next((p.split("=")[1] for p in setting.split() if p.startswith("fields=")), "all")
+    index = ws.retriever().index
+    if getattr(index, "_fields_kind", "all") != name:
+        index.fields = LexicalIndex.build([FIELDS[name](c) for c in index.chunks])
+        index._fields_kind = name  # type: ignore[attr-defined]
+
+
 def score(ws: Workspace, items: list[evaluation.EvalQuestion], setting: str) -> dict:
     """Metrics of one setting on one loaded set."""
     search, answer = parse_setting(setting)
+    use_fields(ws, setting)
     retriever = ws.retriever()
     if not isinstance(retriever.encoder, CachedEncoder):
         retriever.encoder = CachedEncoder(retriever.encoder)
@@ -114,7 +137,8 @@ def main() -> None:
     args = parser.parse_args()
     data = ROOT / "benchmarks" / "data"
     sets = {
-        "seeds": question_set(ROOT / "seeds", *sorted((ROOT / "tests" / "data").glob("seed-*")))
+        "seeds": question_set(ROOT / "seeds", *sorted((ROOT / "tests" / "data").glob("seed-*"))),
+        "seeds-dev": question_set(ROOT / "seeds", data / "seeds-dev.jsonl"),
     }
     if not args.no_squad:
         sets["squad"] = squad_set()

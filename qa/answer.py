@@ -121,10 +121,15 @@ class AnswerSettings:
 
     min_confidence: float = 0.575  # calibrated: benchmarks/calibrate_abstain.py
     coverage_weight: float = 0.3  # share of question terms in the passage, added to confidence
+    unseen_weight: float = 0.0  # share of question terms found nowhere, taken off confidence
     term_weight: float = 0.5  # weight of question-term overlap when picking the sentence
     # bonus of a sentence that holds what the question asks for (a date for "when", a name
     # for "who", a number for "how many": qa.spans finds a candidate not in the question)
-    focus_weight: float = 0.0
+    focus_weight: float = 0.2
+    # share of the passage-IDF weighting of question terms when picking the sentence
+    # (term_overlap): 0 counts every term alike
+    focus_idf: float = 1.0
+    focus_boost: float = 2.0  # weight of the word naming what is asked for (focus_word)
 
 
 def answer_questions(
@@ -190,19 +195,35 @@ def confidence(
     question: str,
     passage: Passage,
     coverage_weight: float,
-    all_terms: bool = False,
+    unseen_weight: float = 0.0,
 ) -> float:
-    """How well `passage` answers: its dense similarity plus, weighted, the share of the
-    question's terms that it contains (strong lexical evidence the model may miss). With
-    `all_terms`, terms found nowhere in the corpus count as missing too: a question about
-    "Prometheus telemetry" in docs that never say either is not answered by a passage that
-    merely matches its other words."""
-    if not coverage_weight:
-        return passage.dense
+    """How well `passage` answers: its dense similarity, plus `coverage_weight` times the
+    share of the question's terms that it contains (strong lexical evidence the model may
+    miss), minus `unseen_weight` times the share of the question's terms that occur nowhere
+    in the corpus (a question about "Prometheus telemetry" in docs that never say either is
+    not answered by a passage that merely matches its other words). Question words ("what",
+    "how", "did") are not terms here."""
     lexical = retriever.index.lexical
-    q_terms = set(lexical.tokenize(question) if all_terms else lexical.terms(question))
-    found = q_terms & set(lexical.terms(passage.chunk.text))
-    return passage.dense + coverage_weight * len(found) / max(1, len(q_terms))
+    asked = set(lexical.tokenize(question)) - _question_terms(lexical)
+    known = asked & set(lexical.terms(question))
+    score = passage.dense
+    if coverage_weight:
+        found = known & set(lexical.terms(passage.chunk.text))
+        score += coverage_weight * len(found) / max(1, len(known))
+    if unseen_weight:
+        score -= unseen_weight * (len(asked) - len(known)) / max(1, len(asked))
+    return score
+
+
+QUESTION_WORDS = (
+    "who whom whose what which when where why how do does did is are was were can could will "
+    "would should shall may might must i me my we you your"
+)
+
+
+def _question_terms(lexical: Any) -> frozenset[str]:
+    """The question words as the index's tokenizer writes them (stemmed)."""
+    return frozenset(lexical.tokenize(QUESTION_WORDS))
 
 
 def is_answered(
@@ -211,7 +232,9 @@ def is_answered(
     """Whether the best passage is close enough to the question to count as an answer."""
     if not passages:
         return False
-    score = confidence(retriever, question, passages[0], settings.coverage_weight)
+    score = confidence(
+        retriever, question, passages[0], settings.coverage_weight, settings.unseen_weight
+    )
     return score >= settings.min_confidence
 
 
@@ -233,6 +256,8 @@ def best_sentences(
     out: list[list[Span]] = []
     for (question, passages), qvec in zip(asked, questions, strict=True):
         q_terms = set(lexical.terms(question))
+        word = focus_word(question)
+        focus = frozenset(lexical.terms(word)) if word else frozenset()
         spans: list[Span] = []
         for p in passages:
             rows = sentences.of(p.row)
@@ -243,8 +268,8 @@ def best_sentences(
             bounds = [(int(a), int(b)) for a, b in sentences.spans[rows.start : rows.stop]]
             texts = [p.chunk.text[a - p.chunk.start : b - p.chunk.start] for a, b in bounds]
             cosine = np.asarray(sentences.vectors[rows.start : rows.stop], np.float32) @ qvec
-            overlap = [len(q_terms & set(lexical.terms(t))) / max(1, len(q_terms)) for t in texts]
-            score = cosine + settings.term_weight * np.array(overlap)
+            overlap = term_overlap(q_terms, [set(lexical.terms(t)) for t in texts], settings, focus)
+            score = cosine + settings.term_weight * overlap
             if settings.focus_weight and kind_of(question):
                 score += settings.focus_weight * np.array(
                     [has_answer_kind(question, t) for t in texts]
@@ -253,6 +278,54 @@ def best_sentences(
             spans.append(Span(texts[best], *bounds[best]))
         out.append(spans)
     return out
+
+
+def term_overlap(
+    q_terms: set[str],
+    sentences: list[set[str]],
+    settings: AnswerSettings,
+    focus: frozenset[str] = frozenset(),
+) -> np.ndarray:
+    """Share of the question's terms in each sentence. With `settings.focus_idf`, each term
+    counts by how few of the passage's sentences hold it: the terms every sentence repeats
+    (the passage's topic, "Council of Wise Men") say less about which sentence answers than
+    the one term only the answer holds. The `focus` terms (what the question asks for:
+    "tasks", "heads") count `settings.focus_boost` times."""
+    if not q_terms:
+        return np.zeros(len(sentences))
+    terms = sorted(q_terms)
+    held = np.array([[t in s for t in terms] for s in sentences], dtype=np.float64)
+    weights = np.ones(len(terms))
+    if settings.focus_idf:
+        df = held.sum(axis=0)
+        idf = np.log1p(len(sentences) / (1 + df))
+        weights = (1 - settings.focus_idf) + settings.focus_idf * idf / max(idf.max(), 1e-9)
+    if focus and settings.focus_boost != 1:
+        weights = weights * np.array([settings.focus_boost if t in focus else 1.0 for t in terms])
+    return held @ weights / weights.sum()
+
+
+_FOCUS = (
+    # "What are the tasks of …", "What is the address …": the thing asked for
+    re.compile(r"^\s*(?:what|which)\s+(?:is|are|was|were)\s+(?:the\s+|a\s+|an\s+)?([\w-]+)", re.I),
+    # "Who heads …", "Who invited …": the relation asked about
+    re.compile(
+        r"^\s*who\s+(?!(?:is|are|was|were|did|does|do|will|would|can|has|have)\b)(\w+)", re.I
+    ),
+    # "What position does …", "Which country will …"
+    re.compile(
+        r"^\s*(?:what|which)\s+(\w+)\s+(?:is|are|was|were|did|does|do|will|has|have)\b", re.I
+    ),
+)
+
+
+def focus_word(question: str) -> str | None:
+    """The word naming what the question asks for (see _FOCUS), or None."""
+    for pattern in _FOCUS:
+        found = pattern.match(question)
+        if found:
+            return found[1]
+    return None
 
 
 def has_answer_kind(question: str, sentence: str) -> bool:

@@ -11,7 +11,7 @@ Layout of an index folder (plain files, no pickle):
         vectors.npy      float32 unit vectors, one row per chunk
         dense.faiss      FAISS inner-product index over the vectors
         bm25/            bm25s index over the same chunks
-        bm25_fields/     bm25s index over each chunk's title, heading path and date (field_text)
+        bm25_fields/     bm25s index over each chunk's document title and date (field_text)
         sentences.npy, sentence_spans.npy, sentence_offsets.npy
                          float16 vectors of each chunk's sentences, for ranking and highlighting
 
@@ -42,6 +42,8 @@ from qa.errors import QAError, UsageError
 from qa.lexical import LexicalIndex
 
 FORMAT_VERSION = 4  # 2: sentence vectors; 3: BM25 tokenizer settings saved; 4: bm25_fields
+# Versions still read, so that their vectors are reused by the rebuild they are due for
+READABLE_FORMATS = (3, FORMAT_VERSION)
 # Bumped whenever what is embedded for a chunk changes (qa.chunks.indexed_text), so that old
 # vectors are never reused for text the model would now read differently.
 TEXT_VERSION = 5  # 5: NFKC-normalised text (qa.chunks.for_model)
@@ -90,11 +92,12 @@ class Manifest:
     def from_json(cls, text: str) -> Manifest:
         """Parse a manifest; raises KeyError/TypeError/ValueError when it is not one."""
         raw = json.loads(text)
-        if raw.get("format_version") != FORMAT_VERSION:
+        if raw.get("format_version") not in READABLE_FORMATS:
             raise ValueError(
                 f"format version {raw.get('format_version')}, expected {FORMAT_VERSION}"
             )
-        raw["chunking"] = ChunkSettings(**raw["chunking"])
+        # before the setting existed, every line break ended a sentence
+        raw["chunking"] = ChunkSettings(**{"sentences": 1, **raw["chunking"]})
         raw["documents"] = {k: DocEntry(**v) for k, v in raw["documents"].items()}
         raw["skipped"] = [Skipped(**s) for s in raw["skipped"]]
         return cls(**raw)
@@ -129,7 +132,7 @@ class Index:
     lexical: LexicalIndex
     dense: Any
     sentences: Sentences
-    fields: LexicalIndex | None = None  # title, headings, date (None in indexes of format 3)
+    fields: LexicalIndex | None = None  # title and date (None in indexes of format 3)
 
     @functools.cached_property
     def document_rows(self) -> dict[str, range]:

@@ -31,6 +31,7 @@ from qa.chunks import for_model
 TOKENIZER_FILE = "qa_tokenizer.json"
 TOKEN_PATTERN = r"(?u)\b\w\w+\b"  # bm25s's (and scikit-learn's) default: the "words" scheme
 SCHEME = "code"  # what new indexes are built with
+EMPTY_TERM = "\x00"  # the tokenizer never yields it: \w never matches NUL
 _RUN = re.compile(r"\w+")
 _HUMP = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|\d+")
 _COMPOUND = re.compile(
@@ -107,7 +108,12 @@ class LexicalIndex:
 
         tokenize = Tokenizer(_default_stopwords())
         bm25 = bm25s.BM25(method="lucene")
-        bm25.index([tokenize(t) for t in texts], show_progress=False)
+        tokens = [tokenize(t) for t in texts]
+        if tokens and not any(tokens):
+            # bm25s cannot index a corpus without a single term (only stop words, or no
+            # title or date anywhere); a term no query can produce stands in
+            tokens[0] = [EMPTY_TERM]
+        bm25.index(tokens, show_progress=False)
         return cls(None, bm25)
 
     def save(self, folder: Path) -> None:

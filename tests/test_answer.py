@@ -138,3 +138,55 @@ def test_a_label_parses_back_to_its_place_whatever_its_section_holds():
     assert (place.path, place.line, place.chars) == ("mail/list.mbox", 8, (120, 180))
     assert parse_label("notes.txt:12").chars is None
     assert parse_label("no citation here") is None
+
+
+@pytest.mark.parametrize(
+    ("question", "focus"),
+    [
+        ("What are the tasks of the Council of Wise Men?", "tasks"),
+        ("Who heads the Council of Wise Men?", "heads"),
+        ("Who is the mayor?", None),
+        ("What position does Von Miller play?", "position"),
+        ("When did Lavrov plan to visit Japan?", None),
+    ],
+)
+def test_focus_word_names_what_is_asked_for(question, focus):
+    from qa.answer import focus_word
+
+    assert focus_word(question) == focus
+
+
+def test_term_overlap_weighs_the_rare_and_the_asked_for_term():
+    from qa.answer import AnswerSettings, term_overlap
+
+    asked = {"task", "council", "wise", "men"}
+    sentences = [
+        {"council", "wise", "men", "found"},  # "The Council of Wise Men was founded in 2003."
+        {"council", "task", "includ"},  # "The Council's tasks include …"
+        {"council", "wise", "men", "gather"},
+    ]
+    plain = term_overlap(asked, sentences, AnswerSettings(focus_idf=0.0, focus_boost=1.0))
+    assert plain.argmax() == 0 and plain[0] == 0.75
+    focused = term_overlap(
+        asked, sentences, AnswerSettings(focus_idf=1.0, focus_boost=2.0), frozenset({"task"})
+    )
+    assert focused.argmax() == 1
+
+
+def test_what_a_body_does_highlights_its_tasks_not_its_founding(seed_workspace):
+    result = seed_workspace.ask(["What are the tasks of the Council of Wise Men?"])[0]
+    assert "tasks include" in result.passages[0].answer.text
+
+
+def test_terms_the_corpus_never_has_lower_confidence(seed_workspace):
+    from qa.answer import confidence
+
+    retriever = seed_workspace.retriever()
+    known, unknown = "When will Putin visit Japan?", "When will Putin visit Australia?"
+    top = {q: retriever.search(q, 1)[0] for q in (known, unknown)}
+    assert confidence(retriever, unknown, top[unknown], 0.3, 0.0) > 0.575  # similar enough
+    penalised = confidence(retriever, unknown, top[unknown], 0.3, 0.6)
+    assert penalised < confidence(retriever, unknown, top[unknown], 0.3, 0.0) - 0.1
+    assert confidence(retriever, known, top[known], 0.3, 0.6) == pytest.approx(
+        confidence(retriever, known, top[known], 0.3, 0.0)
+    )

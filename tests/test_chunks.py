@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import json
+
 from qa.chunks import ChunkSettings, split_document, split_sentences
 from qa.documents import make_document
 from tests.conftest import SEEDS, read_folder
@@ -85,3 +87,46 @@ def test_short_documents_get_longer_passages_than_long_ones():
 def test_a_short_markdown_note_is_still_cut_at_its_headings():
     note = make_document("n.md", "# Setup\n\nInstall it first.\n\n# Usage\n\nRun it then.\n")
     assert [c.section for c in split_document(note)] == ["Setup", "Usage"]
+
+
+def test_hard_wrapped_lines_of_a_paragraph_are_one_sentence():
+    text = (
+        "## Counting\n\n"
+        "To count, set `count=True`. If the option is not\n"
+        "passed on the command line, then the count is 0. Counting is used for\n"
+        "verbosity.\n\n"
+        "```python\nimport click\nfrom x import y\n```\n"
+        "- Support for `-` to mean a file that refers to stdin when used\n"
+        "  for reading.\n"
+        "- Another item\n"
+        "Value Sources\n~~~~~~~~~~~~~\nclick resolves values in order\n"
+        "Address: 22 Norbrook Drive\nPhone: +1\n"
+    )
+    got = [text[s:e] for s, e in split_sentences(text)]
+    assert "If the option is not\npassed on the command line, then the count is 0." in got
+    assert "Counting is used for\nverbosity." in got  # "0." ends a sentence: not an initial
+    assert "import click" in got and "from x import y" in got  # code lines stay lines
+    assert "- Support for `-` to mean a file that refers to stdin when used\n  for reading." in got
+    assert "- Another item" in got  # a list item starts a sentence
+    assert "click resolves values in order" in got  # ~~~ underlines a heading, opens no code
+    assert "Address: 22 Norbrook Drive" in got and "Phone: +1" in got
+    assert "## Counting" in got
+
+
+def test_an_index_chunked_by_the_old_splitter_is_chunked_again(tmp_path):
+    from qa import index as index_mod
+    from qa.workspace import Workspace
+
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "a.md").write_text("# Title\n\nOne sentence that goes\non over two lines.\n")
+    ws = Workspace.resolve(docs, tmp_path / "ix")
+    ws.build()
+    manifest = index_mod.current_folder(ws.root) / "manifest.json"
+    raw = json.loads(manifest.read_text())
+    del raw["chunking"]["sentences"]  # as an index of qa before the setting was
+    manifest.write_text(json.dumps(raw))
+    assert index_mod.read_manifest(manifest.parent).chunking.sentences == 1
+    report = ws.build()
+    assert report.read == 1  # the unchanged file was read and chunked again
+    assert index_mod.read_manifest(index_mod.current_folder(ws.root)).chunking.sentences == 2

@@ -90,3 +90,12 @@ def test_an_index_tokenized_by_words_is_read_with_its_own_tokenizer(tmp_path: Pa
     config.write_text(json.dumps({"pattern": "other", "stopwords": stopwords}))
     with pytest.raises(ValueError, match="tokenized differently"):
         LexicalIndex.load(tmp_path / "bm25")
+
+
+def test_a_corpus_without_a_single_term_still_indexes(tmp_path: Path):
+    # only stop words, or a structure field with no title or date anywhere
+    index = LexicalIndex.build(["the a an", "", "of it"])
+    index.save(tmp_path / "bm25")
+    loaded = LexicalIndex.load(tmp_path / "bm25")
+    assert not loaded.scores("the ferry").any()
+    assert len(loaded.scores("ferry")) == 3

@@ -1,0 +1,78 @@
+"""Retrieval: the document's title and date as a field, neighbouring passages as evidence."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from qa.chunks import Chunk, field_text
+from qa.retrieve import Retriever, SearchSettings
+
+pytestmark = pytest.mark.slow
+
+FILLER = (
+    "The committee met in the town hall and read the minutes of the last meeting aloud. "
+    "Members discussed the budget for the coming season, the state of the harbour wall "
+    "and the repairs to the school roof, and agreed to meet again after the summer. "
+)
+
+
+def _report(year: str, hour: str) -> str:
+    """A dated report (a dateline on its first line) whose fourth passage says when the
+    ferry left; the year is in no passage but the first."""
+    body = [f"{FILLER * 2}" for _ in range(3)]
+    body.append(f"The ferry to the islands left at {hour} every morning that season. {FILLER}")
+    return f"01/03/{year}\n\n" + "\n\n".join(body) + "\n"
+
+
+@pytest.fixture(scope="module")
+def reports(tmp_path_factory: pytest.TempPathFactory):
+    from qa.workspace import Workspace
+
+    base = tmp_path_factory.mktemp("reports")
+    (base / "docs").mkdir()
+    (base / "docs" / "a.txt").write_text(_report("2018", "seven"))
+    (base / "docs" / "b.txt").write_text(_report("2021", "nine"))
+    ws = Workspace.resolve(base / "docs", base / "ix")
+    ws.build()
+    return ws
+
+
+def test_field_text_holds_the_title_and_the_date_in_words():
+    chunk = Chunk("a.md", 0, 1, 1, 1, "x", "Setup guide", "2018-07-31", section="Install › Linux")
+    assert field_text(chunk) == "Setup guide\n2018 July"  # the headings are read with the text
+    assert field_text(replace(chunk, date=None)) == "Setup guide"
+
+
+def test_a_year_in_the_question_favours_the_document_of_that_date(reports):
+    retriever = reports.retriever()
+    assert retriever.index.fields is not None
+    question = "When did the ferry to the islands leave in 2018?"
+    assert SearchSettings().field_weight > 0  # on by default
+    with_fields = Retriever(retriever.index, retriever.encoder, SearchSettings())
+    top = with_fields.search(question, 1)[0]
+    assert top.chunk.path == "a.txt" and "seven" in top.chunk.text
+    other = with_fields.search(question.replace("2018", "2021"), 1)[0]
+    assert other.chunk.path == "b.txt" and "nine" in other.chunk.text
+
+
+def test_a_passage_borrows_the_score_of_its_neighbours(reports):
+    index = reports.retriever().index
+    retriever = Retriever(index, reports.retriever().encoder, SearchSettings(neighbour_weight=1))
+    rows = np.array([0, 1, 3])
+    fused = np.array([0.9, 0.1, 0.5])
+    got = retriever._neighbours(rows, fused)
+    docs = index.row_documents
+    assert got[0] == (0.1 if docs[1] == docs[0] else 0)  # its next row
+    assert got[1] == (0.9 if docs[0] == docs[1] else 0)  # the best of rows 0 and 2 (absent)
+    assert got[2] == 0  # rows 2 and 4 are not candidates
+
+
+def test_an_index_without_fields_is_still_searched(reports, tmp_path: Path):
+    retriever = reports.retriever()
+    bare = replace(retriever.index, fields=None)
+    plain = Retriever(bare, retriever.encoder, SearchSettings(field_weight=0.5))
+    assert plain.search("When did the ferry leave?", 2)
