@@ -32,8 +32,8 @@ from qa.workspace import Workspace  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 SQUAD = ROOT.parent / "shared/eval/squad/squad-v1.1-dev-part-a.json"
-COVERAGE_WEIGHTS = (0.2, 0.3, 0.4)
-UNSEEN_WEIGHTS = (0.0, 0.4, 0.6, 0.8, 1.0, 1.2)
+COVERAGE_WEIGHTS = (0.2, 0.3, 0.4, 0.5)
+UNSEEN_WEIGHTS = (0.0, 0.4, 0.8, 1.0, 1.2, 1.5, 2.0)
 THRESHOLDS = np.arange(0.40, 0.95, 0.0125)
 
 

@@ -75,6 +75,9 @@ class BuildReport:
     full_rebuild_reason: str | None = None
     ignored: int = 0  # files left out by ignore rules (hidden, .gitignore, --exclude)
     read: int = 0  # files read (the others were unchanged since the last build)
+    # where the build's time went, in order: reading and chunking, sentence spans and the
+    # texts the model reads, encoding, FAISS, BM25, writing the files (`qa index --verbose`)
+    seconds: dict[str, float] = field(default_factory=dict)
 
     def summary(self) -> str:
         """One line: what changed, how many passages were embedded, how many files skipped."""
@@ -158,7 +161,9 @@ def _build_locked(
         old.manifest.chunking == chunking and old.manifest.docs_root == str(docs_root.resolve())
     )
     reuse = old if same_reading else None
+    clock = Stopwatch()
     corpus = read_and_chunk(docs_root, chunking, map_files, reading, reuse, retry_skipped)
+    clock.lap("read and chunk")
     docs, skipped, chunks = corpus.docs, corpus.skipped, corpus.chunks
     if not chunks:
         raise UsageError(_nothing_to_index(docs_root, corpus))
@@ -171,7 +176,9 @@ def _build_locked(
 
     known = _known_vectors(old, key) if old else {}
     embedded = sum(1 for t in chunk_texts if key(t) not in known)
+    clock.lap("texts")
     vectors = _embed(encoder_factory, chunk_texts + sentence_texts, key, known, root, on_progress)
+    clock.lap("encode")
     dim = vectors.shape[1] if len(vectors) else old.manifest.dim if old else 0
 
     manifest = Manifest(
@@ -194,10 +201,25 @@ def _build_locked(
         vectors[len(chunks) :],
         spans,
         map_shards,
+        clock,
     )
     shutil.rmtree(root / "resume", ignore_errors=True)
     report = _report(old, docs, skipped, len(chunks), embedded, reason if old is None else None)
-    return replace(report, ignored=corpus.ignored, read=corpus.read)
+    return replace(report, ignored=corpus.ignored, read=corpus.read, seconds=clock.laps)
+
+
+class Stopwatch:
+    """Named laps of wall time, in order."""
+
+    def __init__(self) -> None:
+        self.laps: dict[str, float] = {}
+        self._last = time.perf_counter()
+
+    def lap(self, name: str) -> None:
+        """Add the time since the last lap to `name`."""
+        now = time.perf_counter()
+        self.laps[name] = self.laps.get(name, 0.0) + now - self._last
+        self._last = now
 
 
 def _nothing_to_index(docs_root: Path, corpus: Corpus) -> str:

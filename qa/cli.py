@@ -202,6 +202,9 @@ def index_cmd(
             ExitCode.INTERRUPTED,
         )
     _print_report(report, ws)
+    if verbose and report.seconds:
+        split = ", ".join(f"{name} {sec:.2f} s" for name, sec in report.seconds.items())
+        click.echo(f"qa: time: {split}", err=True)
     from qa.collections import register
 
     notice = register(name, ws.docs, ws.root)

@@ -262,12 +262,15 @@ def save_version(
     sentence_vectors: np.ndarray,
     spans: list[list[tuple[int, int]]],
     map_shards: Mapper | None = None,
+    clock: Any = None,
 ) -> None:
     """Write a complete version folder, then make it the live one atomically (the one
     writer of the format `load` reads; qa.build decides what goes in it). `texts` are what
-    BM25 indexes for each chunk, as the model read it (qa.chunks.indexed_text)."""
+    BM25 indexes for each chunk, as the model read it (qa.chunks.indexed_text). A `clock`
+    (qa.build.Stopwatch) gets laps "FAISS", "BM25" and "write"."""
     from embeddings.vector_index import build_index, save_index
 
+    lap = clock.lap if clock is not None else (lambda name: None)
     name = f"v-{time.strftime('%Y%m%d-%H%M%S')}-{uuid.uuid4().hex[:8]}"
     folder = root / name
     folder.mkdir()
@@ -277,10 +280,13 @@ def save_version(
         np.save(folder / "chunks.offsets.npy", np.cumsum([0] + [len(x) for x in lines]))
         matrix = vectors.reshape(len(chunks), manifest.dim)
         np.save(folder / "vectors.npy", matrix)
+        lap("write")
         dense = build_index(matrix, map_shards=map_shards, folder=folder)
         save_index(dense, folder / "dense.faiss")
+        lap("FAISS")
         LexicalIndex.build(texts).save(folder / "bm25")
         LexicalIndex.build([field_text(c) for c in chunks]).save(folder / "bm25_fields")
+        lap("BM25")
         np.save(folder / "sentences.npy", sentence_vectors.astype(np.float16))
         flat = [span for s in spans for span in s]
         np.save(folder / "sentence_spans.npy", np.array(flat, dtype=np.int64).reshape(-1, 2))
@@ -294,6 +300,7 @@ def save_version(
         (folder / "manifest.json").write_text(final.to_json(), encoding="utf-8")
         _fsync_tree(folder)
         _switch(root, name)
+        lap("write")
     except BaseException:
         shutil.rmtree(folder, ignore_errors=True)
         raise

@@ -296,3 +296,7 @@ def test_verbose_shows_why_a_file_failed_and_quiet_shows_one_report(tmp_path: Pa
     )
     assert loud.returncode == 0, loud.stderr
     assert "skipped broken.docx" in loud.stderr and "Traceback" in loud.stderr
+    # where the build's time went, one line, every phase named
+    split = next(line for line in loud.stderr.splitlines() if line.startswith("qa: time: "))
+    for phase in ("read and chunk", "texts", "encode", "FAISS", "BM25", "write"):
+        assert f"{phase} " in split
