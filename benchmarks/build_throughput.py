@@ -5,7 +5,8 @@
 Passages: the chunks of SQuAD part A's first N articles (default 8). Measured in one run:
 raw sentence-transformers encode of the chunk texts, qa's torch encoder on the same texts, the
 ONNX encoder on the same texts, and a full `qa index` build (chunks + their sentences, FAISS,
-BM25, files). Prints passages/s and ratios to the raw encode.
+BM25, files). Prints passages/s and ratios to the raw encode, and the full build's time split
+by phase.
 """
 
 from __future__ import annotations
@@ -60,6 +61,11 @@ def main() -> None:
     print("|---|---|---|---|")
     for name, sec in rows:
         print(f"| {name} | {sec:.1f} | {len(texts) / sec:.0f} | {raw / sec:.2f}× |")
+    print("\nwhere the full build's time went (BuildReport.seconds, as `qa index --verbose`):")
+    print("| phase | seconds | share |\n|---|---|---|")
+    total = sum(report.seconds.values())
+    for phase, sec in report.seconds.items():
+        print(f"| {phase} | {sec:.2f} | {sec / total:.0%} |")
 
 
 if __name__ == "__main__":

@@ -101,6 +101,30 @@ def test_errors_are_tool_errors_and_the_server_keeps_serving(folder):
     assert not after.is_error and after.structured_content["answered"] is True
 
 
+def test_concurrent_calls_all_answer_and_leave_the_index_whole(folder):
+    questions = [SAMPLE, "Who invited Lavrov to visit Japan?", "Where is the training centre?"]
+
+    async def calls(client):
+        got: dict[str, object] = {}
+
+        async def ask(q: str) -> None:
+            got[q] = await client.call_tool("ask", {"question": q, "k": 1})
+
+        async def index() -> None:
+            got["index"] = await client.call_tool("index", {})
+
+        async with anyio.create_task_group() as group:
+            for q in questions:
+                group.start_soon(ask, q)
+            group.start_soon(index)
+        return got
+
+    got = _session(folder, calls)
+    assert not any(r.is_error for r in got.values())  # type: ignore[attr-defined]
+    assert "Machimura" in got[questions[1]].structured_content["passages"][0]["text"]  # type: ignore[attr-defined]
+    assert run("status", "--index", str(folder[1]), "--json").exit_code == 0
+
+
 def test_documents_are_resources_and_nothing_else_is(folder):
     from mcp.shared.exceptions import MCPError
 
