@@ -2,6 +2,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from qa.chunks import ChunkSettings, split_document, split_sentences
 from qa.documents import make_document
 from tests.conftest import SEEDS, read_folder
@@ -113,6 +115,7 @@ def test_hard_wrapped_lines_of_a_paragraph_are_one_sentence():
     assert "## Counting" in got
 
 
+@pytest.mark.slow
 def test_an_index_chunked_by_the_old_splitter_is_chunked_again(tmp_path):
     from qa import index as index_mod
     from qa.workspace import Workspace
