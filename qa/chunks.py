@@ -81,7 +81,8 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
 
 
 _FENCE_LINE = re.compile(r"^\s*```")  # not ~~~: reStructuredText underlines headings with it
-_BLOCK_START = re.compile(r"^\s*(?:[-*+•]\s|\d+[.)]\s|#|>|\||```|~~~|\.\. |:\w+:)")
+# A line that goes on in lower case, with code or a bracket; list items ("- ", "1. "),
+# headings, quotes, table rows and directives start otherwise, so they never continue one
 _GOES_ON = re.compile(r"^\s*[a-z`({\[]")
 
 
@@ -103,7 +104,6 @@ def _wrapped_lines(text: str) -> list[tuple[int, int]]:
             and out[-1][1] + 1 == found.start()  # the next line, no blank line between
             and abs(own - indent) <= 4
             and bool(_GOES_ON.match(line))
-            and not _BLOCK_START.match(line)
         )
         if goes_on:
             out[-1] = (out[-1][0], found.end())

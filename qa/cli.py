@@ -400,9 +400,9 @@ def _make_current(ws: Workspace, refresh: bool) -> None:
 
 def _read_questions(question: str) -> list[str]:
     if question != "-":
-        if not question.strip():
-            raise UsageError('the question is empty: ask something, e.g. qa ask "Who ...?"')
-        return [question]
+        from qa.workspace import require_question
+
+        return [require_question(question)]
     questions = [line.strip() for line in sys.stdin if line.strip()]
     if not questions:
         raise UsageError("no questions on stdin: give one question per line")

@@ -107,8 +107,9 @@ class Conversation:
         """Record a turn; a stand-alone question, or the earlier question about a new
         subject, becomes the new topic."""
         self.turns.append(question)
-        if self.topic and new_subject(question):
-            self.topic = swap_subject(self.topic, new_subject(question) or "")
+        subject = new_subject(question)
+        if self.topic and subject:
+            self.topic = swap_subject(self.topic, subject)
         elif not (self.topic and refers_back(question)):
             self.topic = question
 

@@ -149,7 +149,7 @@ class Service:
 
         filters = _filters(path, since, until)
         with self._lock:
-            result = self._current(collection).ask([_question(question)], k, filters=filters)[0]
+            result = self._current(collection).ask([question], k, filters=filters)[0]
         return result_to_json(result), result_to_markdown(result)
 
     def search(
@@ -164,12 +164,13 @@ class Service:
         """The `k` best passages, no answer chosen."""
         from qa.answer import cite
         from qa.filters import allowed_rows, parse_question
+        from qa.workspace import require_question
 
         filters = _filters(path, since, until)
         with self._lock:
             ws = self._current(collection)
             retriever = ws.retriever()
-            text, own = parse_question(_question(query))
+            text, own = parse_question(require_question(query))
             mask = allowed_rows(retriever.index, filters.and_(own))
             found = retriever.search(text, _k(k), mask)
             root = Path(retriever.index.manifest.docs_root)
@@ -223,12 +224,6 @@ class Service:
         if rel not in index.manifest.documents:
             raise UsageError(f"{rel!r} is not an indexed document of {index.manifest.docs_root}")
         return read_source(Path(index.manifest.docs_root) / rel)
-
-
-def _question(text: str) -> str:
-    if not text.strip():
-        raise UsageError("the question is empty: ask something, e.g. 'Who ...?'")
-    return text
 
 
 def _k(k: int) -> int:

@@ -277,8 +277,7 @@ class Workspace:
         conversation, such as `qa chat` on its event loop).
         """
         for q in questions:
-            if not q.strip():
-                raise UsageError('the question is empty: ask something, e.g. qa ask "Who ...?"')
+            require_question(q)
         if k < 1:
             raise UsageError("-k must be at least 1")
         if conversation is not None:
@@ -314,6 +313,13 @@ class Refreshed:
 
 def _count(n: int, one: str, many: str) -> str:
     return "" if n == 0 else f"{n} {one if n == 1 else many}"
+
+
+def require_question(question: str) -> str:
+    """`question`, unless it is empty (a usage error saying what to do)."""
+    if not question.strip():
+        raise UsageError('the question is empty: ask something, e.g. qa ask "Who ...?"')
+    return question
 
 
 def clip_question(question: str) -> tuple[str, bool]:
