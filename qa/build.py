@@ -1,9 +1,12 @@
 """Documents folder → a new index version on disk, re-embedding only what changed.
 
-Every text the model reads (a chunk's indexed text, each of its sentences) is keyed by a hash
-of model, TEXT_VERSION and text. Vectors of the live index, and slices checkpointed by an
-interrupted build, are reused by key: an unchanged or renamed document costs no embedding,
-and a build killed half-way starts again from what it had embedded.
+The model reads each passage once: its vector and its sentences' vectors come from the same
+forward pass (a sentence's vector is the mean of its tokens' embeddings in the passage: late
+chunking, OnnxEncoder.encode_spans). Every vector is keyed by a hash of model, TEXT_VERSION
+and the text read (a sentence's key also holds its passage, whose context its vector has).
+Vectors of the live index, and slices checkpointed by an interrupted build, are reused by
+key: an unchanged or renamed document costs no embedding, and a build killed half-way starts
+again from what it had embedded.
 
 The finished version is written by qa.index.save_version (a complete folder beside the live
 one, fsynced, then CURRENT switched by an atomic rename: the format's one writer, beside its
@@ -22,7 +25,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
@@ -48,16 +51,48 @@ log = logging.getLogger("qa")
 
 
 class BuildEncoder(Protocol):
-    """What a build embeds with: the ONNX encoder here, or Ray's actor pool (which may also
-    write its vectors as shards itself: `encode_to_shards`)."""
+    """What a build embeds with here (the ONNX encoder): per text, its vector and then one
+    vector per character span of it."""
 
-    def encode(
-        self, texts: Sequence[str], *, on_batch: Callable[[int], None] | None = None
+    def encode_spans(
+        self,
+        texts: Sequence[str],
+        spans: Sequence[Sequence[tuple[int, int]]],
+        *,
+        on_batch: Callable[[int], None] | None = None,
     ) -> np.ndarray: ...
 
 
-RESUME_SLICE = 512  # texts embedded between two resume checkpoints
-Progress = Callable[[int, int], None]  # (texts embedded so far, total)
+@runtime_checkable
+class ShardEncoder(Protocol):
+    """What a cluster build embeds with (Ray's actor pool): the workers write the rows of
+    `encode_spans` into a folder as shards, keyed per text by its key and its spans' keys."""
+
+    def encode_spans_to_shards(
+        self,
+        texts: Sequence[str],
+        spans: Sequence[Sequence[tuple[int, int]]],
+        keys: Sequence[Sequence[str]],
+        folder: Path,
+        on_batch: Callable[[int], None] | None = None,
+    ) -> None: ...
+
+
+Encoders = Callable[[], BuildEncoder | ShardEncoder]
+
+
+RESUME_SLICE = 512  # passages embedded between two resume checkpoints
+Progress = Callable[[int, int], None]  # (passages embedded so far, total)
+
+
+@dataclass(frozen=True)
+class Pass:
+    """One forward pass of the model: a text, the character spans pooled from it (its
+    sentences), and the keys of the vectors it gives (the text's, then each span's)."""
+
+    text: str
+    spans: list[tuple[int, int]]
+    keys: list[str]
 
 
 @dataclass(frozen=True)
@@ -94,7 +129,7 @@ def build(
     root: Path,
     model: str,
     chunking: ChunkSettings,
-    encoder_factory: Callable[[], BuildEncoder],
+    encoder_factory: Encoders,
     on_progress: Progress | None = None,
     rebuild: bool = False,
     map_files: Mapper | None = None,
@@ -108,7 +143,7 @@ def build(
 
     By default the work is done here; a cluster engine (qa.cluster) passes `map_files` (files
     read and chunked in parallel), an encoder that writes its vectors as shards
-    (`encode_to_shards`), and `map_shards` to fill FAISS shards in parallel."""
+    (`encode_spans_to_shards`), and `map_shards` to fill FAISS shards in parallel."""
     from filelock import FileLock, Timeout
 
     _make_folder(root)
@@ -148,7 +183,7 @@ def _build_locked(
     root: Path,
     model: str,
     chunking: ChunkSettings,
-    encoder_factory: Callable[[], BuildEncoder],
+    encoder_factory: Encoders,
     on_progress: Progress | None,
     rebuild: bool,
     map_files: Mapper | None,
@@ -169,16 +204,20 @@ def _build_locked(
         raise UsageError(_nothing_to_index(docs_root, corpus))
     spans = [chunk_sentences(c) for c in chunks]
     chunk_texts = [indexed_text(c, chunking) for c in chunks]
-    sentence_texts = [_slice(c, a, b) for c, s in zip(chunks, spans, strict=True) for a, b in s]
-
-    def key(text: str) -> str:
-        return hashlib.sha256(f"{model}\0{TEXT_VERSION}\0{text}".encode()).hexdigest()
-
+    key = partial(_key, model)
+    passes: list[Pass] = []
+    sentence_keys: list[str] = []
+    for chunk, chunk_spans, text in zip(chunks, spans, chunk_texts, strict=True):
+        sentences = [_slice(chunk, a, b) for a, b in chunk_spans]
+        passes.extend(passes_of(text, sentences, key))
+        sentence_keys.extend(_sentence_key(key, text, s) for s in sentences)
     known = _known_vectors(old, key) if old else {}
     embedded = sum(1 for t in chunk_texts if key(t) not in known)
     clock.lap("texts")
-    vectors = _embed(encoder_factory, chunk_texts + sentence_texts, key, known, root, on_progress)
+    done = _embed(encoder_factory, passes, known, root, on_progress)
     clock.lap("encode")
+    vectors = _rows(done, [key(t) for t in chunk_texts])
+    sentence_vectors = _rows(done, sentence_keys)
     dim = vectors.shape[1] if len(vectors) else old.manifest.dim if old else 0
 
     manifest = Manifest(
@@ -197,8 +236,8 @@ def _build_locked(
         manifest,
         chunks,
         chunk_texts,
-        vectors[: len(chunks)],
-        vectors[len(chunks) :],
+        vectors,
+        sentence_vectors,
         spans,
         map_shards,
         clock,
@@ -234,6 +273,42 @@ def _nothing_to_index(docs_root: Path, corpus: Corpus) -> str:
 def _slice(chunk: Chunk, start: int, end: int) -> str:
     """A sentence of a chunk, as the model reads it."""
     return for_model(chunk.text[start - chunk.start : end - chunk.start])
+
+
+def _key(model: str, text: str) -> str:
+    """The key of the vector of `text` read by `model`."""
+    return hashlib.sha256(f"{model}\0{TEXT_VERSION}\0{text}".encode()).hexdigest()
+
+
+def _sentence_key(key: Callable[[str], str], passage: str, sentence: str) -> str:
+    """The key of a sentence's vector: it is read in its passage, so both make the key."""
+    return key(f"{passage}\0{sentence}")
+
+
+def passes_of(passage: str, sentences: list[str], key: Callable[[str], str]) -> list[Pass]:
+    """The forward passes a passage's vectors take: the passage, its sentences pooled from
+    it as spans, and any sentence not found in the text the model reads (one that ran
+    across a dropped chrome line) read alone."""
+    spans: list[tuple[int, int]] = []
+    keys = [key(passage)]
+    alone: list[Pass] = []
+    at = 0
+    for sentence in sentences:
+        found = passage.find(sentence, at)
+        if found < 0 or not sentence:
+            alone.append(Pass(sentence, [], [_sentence_key(key, passage, sentence)]))
+            continue
+        spans.append((found, found + len(sentence)))
+        keys.append(_sentence_key(key, passage, sentence))
+        at = found + len(sentence)
+    return [Pass(passage, spans, keys), *alone]
+
+
+def _rows(vectors: dict[str, np.ndarray], keys: list[str]) -> np.ndarray:
+    """The vectors of `keys`, in order, as one float32 array."""
+    if not keys:
+        return np.zeros((0, 0), dtype=np.float32)
+    return np.array([vectors[k] for k in keys], dtype=np.float32)
 
 
 @dataclass(frozen=True)
@@ -361,52 +436,58 @@ def _reusable(root: Path, model: str) -> tuple[Index | None, str | None]:
 
 def _known_vectors(old: Index, key: Callable[[str], str]) -> dict[str, np.ndarray]:
     """The live index's vectors by the key of the text they embed (chunks float32, sentences
-    float16); chunk texts are rebuilt with the settings the old index was built with."""
+    float16); chunk texts are rebuilt with the settings the old index was built with. (An
+    index built before late chunking has sentences encoded alone; they are reused as they
+    are, until `qa index --rebuild`.)"""
     known: dict[str, np.ndarray] = {}
     sentences = old.sentences
     for row in range(len(old.chunks)):
         chunk = old.chunks[row]
-        known[key(indexed_text(chunk, old.manifest.chunking))] = old.vectors[row]
+        passage = indexed_text(chunk, old.manifest.chunking)
+        known[key(passage)] = old.vectors[row]
         for s in sentences.of(row):
             a, b = (int(x) for x in sentences.spans[s])
-            known[key(_slice(chunk, a, b))] = sentences.vectors[s]
+            known[_sentence_key(key, passage, _slice(chunk, a, b))] = sentences.vectors[s]
     return known
 
 
 def _embed(
-    encoder_factory: Callable[[], BuildEncoder],
-    texts: list[str],
-    key: Callable[[str], str],
+    encoder_factory: Encoders,
+    passes: list[Pass],
     known: dict[str, np.ndarray],
     root: Path,
     on_progress: Progress | None,
-) -> np.ndarray:
-    """Vectors of `texts`: reused when known, else embedded with checkpoints under resume/."""
+) -> dict[str, np.ndarray]:
+    """Every vector the passes give, by key: reused when known, else embedded (longest texts
+    first) with checkpoints under resume/. Progress counts passes."""
     folder = root / "resume"
     done = {**read_shards(folder), **known}
-    keys = [key(t) for t in texts]
+    unique = {p.keys[0]: p for p in passes}
     todo = sorted(
-        {k: i for i, k in enumerate(keys) if k not in done}.values(), key=lambda i: -len(texts[i])
+        (p for p in unique.values() if any(k not in done for k in p.keys)),
+        key=lambda p: -len(p.text),
     )
-    step = _counter(on_progress, len(texts))
-    if step and len(texts) > len(todo):
-        step(len(texts) - len(todo))
+    step = _counter(on_progress, len(unique))
+    if step and len(unique) > len(todo):
+        step(len(unique) - len(todo))
     if todo:
         encoder = encoder_factory()
         folder.mkdir(exist_ok=True)
-        if hasattr(encoder, "encode_to_shards"):  # cluster workers write the shards themselves
-            part_keys = [keys[i] for i in todo]
-            encoder.encode_to_shards([texts[i] for i in todo], part_keys, folder, on_batch=step)
+        if isinstance(encoder, ShardEncoder):  # cluster workers write the shards themselves
+            texts, spans = [p.text for p in todo], [p.spans for p in todo]
+            keys = [p.keys for p in todo]
+            encoder.encode_spans_to_shards(texts, spans, keys, folder, on_batch=step)
             done.update(read_shards(folder))
         else:
             for lo in range(0, len(todo), RESUME_SLICE):
                 part = todo[lo : lo + RESUME_SLICE]
-                vecs = encoder.encode([texts[i] for i in part], on_batch=step)
-                write_shard(folder, [keys[i] for i in part], vecs)
-                done.update(zip((keys[i] for i in part), vecs, strict=True))
-    if not texts:
-        return np.zeros((0, 0), dtype=np.float32)
-    return np.array([done[k] for k in keys], dtype=np.float32)
+                vecs = encoder.encode_spans(
+                    [p.text for p in part], [p.spans for p in part], on_batch=step
+                )
+                part_keys = [k for p in part for k in p.keys]
+                write_shard(folder, part_keys, vecs)
+                done.update(zip(part_keys, vecs, strict=True))
+    return done
 
 
 def _counter(on_progress: Progress | None, total: int) -> Callable[[int], None] | None:

@@ -190,7 +190,7 @@ class Workspace:
         Measured (benchmarks/build_throughput.py) as fast as sentence-transformers with
         cosine ≥ 0.9999 to it, and it spares an incremental build the torch import.
         """
-        return self.query_encoder(prepack=True)
+        return self.query_encoder(prepack=True, spans=True)
 
     def _ray_engine(self) -> RayEngine:
         """The build's work on Ray; embedding actors each load (or export) the ONNX encoder."""
@@ -202,21 +202,22 @@ class Workspace:
 
         assert self.ray is not None, "only builds with --engine ray use Ray"
         try:
-            return RayEngine(partial(load_or_export, self._model_path(), _onnx_cache()), self.ray)
+            factory = partial(load_or_export, self._model_path(), _onnx_cache(), spans=True)
+            return RayEngine(factory, self.ray)
         except RayMissing as exc:
             raise UsageError(str(exc)) from None
         except ConnectionError as exc:
             raise UsageError(f"cannot reach the Ray cluster: {exc}") from None
 
-    def query_encoder(self, prepack: bool = False) -> OnnxEncoder:
+    def query_encoder(self, prepack: bool = False, spans: bool = False) -> OnnxEncoder:
         """The torch-free ONNX encoder of the model, exported on first use; `prepack` for
-        encoding many texts (see OnnxEncoder)."""
+        encoding many texts, `spans` for one that pools sentences too (see OnnxEncoder)."""
         from embeddings.onnx_encoder import cache_folder, is_exported, load_or_export
 
         model_path = self._model_path()
-        if not is_exported(cache_folder(model_path, _onnx_cache())):
+        if not is_exported(cache_folder(model_path, _onnx_cache()), spans):
             log.info("exporting %s to ONNX for fast queries (once)", model_path.name)
-        return load_or_export(model_path, _onnx_cache(), prepack)
+        return load_or_export(model_path, _onnx_cache(), prepack, spans)
 
     def needs_build(self) -> bool:
         """True when the documents are known and there is no index yet, or only one written

@@ -229,3 +229,88 @@ def test_index_builds_without_torch_once_the_model_is_exported(seed_workspace, t
     )
     assert out.returncode == 0, out.stderr
     assert "3 added" in out.stdout
+
+
+PASSAGE = (
+    "Lavrov will visit Japan in early March. The talks will cover the Kuril islands.\n"
+    "Tokyo welcomed the news."
+)
+
+
+def _spans(text: str, parts: list[str]) -> list[tuple[int, int]]:
+    return [(text.index(p), text.index(p) + len(p)) for p in parts]
+
+
+def test_span_vectors_are_the_passage_tokens_pooled_as_sentence_transformers_has_them(encoders):
+    reference, fast = encoders
+    parts = ["Lavrov will visit Japan in early March.", "Tokyo welcomed the news."]
+    spans = _spans(PASSAGE, parts)
+    rows = fast.encode_spans([PASSAGE, "x"], [spans, []])
+    assert rows.shape == (4, 384)
+    assert np.allclose(rows[[0, 3]], fast.encode([PASSAGE, "x"]), atol=1e-5)  # texts as encode
+    model = reference._model  # the reference: torch token embeddings, tokenizer offsets
+    tokens = model.encode(PASSAGE, output_value="token_embeddings").numpy()
+    offsets = model.tokenizer(PASSAGE, return_offsets_mapping=True)["offset_mapping"]
+    for row, (a, b) in zip(rows[1:3], spans, strict=True):
+        inside = [i for i, (s, e) in enumerate(offsets) if e > s and s < b and e > a]
+        mean = tokens[inside].mean(axis=0)
+        assert float(row @ (mean / np.linalg.norm(mean))) >= 0.9999
+    alone = fast.encode(parts)  # in context, not the sentence read alone
+    assert all(float(rows[1 + i] @ alone[i]) < 0.99 for i in range(2))
+
+
+def test_a_span_past_the_window_is_encoded_alone(encoders):
+    _, fast = encoders
+    text = "word " * 400 + "The spare key is under the blue flowerpot."
+    rows = fast.encode_spans([text], [_spans(text, ["The spare key is under the blue flowerpot."])])
+    expected = fast.encode(["The spare key is under the blue flowerpot."])[0]
+    assert float(rows[1] @ expected) >= 0.9999
+
+
+def test_an_export_without_token_embeddings_is_redone_for_builds(encoders, tmp_path: Path):
+    import shutil
+
+    from embeddings.onnx_encoder import OnnxEncoder, cache_folder, is_exported, load_or_export
+    from qa.workspace import _onnx_cache
+
+    model = packaged_model_path()
+    old = cache_folder(model, tmp_path)
+    shutil.copytree(cache_folder(model, _onnx_cache()), old)
+    meta = json.loads((old / "onnx.json").read_text())
+    del meta["outputs"]  # as qa wrote it before late chunking
+    (old / "onnx.json").write_text(json.dumps(meta))
+    assert is_exported(old) and not is_exported(old, spans=True)
+    with pytest.raises(ValueError, match="export it again"):
+        OnnxEncoder(old).encode_spans(["a b"], [[(0, 1)]])
+    redone = load_or_export(model, tmp_path, spans=True)
+    assert is_exported(old, spans=True)
+    assert redone.encode_spans(["a b"], [[(0, 1)]]).shape == (2, 384)
+
+
+def test_built_sentence_vectors_come_from_their_passage(seed_workspace):
+    from qa.build import _slice, passes_of
+    from qa.chunks import indexed_text
+
+    index = seed_workspace.load()
+    encoder = seed_workspace._encoder()
+    row = next(r for r in range(len(index.chunks)) if len(index.sentences.of(r)) >= 2)
+    chunk = index.chunks[row]
+    text = indexed_text(chunk, index.manifest.chunking)
+    bounds = [tuple(int(x) for x in index.sentences.spans[s]) for s in index.sentences.of(row)]
+    (one,) = passes_of(text, [_slice(chunk, a, b) for a, b in bounds], lambda t: t)
+    expected = encoder.encode_spans([text], [one.spans])
+    stored = np.asarray(index.sentences.vectors[index.sentences.of(row)], dtype=np.float32)
+    assert np.allclose(stored, expected[1:], atol=2e-3)  # stored as float16
+    assert np.allclose(index.vectors[row], expected[0], atol=1e-5)
+
+
+def test_a_sentence_not_in_the_text_the_model_reads_is_read_alone():
+    from qa.build import passes_of
+
+    passage = "First sentence here. Third one."
+    passes = passes_of(passage, ["First sentence here.", "Page 3 Second.", "Third one."], str)
+    assert [(p.text, p.spans) for p in passes] == [
+        (passage, [(0, 20), (21, 31)]),
+        ("Page 3 Second.", []),
+    ]
+    assert len(passes[0].keys) == 3 and len(passes[1].keys) == 1
