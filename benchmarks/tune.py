@@ -4,7 +4,7 @@
         "" "field_weight=0.3" "neighbour_weight=0.1 focus_weight=0.2"
 
 Each setting is `name=value` pairs of qa.retrieve.SearchSettings or qa.answer.AnswerSettings
-(empty: the defaults). Indexes are built once (the same cached ones `qa eval` uses for SQuAD
+(empty: the defaults); `--rebuild` re-embeds every index first. Indexes are built once (the same cached ones `qa eval` uses for SQuAD
 and SciFact); every setting is then scored on the loaded indexes, so a sweep costs seconds per
 row, not a build. Prints one Markdown table per set: acc@1, acc@5, highlight@1, and for sets
 with unanswerable questions the share refused and the precision/recall of `answered`.
@@ -134,6 +134,9 @@ def main() -> None:
     parser.add_argument("--rich", type=Path, help="rich's docs/source/ folder")
     parser.add_argument("--no-squad", action="store_true")
     parser.add_argument("--scifact", action="store_true")
+    parser.add_argument(
+        "--rebuild", action="store_true", help="re-embed every index first (vectors changed)"
+    )
     args = parser.parse_args()
     data = ROOT / "benchmarks" / "data"
     sets = {
@@ -147,7 +150,7 @@ def main() -> None:
     if args.rich:
         sets["rich"] = question_set(args.rich, data / "docs-rich.jsonl")
     for ws, _ in sets.values():
-        ws.build()  # incremental: nothing is embedded again when nothing changed
+        ws.build(rebuild=args.rebuild)  # incremental: nothing changed, nothing embedded
     cols = ["acc@1", "acc@5", "highlight@1", "unanswerable_acc", "precision", "recall"]
     for name, (ws, items) in sets.items():
         print(f"\n| {name} setting | " + " | ".join(cols) + " |")
@@ -161,7 +164,7 @@ def main() -> None:
         (folder / "docs").mkdir(parents=True, exist_ok=True)
         ws = Workspace.resolve(folder / "docs", folder / "index-100-1-0-0-0")
         beir = evaluation.beir_corpus(EVAL / "scifact", ws.docs)  # type: ignore[arg-type]
-        ws.build()
+        ws.build(rebuild=args.rebuild)
         print("\n| scifact setting | ndcg@10 | recall@100 |\n|---|---|---|")
         for setting in args.settings:
             m = score_scifact(ws, beir, setting)

@@ -265,13 +265,53 @@ def cache_folder(model_path: Path, cache_root: Path) -> Path:
     return cache_root / f"{model_path.name}-{key}"
 
 
+QUANTIZATIONS = ("int8",)  # what `load_or_export(quantize=…)` makes besides float32
+
+
+def quantized(folder: Path) -> Path:
+    """The int8 copy of the export in `folder`, made once beside it (atomically): onnxruntime's
+    dynamic quantisation, weights stored as int8 and activations quantised per batch."""
+    out = folder.parent / f"{folder.name}-int8"
+    if is_exported(out, spans=True):
+        return out
+    import logging
+
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    tmp = folder.parent / f".{out.name}.{uuid.uuid4().hex}.tmp"
+    tmp.mkdir(parents=True)
+    quiet = logging.getLogger().level
+    logging.getLogger().setLevel(logging.ERROR)  # "consider pre-processing" notes on root
+    try:
+        for name in ("tokenizer.json", "onnx.json"):
+            shutil.copy(folder / name, tmp / name)
+        quantize_dynamic(folder / "model.onnx", tmp / "model.onnx", weight_type=QuantType.QInt8)
+        shutil.rmtree(out, ignore_errors=True)
+        os.replace(tmp, out)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    finally:
+        logging.getLogger().setLevel(quiet)
+    return out
+
+
 def load_or_export(
-    model_path: Path, cache_root: Path, prepack: bool = True, spans: bool = False
+    model_path: Path,
+    cache_root: Path,
+    prepack: bool = True,
+    spans: bool = False,
+    quantize: str | None = None,
 ) -> OnnxEncoder:
     """The ONNX encoder of `model_path`, exported under `cache_root` on first use (needs torch
     that once; every later load is torch-free); with `spans`, one that can `encode_spans`
-    (an older export is replaced)."""
+    (an older export is replaced); `quantize="int8"`: its int8 copy (see `quantized`)."""
     folder = cache_folder(model_path, cache_root)
-    if not is_exported(folder, spans):
+    if not is_exported(folder, spans or quantize is not None):
         export(model_path, folder)
+        shutil.rmtree(folder.parent / f"{folder.name}-int8", ignore_errors=True)  # stale now
+    if quantize is not None:
+        if quantize not in QUANTIZATIONS:
+            raise ValueError(f"unknown quantisation {quantize!r}: one of {QUANTIZATIONS}")
+        folder = quantized(folder)
     return OnnxEncoder(folder, prepack=prepack)

@@ -144,6 +144,12 @@ def cli() -> None:
     kind=click.IntRange(min=64),
     help="MB of memory one file's reader may use before the file is skipped.",
 )
+@click.option(
+    "--quantize",
+    type=click.Choice(["int8", "float32"]),
+    help="Embed with the int8-quantised model (faster, slightly less exact; questions follow "
+    "the index) or float32. Default: as the index was built; float32 for a new one.",
+)
 @click.option("-v", "--verbose", is_flag=True, help="Show library logs and why each file failed.")
 @click.option("--name", help="Name this folder as a collection (default: the folder's name).")
 def index_cmd(
@@ -159,6 +165,7 @@ def index_cmd(
     exclude: tuple[str, ...],
     file_timeout: float,
     file_memory: int,
+    quantize: str | None,
     verbose: bool,
     name: str | None,
 ) -> None:
@@ -191,7 +198,9 @@ def index_cmd(
     chunking = ChunkSettings(max_words=max_words, short_max_words=short_max_words)
     limits = Limits(timeout=file_timeout, memory_mb=file_memory, verbose=verbose)
     reading = ReadSettings(exclude=exclude, limits=limits)
-    ws = Workspace.resolve(docs, index_dir, chunking=chunking, ray=ray, reading=reading)
+    ws = Workspace.resolve(
+        docs, index_dir, chunking=chunking, ray=ray, reading=reading, quantize=quantize
+    )
     ws.docs = ws.docs or ws.indexed_docs()  # `qa index --index DIR`: the folder DIR indexes
     try:
         report = _build(ws, rebuild)

@@ -60,6 +60,19 @@ def default_model() -> str:
     return os.environ.get("QA_MODEL") or DEFAULT_MODEL
 
 
+def model_id(model: str, quantize: str | None) -> str:
+    """The model as the manifest records it: its name, with "+int8" for the int8 graph. Its
+    vectors differ, so a change of graph re-embeds (the key holds the id), and questions are
+    encoded by the graph the index was built with."""
+    return f"{model}+{quantize}" if quantize else model
+
+
+def split_model_id(recorded: str) -> tuple[str, str | None]:
+    """(model name, quantisation or None) of a recorded model id."""
+    base, _, quantize = recorded.rpartition("+")
+    return (base, quantize) if base and quantize == "int8" else (recorded, None)
+
+
 def _onnx_cache() -> Path:
     from platformdirs import user_cache_dir
 
@@ -77,9 +90,12 @@ class Workspace:
     search: SearchSettings = field(default_factory=SearchSettings)
     answering: AnswerSettings = field(default_factory=AnswerSettings)
     ray: RaySettings | None = None  # build on Ray (qa index --engine ray) instead of locally
+    # the build's graph: "int8" or "float32"; None keeps the index's (float32 for a new one)
+    quantize: str | None = None
     reading: ReadSettings = field(default_factory=ReadSettings)
     _retriever: Retriever | None = None
     _query: OnnxEncoder | None = None  # kept when a new index version is loaded
+    _query_quantize: str | None = None  # the graph _query runs
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @classmethod
@@ -102,18 +118,19 @@ class Workspace:
         """(Re)build the index of `docs`, embedding only new and changed documents (and
         trying the files skipped last time again, unless not `retry_skipped`)."""
         docs = self.docs or self.indexed_docs()
-        args = (docs, self.root, self.model, self.chunking)
+        quantize = self._build_quantize()
+        args = (docs, self.root, model_id(self.model, quantize), self.chunking)
         if self.ray is None:
             report = build_mod.build(
                 *args,
-                self._encoder,
+                lambda: self._encoder(quantize),
                 on_progress,
                 rebuild,
                 reading=self.reading,
                 retry_skipped=retry_skipped,
             )
         else:
-            engine = self._ray_engine()
+            engine = self._ray_engine(quantize)
             try:
                 report = build_mod.build(
                     *args,
@@ -184,15 +201,28 @@ class Workspace:
         except ModelNotFound as exc:
             raise UsageError(str(exc)) from None
 
-    def _encoder(self) -> OnnxEncoder:
-        """The encoder that builds the index: the ONNX export of the model.
+    def _build_quantize(self) -> str | None:
+        """The graph a build embeds with: `quantize` when asked ("float32": None), else the
+        live index's, so a refresh never re-embeds an int8 index in float32."""
+        if self.quantize is not None:
+            return None if self.quantize == "float32" else self.quantize
+        try:
+            built = index_mod.read_manifest(index_mod.current_folder(self.root)).model
+        except (QAError, OSError):
+            return None
+        base, quantize = split_model_id(built)
+        return quantize if base == self.model else None
+
+    def _encoder(self, quantize: str | None = None) -> OnnxEncoder:
+        """The encoder that builds the index: the ONNX export of the model (its int8 copy
+        with `quantize`).
 
         Measured (benchmarks/build_throughput.py) as fast as sentence-transformers with
         cosine ≥ 0.9999 to it, and it spares an incremental build the torch import.
         """
-        return self.query_encoder(prepack=True, spans=True)
+        return self.query_encoder(prepack=True, spans=True, quantize=quantize)
 
-    def _ray_engine(self) -> RayEngine:
+    def _ray_engine(self, quantize: str | None = None) -> RayEngine:
         """The build's work on Ray; embedding actors each load (or export) the ONNX encoder."""
         from functools import partial
 
@@ -202,22 +232,27 @@ class Workspace:
 
         assert self.ray is not None, "only builds with --engine ray use Ray"
         try:
-            factory = partial(load_or_export, self._model_path(), _onnx_cache(), spans=True)
+            factory = partial(
+                load_or_export, self._model_path(), _onnx_cache(), spans=True, quantize=quantize
+            )
             return RayEngine(factory, self.ray)
         except RayMissing as exc:
             raise UsageError(str(exc)) from None
         except ConnectionError as exc:
             raise UsageError(f"cannot reach the Ray cluster: {exc}") from None
 
-    def query_encoder(self, prepack: bool = False, spans: bool = False) -> OnnxEncoder:
+    def query_encoder(
+        self, prepack: bool = False, spans: bool = False, quantize: str | None = None
+    ) -> OnnxEncoder:
         """The torch-free ONNX encoder of the model, exported on first use; `prepack` for
-        encoding many texts, `spans` for one that pools sentences too (see OnnxEncoder)."""
+        encoding many texts, `spans` for one that pools sentences too, `quantize` for its
+        int8 copy (see embeddings.onnx_encoder)."""
         from embeddings.onnx_encoder import cache_folder, is_exported, load_or_export
 
         model_path = self._model_path()
         if not is_exported(cache_folder(model_path, _onnx_cache()), spans):
             log.info("exporting %s to ONNX for fast queries (once)", model_path.name)
-        return load_or_export(model_path, _onnx_cache(), prepack, spans)
+        return load_or_export(model_path, _onnx_cache(), prepack, spans, quantize)
 
     def needs_build(self) -> bool:
         """True when the documents are known and there is no index yet, or only one written
@@ -236,8 +271,10 @@ class Workspace:
         with self._lock:
             if self._retriever is None:
                 index = index_mod.load(self.root)
-                if self._query is None:
-                    self._query = self.query_encoder()
+                _, quantize = split_model_id(index.manifest.model)  # query as it was built
+                if self._query is None or self._query_quantize != quantize:
+                    self._query = self.query_encoder(quantize=quantize)
+                    self._query_quantize = quantize
                 self._retriever = Retriever(index, self._query, self.search)
             return self._retriever
 

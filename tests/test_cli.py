@@ -241,3 +241,35 @@ def test_ask_as_markdown(seed_index: Path):
     assert lines[0] == f"## {SAMPLE}"
     assert "**early March**" in result.stdout
     assert lines[-1].startswith("2. [") and "#L" in lines[-1]
+
+
+def test_index_quantize_int8_is_kept_by_refreshes_and_queried_with_its_graph(
+    tmp_path: Path, seed_index: Path
+):
+    import shutil
+
+    from qa import index as index_mod
+    from qa.workspace import Workspace
+
+    docs, ix = tmp_path / "docs", tmp_path / "ix"
+    shutil.copytree(ROOT / "seeds", docs)
+    assert run("index", str(docs), "--index", str(ix), "--quantize", "int8").exit_code == 0
+    assert index_mod.load(ix).manifest.model == "all-MiniLM-L6-v2+int8"
+    ws = Workspace.resolve(docs, ix)
+    (answer,) = ws.ask([SAMPLE])
+    assert answer.answered and Path(answer.passages[0].citation.path).name.startswith("000")
+    assert ws._query_quantize == "int8"  # questions embedded by the graph the index was
+    (docs / "new.txt").write_text("The spare key is under the blue flowerpot.")
+    refreshed = ws.refresh()  # a plain refresh keeps int8: only the new file is embedded
+    assert refreshed is not None and refreshed.report is not None
+    assert refreshed.report.embedded == 1 and refreshed.report.full_rebuild_reason is None
+    assert index_mod.load(ix).manifest.model == "all-MiniLM-L6-v2+int8"
+    back = run("index", str(docs), "--index", str(ix), "--quantize", "float32")
+    assert back.exit_code == 0 and "the model changed" in back.output
+    assert index_mod.load(ix).manifest.model == "all-MiniLM-L6-v2"
+    assert Workspace.resolve(docs, ix).ask([SAMPLE])[0].answered
+
+
+def test_unknown_quantisation_is_one_line_and_exit_2(tmp_path: Path):
+    result = run("index", str(ROOT / "seeds"), "--index", str(tmp_path / "ix"), "--quantize", "q4")
+    assert result.exit_code == 2 and "q4" in result.output
