@@ -130,7 +130,7 @@ class OnnxEncoder:
         self._tokenizer.enable_truncation(meta["max_seq_length"])
         self._tokenizer.enable_padding()
         options = ort.SessionOptions()
-        options.intra_op_num_threads = threads or os.cpu_count() or 1
+        options.intra_op_num_threads = threads or physical_cores()
         options.log_severity_level = 3
         if not prepack:
             options.add_session_config_entry("session.disable_prepacking", "1")
@@ -219,6 +219,22 @@ def _pool_spans(
         mean = np.asarray(tokens[inside], dtype=np.float32).mean(axis=0)
         pooled.append(mean / max(float(np.linalg.norm(mean)), 1e-12))
     return pooled
+
+
+def physical_cores() -> int:
+    """The physical cores this process may run on: one ONNX Runtime thread per core (a second
+    hyper-thread on a core only contends for its matrix units). Linux reads the CPU topology;
+    elsewhere, or if it cannot be read, every logical CPU counts."""
+    cpus = sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else []
+    cores = set()
+    for cpu in cpus:
+        topology = Path(f"/sys/devices/system/cpu/cpu{cpu}/topology")
+        try:
+            package = (topology / "physical_package_id").read_text().strip()
+            cores.add((package, (topology / "core_id").read_text().strip()))
+        except OSError:
+            return len(cpus)
+    return len(cores) or os.cpu_count() or 1
 
 
 def _optimize(folder: Path, options) -> None:

@@ -314,3 +314,20 @@ def test_a_sentence_not_in_the_text_the_model_reads_is_read_alone():
         ("Page 3 Second.", []),
     ]
     assert len(passes[0].keys) == 3 and len(passes[1].keys) == 1
+
+
+def test_onnx_threads_are_one_per_physical_core(tmp_path: Path, monkeypatch):
+    from embeddings import onnx_encoder
+
+    topology = {0: ("0", "0"), 1: ("0", "0"), 2: ("0", "1"), 3: ("0", "1")}  # 2 cores × 2 HT
+    monkeypatch.setattr(onnx_encoder.os, "sched_getaffinity", lambda _pid: set(topology))
+    real_read = Path.read_text
+
+    def read_text(path: Path, *args, **kwargs):
+        if path.parent.name == "topology" and path.parent.parent.name.startswith("cpu"):
+            package, core = topology[int(path.parent.parent.name[3:])]
+            return package if path.name == "physical_package_id" else core
+        return real_read(path, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "read_text", read_text)
+    assert onnx_encoder.physical_cores() == 2
