@@ -1,17 +1,19 @@
-"""Index build throughput against raw `SentenceTransformer.encode` on the same passages.
+"""A whole `qa index --rebuild` against a bare `SentenceTransformer.encode()` of its passages.
 
-    python benchmarks/build_throughput.py [N_ARTICLES]
+    python benchmarks/build_throughput.py [--squad N_ARTICLES | --docs DIR] [--rounds R]
 
-Passages: the chunks of SQuAD part A's first N articles (default 8). Measured in one run:
-raw sentence-transformers encode of the chunk texts, qa's torch encoder on the same texts, the
-ONNX encoder on the same texts, and a full `qa index` build (chunks + their sentences, FAISS,
-BM25, files). Prints passages/s and ratios to the raw encode, and the full build's time split
-by phase.
+Documents: SQuAD part A's first N articles (default 4), or any folder (`--docs`: a real docs
+tree). In one run, sides interleaved for R rounds (default 1): sentence-transformers'
+`encode()` of the passages qa cuts (model already loaded: the bar to meet), the ONNX encoder
+on the same passages, and the whole build (read, chunk, passages and their sentences, FAISS,
+BM25, files) in float32 (the default) and with `--quantize int8`, each a rebuild into its own
+index folder. Prints seconds, passages/s and the throughput of each as a ratio to the bare
+encode, then each build's time split (BuildReport.seconds, as `qa index --verbose`).
 """
 
 from __future__ import annotations
 
-import sys
+import argparse
 import tempfile
 import time
 from pathlib import Path
@@ -21,51 +23,65 @@ SQUAD = ROOT.parent / "shared/eval/squad/squad-v1.1-dev-part-a.json"
 
 
 def main() -> None:
-
     from embeddings.encoder import SentenceEncoder
     from embeddings.models import packaged_model_path
     from qa import evaluation
     from qa.build import read_and_chunk
-    from qa.chunks import ChunkSettings, indexed_text
+    from qa.chunks import ChunkSettings, chunk_sentences, indexed_text
     from qa.workspace import Workspace
 
-    n = int(sys.argv[1]) if len(sys.argv) > 1 else 8
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--squad", type=int, default=4, help="SQuAD articles (default 4)")
+    parser.add_argument("--docs", type=Path, help="a folder to index instead of SQuAD")
+    parser.add_argument("--rounds", type=int, default=1)
+    args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        docs = Path(tmp) / "docs"
-        evaluation.squad_corpus(SQUAD, docs, articles=n)
+        docs = args.docs
+        if docs is None:
+            docs = Path(tmp) / "docs"
+            evaluation.squad_corpus(SQUAD, docs, articles=args.squad)
         settings = ChunkSettings()
         chunks = read_and_chunk(docs, settings).chunks
         texts = [indexed_text(c, settings) for c in chunks]
-        encoder = SentenceEncoder(packaged_model_path())
-        model = encoder._model
-        ws = Workspace.resolve(docs, Path(tmp) / "ix")
-        onnx = ws.query_encoder()
-        model.encode(texts[:32])  # warm up both
+        model = SentenceEncoder(packaged_model_path())._model
+        float32 = Workspace.resolve(docs, Path(tmp) / "float32", quantize="float32")
+        int8 = Workspace.resolve(docs, Path(tmp) / "int8", quantize="int8")
+        onnx = float32._encoder()
+        int8._encoder("int8")  # exported and quantised before any clock starts
+        model.encode(texts[:32])
         onnx.encode(texts[:32])
-        rows = []
-        t = time.perf_counter()
-        model.encode(texts, batch_size=64, normalize_embeddings=True)
-        raw = time.perf_counter() - t
-        rows.append(("raw SentenceTransformer.encode", raw))
-        t = time.perf_counter()
-        encoder.encode(texts)
-        rows.append(("qa SentenceEncoder.encode", time.perf_counter() - t))
-        t = time.perf_counter()
-        onnx.encode(texts)
-        rows.append(("qa OnnxEncoder.encode", time.perf_counter() - t))
-        t = time.perf_counter()
-        report = ws.build()
-        rows.append(("full `qa index` (chunks + sentences, FAISS, BM25)", time.perf_counter() - t))
-    print(f"{len(texts)} passages, {report.chunks} chunks")
-    print("| step | seconds | passages/s | throughput vs raw |")
-    print("|---|---|---|---|")
-    for name, sec in rows:
-        print(f"| {name} | {sec:.1f} | {len(texts) / sec:.0f} | {raw / sec:.2f}× |")
-    print("\nwhere the full build's time went (BuildReport.seconds, as `qa index --verbose`):")
-    print("| phase | seconds | share |\n|---|---|---|")
-    total = sum(report.seconds.values())
-    for phase, sec in report.seconds.items():
-        print(f"| {phase} | {sec:.2f} | {sec / total:.0%} |")
+        sides = {
+            "bare `SentenceTransformer.encode()` of the passages": lambda: model.encode(
+                texts, batch_size=64, normalize_embeddings=True
+            ),
+            "qa's ONNX encoder, passages only": lambda: onnx.encode(texts),
+            "whole `qa index --rebuild` (float32, the default)": lambda: float32.build(
+                rebuild=True
+            ),
+            "whole `qa index --rebuild --quantize int8`": lambda: int8.build(rebuild=True),
+        }
+        seconds = dict.fromkeys(sides, 0.0)
+        reports = {}
+        for _ in range(args.rounds):
+            for name, run in sides.items():
+                start = time.perf_counter()
+                got = run()
+                seconds[name] += (time.perf_counter() - start) / args.rounds
+                if hasattr(got, "seconds"):
+                    reports[name] = got
+    sentences = sum(len(chunk_sentences(c)) for c in chunks)
+    print(
+        f"{docs if args.docs else f'SQuAD part A, {args.squad} articles'}: "
+        f"{len(texts)} passages ({sentences} sentences), {args.rounds} round(s)\n"
+    )
+    bare = next(iter(seconds.values()))
+    print("| side | seconds | passages/s | throughput vs bare encode |\n|---|---|---|---|")
+    for name, sec in seconds.items():
+        print(f"| {name} | {sec:.1f} | {len(texts) / sec:.0f} | **{bare / sec:.2f}×** |")
+    for name, report in reports.items():
+        total = sum(report.seconds.values())
+        split = ", ".join(f"{p} {s:.2f} s ({s / total:.0%})" for p, s in report.seconds.items())
+        print(f"\n{name}: {split}")
 
 
 if __name__ == "__main__":
@@ -73,4 +89,4 @@ if __name__ == "__main__":
 
     main()
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"peak memory of this benchmark process: {peak:.0f} MB")
+    print(f"\npeak memory of this benchmark process: {peak:.0f} MB")

@@ -4,9 +4,9 @@
         "" "field_weight=0.3" "neighbour_weight=0.1 focus_weight=0.2"
 
 Each setting is `name=value` pairs of qa.retrieve.SearchSettings or qa.answer.AnswerSettings
-(empty: the defaults); `--rebuild` re-embeds every index first. Indexes are built once (the same cached ones `qa eval` uses for SQuAD
-and SciFact); every setting is then scored on the loaded indexes, so a sweep costs seconds per
-row, not a build. Prints one Markdown table per set: acc@1, acc@5, highlight@1, and for sets
+(empty: the defaults); `--rebuild` re-embeds every index first. Indexes are built once (the
+same cached ones `qa eval` uses for SQuAD and SciFact); every setting is then scored on the
+loaded indexes, so a sweep costs seconds per row, not a build. Prints one Markdown table per set: acc@1, acc@5, highlight@1, and for sets
 with unanswerable questions the share refused and the precision/recall of `answered`.
 """
 
