@@ -6,8 +6,9 @@
 Each setting is `name=value` pairs of qa.retrieve.SearchSettings or qa.answer.AnswerSettings
 (empty: the defaults); `--rebuild` re-embeds every index first. Indexes are built once (the
 same cached ones `qa eval` uses for SQuAD and SciFact); every setting is then scored on the
-loaded indexes, so a sweep costs seconds per row, not a build. Prints one Markdown table per set: acc@1, acc@5, highlight@1, and for sets
-with unanswerable questions the share refused and the precision/recall of `answered`.
+loaded indexes, so a sweep costs seconds per row, not a build. Prints one Markdown table per
+set: acc@1, acc@5, highlight@1, and for sets with unanswerable questions the share refused
+and the precision/recall of `answered`.
 """
 
 from __future__ import annotations
