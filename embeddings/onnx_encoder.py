@@ -1,11 +1,9 @@
 """Text → unit vectors with onnxruntime + tokenizers only: the torch-free query path.
 
 `export` turns a sentence-transformers model into a folder holding `model.onnx` (the whole
-model: transformer, pooling and L2 normalisation, so the graph's first output is the final
-vector; its second output is the transformer's token embeddings, which `encode_spans` pools
-over spans of the text: "late chunking"), `tokenizer.json` and `onnx.json`.
-sentence-transformers' own ONNX backend needs `optimum`, which does not install beside
-transformers 5, so the export uses `torch.onnx.export` on the
+model: transformer, pooling and L2 normalisation, so the graph's output is the final vector),
+`tokenizer.json` and `onnx.json`. sentence-transformers' own ONNX backend needs `optimum`,
+which does not install beside transformers 5, so the export uses `torch.onnx.export` on the
 model itself. The export is written to a temporary folder and renamed into place, so a
 half-written export is never read.
 """
@@ -25,7 +23,6 @@ import numpy as np
 from embeddings.batches import encode_sorted
 
 INPUTS = ("input_ids", "attention_mask", "token_type_ids")
-OUTPUTS = ("embedding", "token_embeddings")  # the text's vector; its tokens' (for spans)
 OPTIMIZED = "optimized.onnx"  # graph-optimised model; weights in OPTIMIZED + ".data"
 
 
@@ -45,10 +42,7 @@ def export(model_path: Path, folder: Path) -> Path:
     try:
         sample = model.tokenizer(["a b", "c"], padding=True, return_tensors="pt")
         names = [n for n in INPUTS if n in sample]
-        axes = {n: {0: "batch", 1: "tokens"} for n in names} | {
-            "embedding": {0: "batch"},
-            "token_embeddings": {0: "batch", 1: "tokens"},
-        }
+        axes = {n: {0: "batch", 1: "tokens"} for n in names} | {"embedding": {0: "batch"}}
         # The tracer warns about shape checks it freezes; the parity test covers their effect.
         with torch.no_grad(), warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -57,7 +51,7 @@ def export(model_path: Path, folder: Path) -> Path:
                 tuple(sample[n] for n in names),
                 str(tmp / "model.onnx"),
                 input_names=names,
-                output_names=list(OUTPUTS),
+                output_names=["embedding"],
                 dynamic_axes=axes,
                 opset_version=17,
                 dynamo=False,
@@ -65,7 +59,6 @@ def export(model_path: Path, folder: Path) -> Path:
         model.tokenizer.backend_tokenizer.save(str(tmp / "tokenizer.json"))
         meta = {
             "inputs": names,
-            "outputs": list(OUTPUTS),
             "max_seq_length": int(model.max_seq_length or 256),
             "dim": int(model.get_embedding_dimension() or 0),
             "source": str(model_path),
@@ -90,26 +83,15 @@ def _pooled_module(model, names):
             self.model = model
 
         def forward(self, *tensors):
-            out = self.model(dict(zip(names, tensors, strict=True)))
-            pooled = torch.nn.functional.normalize(out["sentence_embedding"], dim=-1)
-            return pooled, out["token_embeddings"]
+            out = self.model(dict(zip(names, tensors, strict=True)))["sentence_embedding"]
+            return torch.nn.functional.normalize(out, dim=-1)
 
     return Pooled()
 
 
-def is_exported(folder: Path, spans: bool = False) -> bool:
-    """Whether `folder` holds a complete export (with `spans`: one that also outputs token
-    embeddings, which exports before late chunking lack; queries need only the vector)."""
-    if not all((folder / n).is_file() for n in ("model.onnx", "tokenizer.json", "onnx.json")):
-        return False
-    return not spans or "token_embeddings" in _meta(folder).get("outputs", ())
-
-
-def _meta(folder: Path) -> dict:
-    try:
-        return json.loads((folder / "onnx.json").read_text())
-    except (OSError, ValueError):
-        return {}
+def is_exported(folder: Path) -> bool:
+    """Whether `folder` holds a complete export."""
+    return all((folder / n).is_file() for n in ("model.onnx", "tokenizer.json", "onnx.json"))
 
 
 class OnnxEncoder:
@@ -124,10 +106,10 @@ class OnnxEncoder:
 
         meta = json.loads((folder / "onnx.json").read_text())
         self._inputs: list[str] = meta["inputs"]
-        self.spans = "token_embeddings" in meta.get("outputs", ())  # encode_spans works
         self.dim: int = meta["dim"]
         self._tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
         self._tokenizer.enable_truncation(meta["max_seq_length"])
+        self._counter = self._tokenizer.from_str(self._tokenizer.to_str())  # unpadded copy
         self._tokenizer.enable_padding()
         options = ort.SessionOptions()
         options.intra_op_num_threads = threads or physical_cores()
@@ -150,75 +132,20 @@ class OnnxEncoder:
         """Normalised embeddings of `texts`, in order; `on_batch(n)` after each n texts."""
         return encode_sorted(texts, self.dim, batch_size, self._run, on_batch)
 
-    def encode_spans(
-        self,
-        texts: Sequence[str],
-        spans: Sequence[Sequence[tuple[int, int]]],
-        batch_size: int = 32,
-        on_batch: Callable[[int], None] | None = None,
-    ) -> np.ndarray:
-        """Each text's vector followed by one vector per `(start, end)` character span of it,
-        from one forward pass ("late chunking"): the mean of the token embeddings inside the
-        span, normalised, so a sentence's vector sees its passage. A span past the model's
-        window (the text was truncated) is encoded alone. Rows: text 0, its spans, text 1, …;
-        `on_batch(n)` after each n texts."""
-        if not self.spans:
-            raise ValueError("this ONNX export has no token-embedding output: export it again")
-        first = np.cumsum([0, *(1 + len(s) for s in spans)])
-        out = np.zeros((int(first[-1]), self.dim), dtype=np.float32)
-        alone: dict[int, str] = {}  # rows whose span the window did not reach
-        order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
-        for lo in range(0, len(order), batch_size):
-            ids = order[lo : lo + batch_size]
-            encodings = self._tokenizer.encode_batch([texts[i] for i in ids])
-            pooled, tokens = self._session.run(None, self._feeds(encodings))
-            for j, i in enumerate(ids):
-                out[first[i]] = pooled[j]
-                rows = _pool_spans(tokens[j], encodings[j].offsets, spans[i])
-                for n, vector in enumerate(rows):
-                    if vector is None:
-                        a, b = spans[i][n]
-                        alone[int(first[i]) + 1 + n] = texts[i][a:b]
-                    else:
-                        out[first[i] + 1 + n] = vector
-            if on_batch is not None:
-                on_batch(len(ids))
-        if alone:
-            out[list(alone)] = self.encode(list(alone.values()))
-        return out
+    def count_tokens(self, texts: Sequence[str]) -> np.ndarray:
+        """How many word pieces the model reads of each text (special tokens included, at
+        most the model's window)."""
+        return np.array([len(e.ids) for e in self._counter.encode_batch(list(texts))])
 
     def _run(self, texts: list[str]) -> np.ndarray:
-        feeds = self._feeds(self._tokenizer.encode_batch(texts))
-        result = self._session.run(["embedding"], feeds)
-        return np.asarray(result[0], dtype=np.float32)
-
-    def _feeds(self, encodings: list) -> dict[str, np.ndarray]:
-        """The model's inputs for a batch of tokenizer encodings (padded alike)."""
+        encodings = self._tokenizer.encode_batch(texts)
         feeds = {
             "input_ids": np.array([e.ids for e in encodings], dtype=np.int64),
             "attention_mask": np.array([e.attention_mask for e in encodings], dtype=np.int64),
             "token_type_ids": np.array([e.type_ids for e in encodings], dtype=np.int64),
         }
-        return {n: feeds[n] for n in self._inputs}
-
-
-def _pool_spans(
-    tokens: np.ndarray, offsets: Sequence[tuple[int, int]], spans: Sequence[tuple[int, int]]
-) -> list[np.ndarray | None]:
-    """Per span, the normalised mean of the embeddings of the tokens inside it (None when no
-    token is: the span lies past the window). Special and padding tokens have empty offsets."""
-    bounds = np.asarray(offsets, dtype=np.int64).reshape(-1, 2)
-    starts, ends = bounds[:, 0], bounds[:, 1]
-    real = ends > starts
-    pooled: list[np.ndarray | None] = []
-    for a, b in spans:
-        inside = real & (starts < b) & (ends > a)
-        if not inside.any():
-            pooled.append(None)
-            continue
-        mean = np.asarray(tokens[inside], dtype=np.float32).mean(axis=0)
-        pooled.append(mean / max(float(np.linalg.norm(mean)), 1e-12))
-    return pooled
+        result = self._session.run(None, {n: feeds[n] for n in self._inputs})
+        return np.asarray(result[0], dtype=np.float32)
 
 
 def physical_cores() -> int:
@@ -288,7 +215,7 @@ def quantized(folder: Path) -> Path:
     """The int8 copy of the export in `folder`, made once beside it (atomically): onnxruntime's
     dynamic quantisation, weights stored as int8 and activations quantised per batch."""
     out = folder.parent / f"{folder.name}-int8"
-    if is_exported(out, spans=True):
+    if is_exported(out):
         return out
     import logging
 
@@ -316,14 +243,13 @@ def load_or_export(
     model_path: Path,
     cache_root: Path,
     prepack: bool = True,
-    spans: bool = False,
     quantize: str | None = None,
 ) -> OnnxEncoder:
     """The ONNX encoder of `model_path`, exported under `cache_root` on first use (needs torch
-    that once; every later load is torch-free); with `spans`, one that can `encode_spans`
-    (an older export is replaced); `quantize="int8"`: its int8 copy (see `quantized`)."""
+    that once; every later load is torch-free); `quantize="int8"`: its int8 copy (see
+    `quantized`)."""
     folder = cache_folder(model_path, cache_root)
-    if not is_exported(folder, spans or quantize is not None):
+    if not is_exported(folder):
         export(model_path, folder)
         shutil.rmtree(folder.parent / f"{folder.name}-int8", ignore_errors=True)  # stale now
     if quantize is not None:

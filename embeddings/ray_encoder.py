@@ -1,9 +1,8 @@
 """Text → vectors on a Ray cluster: Ray Data `map_batches` over a pool of embedding actors.
 
 Each actor builds its own encoder once (from a picklable factory) and embeds batches of texts.
-`encode` sends the vectors back to the driver; `encode_spans_to_shards` has each actor
-encode texts with their spans (late chunking) and write the vectors as a shard
-(embeddings.shards) into a folder the workers share with the driver, and
+`encode` sends the vectors back to the driver; `encode_to_shards` has each actor write its
+vectors as a shard (embeddings.shards) into a folder the workers share with the driver, and
 sends back only the keys it wrote, so the driver checks that no row is missing. An actor that
 dies (a crashed or lost worker) is restarted by Ray and its batch retried (`max_restarts`,
 `max_task_retries`); a batch that still fails fails the build, never leaves a silent hole.
@@ -14,7 +13,6 @@ Ray Data's own bars when `RaySettings.progress` is set. Ray is an optional extra
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 from collections.abc import Callable, Sequence
@@ -53,9 +51,7 @@ class _EmbedActor:
 
 
 class _ShardActor(_EmbedActor):
-    """Embeds a batch of {"keys", "text", "spans"} (a text and its spans, their row keys
-    joined by newlines, the spans as JSON) with `encode_spans`, writes the vectors as a
-    shard, and returns {"keys"}."""
+    """Embeds a batch of {"key", "text"} and writes it as a shard; returns {"key"}."""
 
     def __init__(self, factory: Callable[[], Any], folder: str) -> None:
         super().__init__(factory)
@@ -64,16 +60,9 @@ class _ShardActor(_EmbedActor):
     def __call__(self, batch: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         from embeddings.shards import write_shard
 
-        spans = [[tuple(s) for s in json.loads(str(j))] for j in batch["spans"]]
-        vectors = self.encoder.encode_spans(list(batch["text"]), spans)
-        keys = _split_keys(batch["keys"])
-        write_shard(self.folder, keys, vectors)
-        return {"keys": batch["keys"]}
-
-
-def _split_keys(joined: np.ndarray) -> list[str]:
-    """The row keys of a batch, each text's joined by newlines."""
-    return [k for keys in joined for k in str(keys).split("\n")]
+        vectors = self.encoder.encode(list(batch["text"]))
+        write_shard(self.folder, [str(k) for k in batch["key"]], vectors)
+        return {"key": batch["key"]}
 
 
 def _apply(fn: Callable[[Any], Any], item: Any) -> Any:
@@ -91,6 +80,7 @@ class RayEncoder:
             raise RayMissing("Ray is not installed: pip install '.[ray]'") from None
         self.factory = factory
         self.settings = settings or RaySettings()
+        self._local: Any = None  # the factory's encoder on the driver, for count_tokens
         if not ray.is_initialized():
             os.environ.setdefault("RAY_ENABLE_UV_RUN_RUNTIME_ENV", "0")
             ray.init(
@@ -129,31 +119,32 @@ class RayEncoder:
             raise RuntimeError(f"Ray returned {int(seen.sum())} of {len(texts)} vectors")
         return out
 
-    def encode_spans_to_shards(
+    def count_tokens(self, texts: Sequence[str]) -> np.ndarray:
+        """How many word pieces the model reads of each text: counted here, by an encoder
+        of the factory's made on the driver once (tokenising is cheap; no actor needed)."""
+        if self._local is None:
+            self._local = self.factory()
+        return self._local.count_tokens(texts)
+
+    def encode_to_shards(
         self,
         texts: Sequence[str],
-        spans: Sequence[Sequence[tuple[int, int]]],
-        keys: Sequence[Sequence[str]],
+        keys: Sequence[str],
         folder: Path,
         on_batch: Callable[[int], None] | None = None,
     ) -> None:
-        """`encode_spans` on the workers, which write the rows into `folder` as shards keyed
-        by `keys` (per text: its key, then one per span); raises if any key was not written.
-        `on_batch(n)` counts texts."""
-        rows = [
-            {"keys": "\n".join(k), "text": t, "spans": json.dumps(s)}
-            for t, s, k in zip(texts, spans, keys, strict=True)
-        ]
+        """Embed `texts` on the workers, which write them into `folder` as shards keyed by
+        `keys`; raises if any key was not written."""
+        rows = [{"key": k, "text": t} for k, t in zip(keys, texts, strict=True)]
         written = self._on_actors(rows, _ShardActor, (self.factory, str(folder)))
-        missing = {k for ks in keys for k in ks}
-        total = len(missing)
+        missing = set(keys)
         for batch in written.iter_batches(batch_format="numpy", batch_size=None):
-            missing.difference_update(_split_keys(batch["keys"]))
+            missing.difference_update(str(k) for k in batch["key"])
             if on_batch is not None:
-                on_batch(len(batch["keys"]))
+                on_batch(len(batch["key"]))
         if missing:
             raise RuntimeError(
-                f"Ray workers wrote {total - len(missing)} of {total} vectors of the shards"
+                f"Ray workers wrote {len(keys) - len(missing)} of {len(keys)} shards' rows"
             )
 
     def _on_actors(

@@ -1,12 +1,11 @@
 """Documents folder → a new index version on disk, re-embedding only what changed.
 
-The model reads each passage once: its vector and its sentences' vectors come from the same
-forward pass (a sentence's vector is the mean of its tokens' embeddings in the passage: late
-chunking, OnnxEncoder.encode_spans). Every vector is keyed by a hash of model, TEXT_VERSION
-and the text read (a sentence's key also holds its passage, whose context its vector has).
-Vectors of the live index, and slices checkpointed by an interrupted build, are reused by
-key: an unchanged or renamed document costs no embedding, and a build killed half-way starts
-again from what it had embedded.
+The model reads sentences, each once and alone; a passage's vector is pooled from the vectors
+of its parts (its sentences, and its heading path: the mean weighted by each part's number of
+word pieces, normalised), not read again (`passage_vector`). Every text the model reads is
+keyed by a hash of model, TEXT_VERSION and text. Vectors of the live index, and slices
+checkpointed by an interrupted build, are reused by key: an unchanged or renamed document
+costs no embedding, and a build killed half-way starts again from what it had embedded.
 
 The finished version is written by qa.index.save_version (a complete folder beside the live
 one, fsynced, then CURRENT switched by an atomic rename: the format's one writer, beside its
@@ -23,9 +22,9 @@ import traceback
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
-from functools import partial
+from functools import cache, partial
 from pathlib import Path
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -37,6 +36,7 @@ from qa.chunks import (
     ChunkSettings,
     chunk_sentences,
     for_model,
+    heading_parts,
     indexed_text,
     split_document,
 )
@@ -51,48 +51,18 @@ log = logging.getLogger("qa")
 
 
 class BuildEncoder(Protocol):
-    """What a build embeds with here (the ONNX encoder): per text, its vector and then one
-    vector per character span of it."""
+    """What a build embeds with: the ONNX encoder here, or Ray's actor pool (which may also
+    write its vectors as shards itself: `encode_to_shards`)."""
 
-    def encode_spans(
-        self,
-        texts: Sequence[str],
-        spans: Sequence[Sequence[tuple[int, int]]],
-        *,
-        on_batch: Callable[[int], None] | None = None,
+    def encode(
+        self, texts: Sequence[str], *, on_batch: Callable[[int], None] | None = None
     ) -> np.ndarray: ...
 
-
-@runtime_checkable
-class ShardEncoder(Protocol):
-    """What a cluster build embeds with (Ray's actor pool): the workers write the rows of
-    `encode_spans` into a folder as shards, keyed per text by its key and its spans' keys."""
-
-    def encode_spans_to_shards(
-        self,
-        texts: Sequence[str],
-        spans: Sequence[Sequence[tuple[int, int]]],
-        keys: Sequence[Sequence[str]],
-        folder: Path,
-        on_batch: Callable[[int], None] | None = None,
-    ) -> None: ...
+    def count_tokens(self, texts: Sequence[str]) -> np.ndarray: ...
 
 
-Encoders = Callable[[], BuildEncoder | ShardEncoder]
-
-
-RESUME_SLICE = 512  # passages embedded between two resume checkpoints
-Progress = Callable[[int, int], None]  # (passages embedded so far, total)
-
-
-@dataclass(frozen=True)
-class Pass:
-    """One forward pass of the model: a text, the character spans pooled from it (its
-    sentences), and the keys of the vectors it gives (the text's, then each span's)."""
-
-    text: str
-    spans: list[tuple[int, int]]
-    keys: list[str]
+RESUME_SLICE = 512  # texts embedded between two resume checkpoints
+Progress = Callable[[int, int], None]  # (texts embedded so far, total)
 
 
 @dataclass(frozen=True)
@@ -129,7 +99,7 @@ def build(
     root: Path,
     model: str,
     chunking: ChunkSettings,
-    encoder_factory: Encoders,
+    encoder_factory: Callable[[], BuildEncoder],
     on_progress: Progress | None = None,
     rebuild: bool = False,
     map_files: Mapper | None = None,
@@ -143,7 +113,7 @@ def build(
 
     By default the work is done here; a cluster engine (qa.cluster) passes `map_files` (files
     read and chunked in parallel), an encoder that writes its vectors as shards
-    (`encode_spans_to_shards`), and `map_shards` to fill FAISS shards in parallel."""
+    (`encode_to_shards`), and `map_shards` to fill FAISS shards in parallel."""
     from filelock import FileLock, Timeout
 
     _make_folder(root)
@@ -183,7 +153,7 @@ def _build_locked(
     root: Path,
     model: str,
     chunking: ChunkSettings,
-    encoder_factory: Encoders,
+    encoder_factory: Callable[[], BuildEncoder],
     on_progress: Progress | None,
     rebuild: bool,
     map_files: Mapper | None,
@@ -204,21 +174,25 @@ def _build_locked(
         raise UsageError(_nothing_to_index(docs_root, corpus))
     spans = [chunk_sentences(c) for c in chunks]
     chunk_texts = [indexed_text(c, chunking) for c in chunks]
+    sentences = [[_slice(c, a, b) for a, b in s] for c, s in zip(chunks, spans, strict=True)]
+    parts = [passage_parts(c, chunking, s) for c, s in zip(chunks, sentences, strict=True)]
+    flat = [t for s in sentences for t in s]
     key = partial(_key, model)
-    passes: list[Pass] = []
-    sentence_keys: list[str] = []
-    for chunk, chunk_spans, text in zip(chunks, spans, chunk_texts, strict=True):
-        sentences = [_slice(chunk, a, b) for a, b in chunk_spans]
-        passes.extend(passes_of(text, sentences, key))
-        sentence_keys.extend(_sentence_key(key, text, s) for s in sentences)
     known = _known_vectors(old, key) if old else {}
-    embedded = sum(1 for t in chunk_texts if key(t) not in known)
+    pooled_keys = [_pooled_key(key, p) for p in parts]
+    to_pool = [i for i, k in enumerate(pooled_keys) if k not in known]
+    embedded = sum(1 for i in to_pool if any(key(t) not in known for t in parts[i]))
     clock.lap("texts")
-    done = _embed(encoder_factory, passes, known, root, on_progress)
+    encoder = cache(encoder_factory)  # made once, and only if something is new
+    texts = flat + [t for i in to_pool for t in parts[i]]
+    done = _embed(encoder, texts, key, known, root, on_progress)
     clock.lap("encode")
-    vectors = _rows(done, [key(t) for t in chunk_texts])
-    sentence_vectors = _rows(done, sentence_keys)
+    pooled = _pool(encoder, [parts[i] for i in to_pool], key, done) if to_pool else []
+    fresh = dict(zip(to_pool, pooled, strict=True))
+    vectors = _rows([fresh[i] if i in fresh else known[k] for i, k in enumerate(pooled_keys)])
+    sentence_vectors = _rows([done[key(t)] for t in flat])
     dim = vectors.shape[1] if len(vectors) else old.manifest.dim if old else 0
+    clock.lap("pool")
 
     manifest = Manifest(
         model=model,
@@ -230,6 +204,7 @@ def _build_locked(
         skipped=skipped,
         stats={rel: list(st) for rel, st in corpus.stats.items()},
         exclude=list(reading.exclude if reading else ()),
+        pooled=True,
     )
     index_mod.save_version(
         root,
@@ -280,35 +255,48 @@ def _key(model: str, text: str) -> str:
     return hashlib.sha256(f"{model}\0{TEXT_VERSION}\0{text}".encode()).hexdigest()
 
 
-def _sentence_key(key: Callable[[str], str], passage: str, sentence: str) -> str:
-    """The key of a sentence's vector: it is read in its passage, so both make the key."""
-    return key(f"{passage}\0{sentence}")
+def passage_parts(chunk: Chunk, settings: ChunkSettings, sentences: list[str]) -> list[str]:
+    """The texts a passage's vector is pooled from: what is read with it (its heading path;
+    title and context when asked for), then its sentences; a passage without a sentence
+    (only chrome lines) is read whole."""
+    if not sentences:
+        return [indexed_text(chunk, settings)]
+    return [for_model(p) for p in heading_parts(chunk, settings)] + sentences
 
 
-def passes_of(passage: str, sentences: list[str], key: Callable[[str], str]) -> list[Pass]:
-    """The forward passes a passage's vectors take: the passage, its sentences pooled from
-    it as spans, and any sentence not found in the text the model reads (one that ran
-    across a dropped chrome line) read alone."""
-    spans: list[tuple[int, int]] = []
-    keys = [key(passage)]
-    alone: list[Pass] = []
-    at = 0
-    for sentence in sentences:
-        found = passage.find(sentence, at)
-        if found < 0 or not sentence:
-            alone.append(Pass(sentence, [], [_sentence_key(key, passage, sentence)]))
-            continue
-        spans.append((found, found + len(sentence)))
-        keys.append(_sentence_key(key, passage, sentence))
-        at = found + len(sentence)
-    return [Pass(passage, spans, keys), *alone]
+def _pooled_key(key: Callable[[str], str], parts: list[str]) -> str:
+    """The key of a passage vector pooled from `parts`."""
+    return key("\0".join(["pooled", *parts]))
 
 
-def _rows(vectors: dict[str, np.ndarray], keys: list[str]) -> np.ndarray:
-    """The vectors of `keys`, in order, as one float32 array."""
-    if not keys:
+def passage_vector(vectors: np.ndarray, tokens: np.ndarray) -> np.ndarray:
+    """A passage's vector from its parts' unit vectors: their mean weighted by each part's
+    number of word pieces, normalised. Measured against reading the passage whole (README):
+    SQuAD acc@1 −0.3 pt, acc@5 +0.1, the docs sets together the same, at half the encoding."""
+    pooled = (np.asarray(vectors, dtype=np.float32) * tokens[:, None]).sum(axis=0)
+    return pooled / max(float(np.linalg.norm(pooled)), 1e-12)
+
+
+def _pool(
+    encoder: Callable[[], BuildEncoder],
+    parts: list[list[str]],
+    key: Callable[[str], str],
+    done: dict[str, np.ndarray],
+) -> list[np.ndarray]:
+    """The pooled vector of each passage of `parts`."""
+    tokens = encoder().count_tokens([t for p in parts for t in p]).astype(np.float32)
+    bounds = np.cumsum([0, *(len(p) for p in parts)])
+    return [
+        passage_vector(np.array([done[key(t)] for t in p]), tokens[bounds[i] : bounds[i + 1]])
+        for i, p in enumerate(parts)
+    ]
+
+
+def _rows(vectors: list[np.ndarray]) -> np.ndarray:
+    """Vectors as one float32 array (0 × 0 when there is none)."""
+    if not vectors:
         return np.zeros((0, 0), dtype=np.float32)
-    return np.array([vectors[k] for k in keys], dtype=np.float32)
+    return np.array(vectors, dtype=np.float32)
 
 
 @dataclass(frozen=True)
@@ -435,58 +423,57 @@ def _reusable(root: Path, model: str) -> tuple[Index | None, str | None]:
 
 
 def _known_vectors(old: Index, key: Callable[[str], str]) -> dict[str, np.ndarray]:
-    """The live index's vectors by the key of the text they embed (chunks float32, sentences
-    float16); chunk texts are rebuilt with the settings the old index was built with. (An
-    index built before late chunking has sentences encoded alone; they are reused as they
-    are, until `qa index --rebuild`.)"""
+    """The live index's vectors by key: sentences (float16) by their text, passages (float32)
+    by the parts they were pooled from, with the settings the old index was built with. A
+    passage read whole (an index of qa before pooling) is left out: it is pooled again from
+    its sentences, which costs no encoding."""
     known: dict[str, np.ndarray] = {}
     sentences = old.sentences
     for row in range(len(old.chunks)):
         chunk = old.chunks[row]
-        passage = indexed_text(chunk, old.manifest.chunking)
-        known[key(passage)] = old.vectors[row]
+        texts = []
         for s in sentences.of(row):
             a, b = (int(x) for x in sentences.spans[s])
-            known[_sentence_key(key, passage, _slice(chunk, a, b))] = sentences.vectors[s]
+            texts.append(_slice(chunk, a, b))
+            known[key(texts[-1])] = sentences.vectors[s]
+        if old.manifest.pooled:
+            parts = passage_parts(chunk, old.manifest.chunking, texts)
+            known[_pooled_key(key, parts)] = old.vectors[row]
     return known
 
 
 def _embed(
-    encoder_factory: Encoders,
-    passes: list[Pass],
+    encoder: Callable[[], BuildEncoder],
+    texts: list[str],
+    key: Callable[[str], str],
     known: dict[str, np.ndarray],
     root: Path,
     on_progress: Progress | None,
 ) -> dict[str, np.ndarray]:
-    """Every vector the passes give, by key: reused when known, else embedded (longest texts
-    first) with checkpoints under resume/. Progress counts passes."""
+    """The vectors of `texts` by key, with every known one: reused when known, else embedded
+    (by `encoder()`) with checkpoints under resume/."""
     folder = root / "resume"
     done = {**read_shards(folder), **known}
-    unique = {p.keys[0]: p for p in passes}
+    keys = [key(t) for t in texts]
     todo = sorted(
-        (p for p in unique.values() if any(k not in done for k in p.keys)),
-        key=lambda p: -len(p.text),
+        {k: i for i, k in enumerate(keys) if k not in done}.values(), key=lambda i: -len(texts[i])
     )
-    step = _counter(on_progress, len(unique))
-    if step and len(unique) > len(todo):
-        step(len(unique) - len(todo))
+    step = _counter(on_progress, len(texts))
+    if step and len(texts) > len(todo):
+        step(len(texts) - len(todo))
     if todo:
-        encoder = encoder_factory()
+        model = encoder()
         folder.mkdir(exist_ok=True)
-        if isinstance(encoder, ShardEncoder):  # cluster workers write the shards themselves
-            texts, spans = [p.text for p in todo], [p.spans for p in todo]
-            keys = [p.keys for p in todo]
-            encoder.encode_spans_to_shards(texts, spans, keys, folder, on_batch=step)
+        if hasattr(model, "encode_to_shards"):  # cluster workers write the shards themselves
+            part_keys = [keys[i] for i in todo]
+            model.encode_to_shards([texts[i] for i in todo], part_keys, folder, on_batch=step)
             done.update(read_shards(folder))
         else:
             for lo in range(0, len(todo), RESUME_SLICE):
                 part = todo[lo : lo + RESUME_SLICE]
-                vecs = encoder.encode_spans(
-                    [p.text for p in part], [p.spans for p in part], on_batch=step
-                )
-                part_keys = [k for p in part for k in p.keys]
-                write_shard(folder, part_keys, vecs)
-                done.update(zip(part_keys, vecs, strict=True))
+                vecs = model.encode([texts[i] for i in part], on_batch=step)
+                write_shard(folder, [keys[i] for i in part], vecs)
+                done.update(zip((keys[i] for i in part), vecs, strict=True))
     return done
 
 

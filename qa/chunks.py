@@ -277,12 +277,18 @@ def indexed_text(chunk: Chunk, settings: ChunkSettings) -> str:
     """What the model and BM25 read for a chunk: its text without chrome lines, plus the
     title and preceding sentences when the settings ask for them (normalised: for_model)."""
     body = "\n".join(line for line in chunk.text.splitlines() if not is_chrome(line))
+    return for_model("\n".join([*heading_parts(chunk, settings), body]))
+
+
+def heading_parts(chunk: Chunk, settings: ChunkSettings) -> list[str]:
+    """What is read with a chunk's own text: its title when the settings ask for it, its
+    heading path, the preceding sentences asked for (`context`)."""
     parts = [chunk.title] if settings.with_title and chunk.title not in chunk.text else []
     if chunk.section:
         parts.append(chunk.section)
     if chunk.context:
         parts.append(chunk.context)
-    return for_model("\n".join([*parts, body]))
+    return parts
 
 
 _ISO_MONTH = re.compile(r"^(\d{4})-(\d{2})")

@@ -78,6 +78,9 @@ class Manifest:
     exclude: list[str] = field(default_factory=list)
     text_version: int = TEXT_VERSION
     format_version: int = FORMAT_VERSION
+    # passage vectors pooled from their sentences' (qa.build.passage_vector); an index
+    # written before that read each passage whole
+    pooled: bool = False
 
     @property
     def passages(self) -> int:

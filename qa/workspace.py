@@ -220,7 +220,7 @@ class Workspace:
         Measured (benchmarks/build_throughput.py) as fast as sentence-transformers with
         cosine ≥ 0.9999 to it, and it spares an incremental build the torch import.
         """
-        return self.query_encoder(prepack=True, spans=True, quantize=quantize)
+        return self.query_encoder(prepack=True, quantize=quantize)
 
     def _ray_engine(self, quantize: str | None = None) -> RayEngine:
         """The build's work on Ray; embedding actors each load (or export) the ONNX encoder."""
@@ -232,27 +232,22 @@ class Workspace:
 
         assert self.ray is not None, "only builds with --engine ray use Ray"
         try:
-            factory = partial(
-                load_or_export, self._model_path(), _onnx_cache(), spans=True, quantize=quantize
-            )
+            factory = partial(load_or_export, self._model_path(), _onnx_cache(), quantize=quantize)
             return RayEngine(factory, self.ray)
         except RayMissing as exc:
             raise UsageError(str(exc)) from None
         except ConnectionError as exc:
             raise UsageError(f"cannot reach the Ray cluster: {exc}") from None
 
-    def query_encoder(
-        self, prepack: bool = False, spans: bool = False, quantize: str | None = None
-    ) -> OnnxEncoder:
+    def query_encoder(self, prepack: bool = False, quantize: str | None = None) -> OnnxEncoder:
         """The torch-free ONNX encoder of the model, exported on first use; `prepack` for
-        encoding many texts, `spans` for one that pools sentences too, `quantize` for its
-        int8 copy (see embeddings.onnx_encoder)."""
+        encoding many texts, `quantize` for its int8 copy (see embeddings.onnx_encoder)."""
         from embeddings.onnx_encoder import cache_folder, is_exported, load_or_export
 
         model_path = self._model_path()
-        if not is_exported(cache_folder(model_path, _onnx_cache()), spans):
+        if not is_exported(cache_folder(model_path, _onnx_cache())):
             log.info("exporting %s to ONNX for fast queries (once)", model_path.name)
-        return load_or_export(model_path, _onnx_cache(), prepack, spans, quantize)
+        return load_or_export(model_path, _onnx_cache(), prepack, quantize)
 
     def needs_build(self) -> bool:
         """True when the documents are known and there is no index yet, or only one written

@@ -104,7 +104,8 @@ def test_changed_chunking_embeds_only_the_texts_that_changed(small_corpus: Path,
     assert fresh.embedded == fresh.chunks
     a, b = index.load(tmp_path / "ix"), index.load(tmp_path / "fresh")
     assert a.manifest.chunking == titled
-    assert np.allclose(a.vectors, b.vectors, atol=1e-6)
+    # passages pooled from reused sentence vectors, which the index keeps as float16
+    assert np.allclose(a.vectors, b.vectors, atol=2e-3)
     assert np.allclose(a.sentences.vectors, b.sentences.vectors, atol=1e-3)
 
 
@@ -166,3 +167,70 @@ def test_index_from_another_qa_version_is_rebuilt_when_the_docs_are_known(
     report = ws.build()
     assert report.full_rebuild_reason and report.embedded == report.chunks
     assert not index_mod.is_outdated(ws.root)
+
+
+def test_passage_vectors_are_pooled_from_their_sentences_read_alone(seed_workspace):
+    import numpy as np
+
+    from qa.build import _slice, passage_parts, passage_vector
+
+    index = seed_workspace.load()
+    encoder = seed_workspace._encoder()
+    assert index.manifest.pooled
+    rows = [r for r in range(len(index.chunks)) if len(index.sentences.of(r)) >= 2]
+    assert rows
+    for row in rows[:3]:
+        chunk = index.chunks[row]
+        bounds = [[int(x) for x in index.sentences.spans[s]] for s in index.sentences.of(row)]
+        sentences = [_slice(chunk, a, b) for a, b in bounds]
+        stored = np.asarray(index.sentences.vectors[index.sentences.of(row)], np.float32)
+        assert np.allclose(stored, encoder.encode(sentences), atol=2e-3)  # float16 on disk
+        parts = passage_parts(chunk, index.manifest.chunking, sentences)
+        expected = passage_vector(encoder.encode(parts), encoder.count_tokens(parts))
+        assert np.allclose(index.vectors[row], expected, atol=1e-5)
+        assert abs(float(np.linalg.norm(index.vectors[row])) - 1) < 1e-5
+
+
+def test_pooling_weighs_parts_by_their_word_pieces():
+    import numpy as np
+
+    from qa.build import passage_vector
+
+    parts = np.array([[1.0, 0.0], [0.0, 1.0]], dtype=np.float32)
+    pooled = passage_vector(parts, np.array([3, 1]))
+    assert np.allclose(pooled, np.array([3, 1]) / np.sqrt(10))
+
+
+def test_a_passage_without_sentences_is_read_whole():
+    from qa.build import passage_parts
+    from qa.chunks import Chunk, ChunkSettings, indexed_text
+
+    chunk = Chunk("a.md", 0, 10, 1, 1, "Page 3 / 9", "Title", None, section="Usage")
+    assert passage_parts(chunk, ChunkSettings(), []) == [indexed_text(chunk, ChunkSettings())]
+    assert passage_parts(chunk, ChunkSettings(), ["One."]) == ["Usage", "One."]
+
+
+def test_an_index_read_whole_before_pooling_is_pooled_without_encoding(
+    small_corpus: Path, tmp_path: Path
+):
+    from qa import build as build_mod
+
+    ws = Workspace.resolve(small_corpus, tmp_path / "ix")
+    ws.build()
+    manifest = index_mod.current_folder(ws.root) / "manifest.json"
+    raw = json.loads(manifest.read_text())
+    del raw["pooled"]  # as qa wrote it when passages were read whole
+    manifest.write_text(json.dumps(raw))
+    real = ws._encoder()
+    encoded: list[str] = []
+
+    class Counting:
+        count_tokens = real.count_tokens
+
+        def encode(self, texts, on_batch=None):
+            encoded.extend(texts)
+            return real.encode(texts, on_batch=on_batch)
+
+    report = build_mod.build(small_corpus, ws.root, ws.model, ws.chunking, Counting)
+    assert encoded == [] and report.embedded == 0
+    assert index_mod.load(ws.root).manifest.pooled

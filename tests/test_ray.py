@@ -118,17 +118,17 @@ class DiesOnce:
         self.cache = cache
 
     def __call__(self):
-        encoder = load_or_export(packaged_model_path(), self.cache, spans=True)
+        encoder = load_or_export(packaged_model_path(), self.cache)
         marker = self.marker
-        real = encoder.encode_spans
+        real = encoder.encode
 
-        def encode_spans(texts, spans, **kw):
+        def encode(texts, **kw):
             if not marker.exists():
                 marker.write_text("died")
                 os._exit(1)  # a crashed worker, as Ray sees a lost node
-            return real(texts, spans, **kw)
+            return real(texts, **kw)
 
-        encoder.encode_spans = encode_spans  # type: ignore[method-assign]
+        encoder.encode = encode  # type: ignore[method-assign]
         return encoder
 
 

@@ -85,12 +85,13 @@ def test_interrupted_build_resumes_from_what_was_embedded(tmp_path, monkeypatch,
 
     class Interrupting:
         dim = real.dim
+        count_tokens = real.count_tokens
 
-        def encode_spans(self, texts, spans, on_batch=None):
+        def encode(self, texts, on_batch=None):
             if len(calls) == 2:
                 raise KeyboardInterrupt
             calls.append(len(texts))
-            return real.encode_spans(texts, spans, on_batch=on_batch)
+            return real.encode(texts, on_batch=on_batch)
 
     ws = Workspace.resolve(docs, tmp_path / "ix")
     with pytest.raises(KeyboardInterrupt):
@@ -100,9 +101,9 @@ def test_interrupted_build_resumes_from_what_was_embedded(tmp_path, monkeypatch,
     calls.clear()
 
     class Counting(Interrupting):
-        def encode_spans(self, texts, spans, on_batch=None):
+        def encode(self, texts, on_batch=None):
             calls.append(len(texts))
-            return real.encode_spans(texts, spans, on_batch=on_batch)
+            return real.encode(texts, on_batch=on_batch)
 
     build_mod.build(docs, ws.root, ws.model, ws.chunking, Counting)
     resumed = sum(calls)
