@@ -64,6 +64,12 @@ def question_set(docs: Path, *files: Path) -> tuple[Workspace, list[evaluation.E
     return Workspace.resolve(docs, None), items
 
 
+def int8(ws: Workspace) -> Workspace:
+    """The same set indexed with the int8 model, in an index folder beside the float32 one."""
+    root = ws.root.with_name(ws.root.name + "-int8")
+    return dataclasses.replace(ws, root=root, quantize="int8", _retriever=None, _query=None)
+
+
 def answered_figures(ws: Workspace, items: list[evaluation.EvalQuestion]) -> dict[str, float]:
     """Precision and recall of `answered`: answered and right at rank 1 / all answerable."""
     said = evaluation.ask_batch(ws, items, use_context=True)
@@ -138,6 +144,9 @@ def main() -> None:
     parser.add_argument(
         "--rebuild", action="store_true", help="re-embed every index first (vectors changed)"
     )
+    parser.add_argument(
+        "--quantize", choices=["int8"], help="score int8 indexes (built beside the float32 ones)"
+    )
     args = parser.parse_args()
     data = ROOT / "benchmarks" / "data"
     sets = {
@@ -150,6 +159,8 @@ def main() -> None:
         sets["click"] = question_set(args.click, data / "docs-click.jsonl")
     if args.rich:
         sets["rich"] = question_set(args.rich, data / "docs-rich.jsonl")
+    if args.quantize:
+        sets = {name: (int8(ws), items) for name, (ws, items) in sets.items()}
     for ws, _ in sets.values():
         ws.build(rebuild=args.rebuild)  # incremental: nothing changed, nothing embedded
     cols = ["acc@1", "acc@5", "highlight@1", "unanswerable_acc", "precision", "recall"]
@@ -164,6 +175,7 @@ def main() -> None:
         folder = evaluation.cache_folder(EVAL / "scifact")
         (folder / "docs").mkdir(parents=True, exist_ok=True)
         ws = Workspace.resolve(folder / "docs", folder / "index-100-1-0-0-0")
+        ws = int8(ws) if args.quantize else ws
         beir = evaluation.beir_corpus(EVAL / "scifact", ws.docs)  # type: ignore[arg-type]
         ws.build(rebuild=args.rebuild)
         print("\n| scifact setting | ndcg@10 | recall@100 |\n|---|---|---|")

@@ -28,8 +28,9 @@ def write_shard(folder: Path, keys: list[str], vectors: np.ndarray) -> Path:
     return folder / f"{name}.json"
 
 
-def read_shards(folder: Path) -> dict[str, np.ndarray]:
-    """Every committed shard's vectors in `folder`, by key; damaged shards are skipped."""
+def read_shards(folder: Path, dtype: type = np.float32) -> dict[str, np.ndarray]:
+    """Every committed shard's vectors in `folder`, by key, as `dtype`; damaged shards are
+    skipped."""
     done: dict[str, np.ndarray] = {}
     if not folder.is_dir():
         return done
@@ -40,5 +41,5 @@ def read_shards(folder: Path) -> dict[str, np.ndarray]:
         except (OSError, ValueError):
             continue
         if len(keys) == len(vectors):
-            done.update(zip(keys, vectors, strict=True))
+            done.update(zip(keys, vectors.astype(dtype, copy=False), strict=True))
     return done

@@ -190,7 +190,8 @@ def _build_locked(
     pooled = _pool(encoder, [parts[i] for i in to_pool], key, done) if to_pool else []
     fresh = dict(zip(to_pool, pooled, strict=True))
     vectors = _rows([fresh[i] if i in fresh else known[k] for i, k in enumerate(pooled_keys)])
-    sentence_vectors = _rows([done[key(t)] for t in flat])
+    sentence_vectors = _rows([done[key(t)] for t in flat], np.float16)
+    del done, fresh, known  # the rows are copied: memory stays at one copy of the vectors
     dim = vectors.shape[1] if len(vectors) else old.manifest.dim if old else 0
     clock.lap("pool")
 
@@ -292,11 +293,14 @@ def _pool(
     ]
 
 
-def _rows(vectors: list[np.ndarray]) -> np.ndarray:
-    """Vectors as one float32 array (0 × 0 when there is none)."""
+def _rows(vectors: list[np.ndarray], dtype: type = np.float32) -> np.ndarray:
+    """Vectors as one array (0 × 0 when there is none)."""
     if not vectors:
-        return np.zeros((0, 0), dtype=np.float32)
-    return np.array(vectors, dtype=np.float32)
+        return np.zeros((0, 0), dtype=dtype)
+    out: np.ndarray = np.empty((len(vectors), len(vectors[0])), dtype=dtype)
+    for i, vector in enumerate(vectors):
+        out[i] = vector
+    return out
 
 
 @dataclass(frozen=True)
@@ -451,9 +455,11 @@ def _embed(
     on_progress: Progress | None,
 ) -> dict[str, np.ndarray]:
     """The vectors of `texts` by key, with every known one: reused when known, else embedded
-    (by `encoder()`) with checkpoints under resume/."""
+    (by `encoder()`) with checkpoints under resume/. Kept as float16, as the index keeps
+    sentences: half the memory, and a passage pooled in a fresh build is the one pooled from
+    reused vectors in an incremental build."""
     folder = root / "resume"
-    done = {**read_shards(folder), **known}
+    done = {**read_shards(folder, np.float16), **known}
     keys = [key(t) for t in texts]
     todo = sorted(
         {k: i for i, k in enumerate(keys) if k not in done}.values(), key=lambda i: -len(texts[i])
@@ -467,11 +473,11 @@ def _embed(
         if hasattr(model, "encode_to_shards"):  # cluster workers write the shards themselves
             part_keys = [keys[i] for i in todo]
             model.encode_to_shards([texts[i] for i in todo], part_keys, folder, on_batch=step)
-            done.update(read_shards(folder))
+            done.update(read_shards(folder, np.float16))
         else:
             for lo in range(0, len(todo), RESUME_SLICE):
                 part = todo[lo : lo + RESUME_SLICE]
-                vecs = model.encode([texts[i] for i in part], on_batch=step)
+                vecs = model.encode([texts[i] for i in part], on_batch=step).astype(np.float16)
                 write_shard(folder, [keys[i] for i in part], vecs)
                 done.update(zip((keys[i] for i in part), vecs, strict=True))
     return done

@@ -290,7 +290,7 @@ def save_version(
         LexicalIndex.build(texts).save(folder / "bm25")
         LexicalIndex.build([field_text(c) for c in chunks]).save(folder / "bm25_fields")
         lap("BM25")
-        np.save(folder / "sentences.npy", sentence_vectors.astype(np.float16))
+        np.save(folder / "sentences.npy", np.asarray(sentence_vectors, dtype=np.float16))
         flat = [span for s in spans for span in s]
         np.save(folder / "sentence_spans.npy", np.array(flat, dtype=np.int64).reshape(-1, 2))
         np.save(folder / "sentence_offsets.npy", np.cumsum([0] + [len(s) for s in spans]))

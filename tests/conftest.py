@@ -50,6 +50,24 @@ def run(*args: str, input: str | None = None):
     return CliRunner().invoke(cli, list(args), input=input)
 
 
+def pooled_vectors(index, encoder, rows=None):  # type: ignore[no-untyped-def]
+    """The passage vectors a build should have written for `rows` of `index` (all by
+    default): each pooled from its parts as `encoder` reads them, kept as float16 first."""
+    import numpy as np
+
+    from qa.build import _slice, passage_parts, passage_vector
+
+    out = []
+    for row in range(len(index.chunks)) if rows is None else rows:
+        chunk = index.chunks[row]
+        bounds = [[int(x) for x in index.sentences.spans[s]] for s in index.sentences.of(row)]
+        sentences = [_slice(chunk, a, b) for a, b in bounds]
+        parts = passage_parts(chunk, index.manifest.chunking, sentences)
+        halves = encoder.encode(parts).astype(np.float16)
+        out.append(passage_vector(halves, encoder.count_tokens(parts)))
+    return np.array(out, dtype=np.float32)
+
+
 def read_jsonl(path: Path) -> list[dict]:
     """Parse a JSON-lines file."""
     return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]

@@ -172,7 +172,9 @@ def test_index_from_another_qa_version_is_rebuilt_when_the_docs_are_known(
 def test_passage_vectors_are_pooled_from_their_sentences_read_alone(seed_workspace):
     import numpy as np
 
-    from qa.build import _slice, passage_parts, passage_vector
+    from qa.build import _slice, passage_parts
+    from qa.chunks import indexed_text
+    from tests.conftest import pooled_vectors
 
     index = seed_workspace.load()
     encoder = seed_workspace._encoder()
@@ -185,10 +187,15 @@ def test_passage_vectors_are_pooled_from_their_sentences_read_alone(seed_workspa
         sentences = [_slice(chunk, a, b) for a, b in bounds]
         stored = np.asarray(index.sentences.vectors[index.sentences.of(row)], np.float32)
         assert np.allclose(stored, encoder.encode(sentences), atol=2e-3)  # float16 on disk
-        parts = passage_parts(chunk, index.manifest.chunking, sentences)
-        expected = passage_vector(encoder.encode(parts), encoder.count_tokens(parts))
-        assert np.allclose(index.vectors[row], expected, atol=1e-5)
+        assert passage_parts(chunk, index.manifest.chunking, sentences)[-len(sentences) :] == (
+            sentences
+        )
         assert abs(float(np.linalg.norm(index.vectors[row])) - 1) < 1e-5
+    expected = pooled_vectors(index, encoder, rows[:3])
+    assert np.allclose(index.vectors[rows[:3]], expected, atol=1e-5)
+    whole = encoder.encode([indexed_text(index.chunks[r], index.manifest.chunking) for r in rows])
+    assert float((whole * index.vectors[rows]).sum(axis=1).min()) > 0.6  # near, not the same
+    assert not np.allclose(whole, index.vectors[rows], atol=1e-3)
 
 
 def test_pooling_weighs_parts_by_their_word_pieces():

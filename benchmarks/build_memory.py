@@ -1,0 +1,101 @@
+"""Peak memory of a whole build at 10k and 100k passages (what qa holds, not the model).
+
+    python benchmarks/build_memory.py 10000 100000
+
+For each size a fresh process writes a synthetic folder (files of 50 passages of ~90 words
+from a Zipf vocabulary, 5 sentences each) and runs `qa.build.build` on it with a stand-in
+encoder (deterministic unit vectors, no model: the model's own memory does not grow with the
+corpus), then reports its peak RSS and the build's time split. Prints a Markdown table.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PER_FILE = 50  # passages per file
+
+
+class StandIn:
+    """Unit vectors from a hash of each text, in the model's dimension; word counts as
+    word pieces. Fast enough that the build's own structures are what is measured."""
+
+    dim = 384
+
+    def encode(self, texts, on_batch=None):  # type: ignore[no-untyped-def]
+        import numpy as np
+
+        out = np.empty((len(texts), self.dim), dtype=np.float32)
+        for i, text in enumerate(texts):
+            rng = np.random.default_rng(abs(hash(text)) % 2**32)
+            out[i] = rng.standard_normal(self.dim)
+        out /= np.linalg.norm(out, axis=1, keepdims=True)
+        if on_batch is not None:
+            on_batch(len(texts))
+        return out
+
+    def count_tokens(self, texts):  # type: ignore[no-untyped-def]
+        import numpy as np
+
+        return np.array([len(t.split()) + 2 for t in texts])
+
+
+def write_corpus(folder: Path, passages: int) -> None:
+    """Files of PER_FILE paragraphs, each five sentences of Zipf-distributed words."""
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    vocab = [f"w{i}" for i in range(20000)]
+    folder.mkdir(parents=True)
+    for f in range(max(1, passages // PER_FILE)):
+        paragraphs = []
+        for _ in range(PER_FILE):
+            words = [vocab[min(int(z), len(vocab)) - 1] for z in rng.zipf(1.3, 90)]
+            sentences = [" ".join(words[i : i + 18]).capitalize() + "." for i in range(0, 90, 18)]
+            paragraphs.append(" ".join(sentences))
+        (folder / f"doc{f:05d}.txt").write_text("\n\n".join(paragraphs))
+
+
+def one(passages: int) -> dict:
+    """Build a corpus of `passages` in this process; peak RSS and the time split."""
+    import resource
+
+    from qa.build import build
+    from qa.chunks import ChunkSettings
+
+    with tempfile.TemporaryDirectory() as tmp:
+        docs = Path(tmp) / "docs"
+        write_corpus(docs, passages)
+        before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        report = build(docs, Path(tmp) / "ix", "stand-in", ChunkSettings(paragraphs=True), StandIn)
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return {"passages": report.chunks, "peak": peak, "before": before, "seconds": report.seconds}
+
+
+def main() -> None:
+    sizes = [int(a) for a in sys.argv[1:]] or [10000, 100000]
+    print("| passages | peak RSS of the build process | before the build | time split |")
+    print("|---|---|---|---|")
+    for n in sizes:
+        out = subprocess.run(
+            [sys.executable, __file__, "--one", str(n)],
+            capture_output=True,
+            text=True,
+            cwd=ROOT,
+            check=True,
+        )
+        got = json.loads(out.stdout.strip().splitlines()[-1])
+        split = ", ".join(f"{k} {v:.1f} s" for k, v in got["seconds"].items())
+        print(f"| {got['passages']:,} | {got['peak']:.0f} MB | {got['before']:.0f} MB | {split} |")
+
+
+if __name__ == "__main__":
+    if sys.argv[1:2] == ["--one"]:
+        sys.path.insert(0, str(ROOT))
+        print(json.dumps(one(int(sys.argv[2]))))
+    else:
+        main()
