@@ -20,7 +20,7 @@ import shutil
 import time
 import traceback
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cache, partial
 from pathlib import Path
@@ -185,14 +185,15 @@ def _build_locked(
     clock.lap("texts")
     encoder = cache(encoder_factory)  # made once, and only if something is new
     texts = flat + [t for i in to_pool for t in parts[i]]
-    done = _embed(encoder, texts, key, known, root, on_progress)
+    table = VectorTable([key(t) for t in flat], known)
+    _embed(encoder, texts, key, table, root, on_progress)
     clock.lap("encode")
-    pooled = _pool(encoder, [parts[i] for i in to_pool], key, done) if to_pool else []
-    fresh = dict(zip(to_pool, pooled, strict=True))
-    vectors = _rows([fresh[i] if i in fresh else known[k] for i, k in enumerate(pooled_keys)])
-    sentence_vectors = _rows([done[key(t)] for t in flat], np.float16)
-    del done, fresh, known  # the rows are copied: memory stays at one copy of the vectors
+    vectors = _passage_vectors(encoder, parts, to_pool, pooled_keys, key, table)
+    sentence_vectors = table.sentences
+    del table, known
     dim = vectors.shape[1] if len(vectors) else old.manifest.dim if old else 0
+    if not sentence_vectors.size:  # no sentence anywhere: every passage was read whole
+        sentence_vectors = np.zeros((0, dim), dtype=np.float16)
     clock.lap("pool")
 
     manifest = Manifest(
@@ -278,28 +279,72 @@ def passage_vector(vectors: np.ndarray, tokens: np.ndarray) -> np.ndarray:
     return pooled / max(float(np.linalg.norm(pooled)), 1e-12)
 
 
-def _pool(
+class VectorTable:
+    """A build's vectors by key. Sentences go straight into the float16 array the index
+    saves, at every row of theirs (no second copy of the corpus's vectors in memory); other
+    texts (headings, passages read whole) are kept aside; what the live index already has is
+    looked up in place (memory-mapped)."""
+
+    def __init__(self, sentence_keys: list[str], known: dict[str, np.ndarray]) -> None:
+        self.rows: dict[str, list[int]] = {}
+        for row, k in enumerate(sentence_keys):
+            self.rows.setdefault(k, []).append(row)
+        self.size = len(sentence_keys)
+        self.sentences = np.zeros((0, 0), dtype=np.float16)
+        self.known = known
+        self.other: dict[str, np.ndarray] = {}
+        self.written: set[str] = set()
+        self.put((k, known[k]) for k in self.rows if k in known)
+
+    def __contains__(self, k: str) -> bool:
+        return k in self.written or k in self.other or k in self.known
+
+    def __getitem__(self, k: str) -> np.ndarray:
+        if k in self.written:
+            return self.sentences[self.rows[k][0]]
+        return self.other[k] if k in self.other else self.known[k]
+
+    def put(self, pairs: Iterable[tuple[str, np.ndarray]]) -> None:
+        """Store vectors by key."""
+        for k, vector in pairs:
+            rows = self.rows.get(k)
+            if rows is None:
+                self.other[k] = np.asarray(vector, dtype=np.float16)
+                continue
+            if not self.sentences.size:
+                self.sentences = np.zeros((self.size, len(vector)), dtype=np.float16)
+            self.sentences[rows] = vector
+            self.written.add(k)
+
+
+def _passage_vectors(
     encoder: Callable[[], BuildEncoder],
     parts: list[list[str]],
+    to_pool: list[int],
+    pooled_keys: list[str],
     key: Callable[[str], str],
-    done: dict[str, np.ndarray],
-) -> list[np.ndarray]:
-    """The pooled vector of each passage of `parts`."""
-    tokens = encoder().count_tokens([t for p in parts for t in p]).astype(np.float32)
-    bounds = np.cumsum([0, *(len(p) for p in parts)])
-    return [
-        passage_vector(np.array([done[key(t)] for t in p]), tokens[bounds[i] : bounds[i + 1]])
-        for i, p in enumerate(parts)
-    ]
+    done: VectorTable,
+) -> np.ndarray:
+    """Every passage's vector, written into one float32 array: the passages `to_pool`
+    pooled from their parts, the others as the live index has them (by `pooled_keys`)."""
+    out = np.zeros((0, 0), dtype=np.float32)
 
+    def store(row: int, vector: np.ndarray) -> None:
+        nonlocal out
+        if not out.size:
+            out = np.zeros((len(pooled_keys), len(vector)), dtype=np.float32)
+        out[row] = vector
 
-def _rows(vectors: list[np.ndarray], dtype: type = np.float32) -> np.ndarray:
-    """Vectors as one array (0 × 0 when there is none)."""
-    if not vectors:
-        return np.zeros((0, 0), dtype=dtype)
-    out: np.ndarray = np.empty((len(vectors), len(vectors[0])), dtype=dtype)
-    for i, vector in enumerate(vectors):
-        out[i] = vector
+    fresh = set(to_pool)
+    for row, k in enumerate(pooled_keys):
+        if row not in fresh:
+            store(row, done.known[k])
+    if to_pool:
+        tokens = encoder().count_tokens([t for i in to_pool for t in parts[i]])
+        bounds = np.cumsum([0, *(len(parts[i]) for i in to_pool)])
+        for n, row in enumerate(to_pool):
+            vectors = np.array([done[key(t)] for t in parts[row]])
+            store(row, passage_vector(vectors, tokens[bounds[n] : bounds[n + 1]]))
     return out
 
 
@@ -450,16 +495,15 @@ def _embed(
     encoder: Callable[[], BuildEncoder],
     texts: list[str],
     key: Callable[[str], str],
-    known: dict[str, np.ndarray],
+    done: VectorTable,
     root: Path,
     on_progress: Progress | None,
-) -> dict[str, np.ndarray]:
-    """The vectors of `texts` by key, with every known one: reused when known, else embedded
-    (by `encoder()`) with checkpoints under resume/. Kept as float16, as the index keeps
-    sentences: half the memory, and a passage pooled in a fresh build is the one pooled from
-    reused vectors in an incremental build."""
+) -> None:
+    """Put the vectors of `texts` into `done`: those it lacks embedded (by `encoder()`) with
+    checkpoints under resume/, as float16, as the index keeps sentences (half the memory,
+    and a passage pooled in a fresh build is the one an incremental build pools)."""
     folder = root / "resume"
-    done = {**read_shards(folder, np.float16), **known}
+    done.put(read_shards(folder, np.float16).items())
     keys = [key(t) for t in texts]
     todo = sorted(
         {k: i for i, k in enumerate(keys) if k not in done}.values(), key=lambda i: -len(texts[i])
@@ -473,14 +517,13 @@ def _embed(
         if hasattr(model, "encode_to_shards"):  # cluster workers write the shards themselves
             part_keys = [keys[i] for i in todo]
             model.encode_to_shards([texts[i] for i in todo], part_keys, folder, on_batch=step)
-            done.update(read_shards(folder, np.float16))
+            done.put(read_shards(folder, np.float16).items())
         else:
             for lo in range(0, len(todo), RESUME_SLICE):
                 part = todo[lo : lo + RESUME_SLICE]
                 vecs = model.encode([texts[i] for i in part], on_batch=step).astype(np.float16)
                 write_shard(folder, [keys[i] for i in part], vecs)
-                done.update(zip((keys[i] for i in part), vecs, strict=True))
-    return done
+                done.put(zip((keys[i] for i in part), vecs, strict=True))
 
 
 def _counter(on_progress: Progress | None, total: int) -> Callable[[int], None] | None:
