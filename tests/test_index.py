@@ -153,15 +153,21 @@ def test_empty_corpus_is_a_usage_error(tmp_path: Path):
         Workspace.resolve(tmp_path / "empty", tmp_path / "ix").build()
 
 
+def built_with_manifest(docs: Path, root: Path, edit) -> Workspace:  # type: ignore[no-untyped-def]
+    """A workspace of `docs` built into `root`, its manifest then rewritten by `edit`."""
+    ws = Workspace.resolve(docs, root)
+    ws.build()
+    manifest = index_mod.current_folder(ws.root) / "manifest.json"
+    manifest.write_text(json.dumps(edit(json.loads(manifest.read_text()))))
+    return ws
+
+
 def test_index_from_another_qa_version_is_rebuilt_when_the_docs_are_known(
     small_corpus: Path, tmp_path: Path
 ):
-    ws = Workspace.resolve(small_corpus, tmp_path / "ix")
-    ws.build()
-    manifest = index_mod.current_folder(ws.root) / "manifest.json"
-    raw = json.loads(manifest.read_text())
-    raw["format_version"] = 1
-    manifest.write_text(json.dumps(raw))
+    ws = built_with_manifest(
+        small_corpus, tmp_path / "ix", lambda raw: {**raw, "format_version": 1}
+    )
     assert index_mod.is_outdated(ws.root) and ws.needs_build()
     assert not Workspace.resolve(None, ws.root).needs_build()  # docs unknown: refuse, with fix
     report = ws.build()
@@ -222,12 +228,10 @@ def test_an_index_read_whole_before_pooling_is_pooled_without_encoding(
 ):
     from qa import build as build_mod
 
-    ws = Workspace.resolve(small_corpus, tmp_path / "ix")
-    ws.build()
-    manifest = index_mod.current_folder(ws.root) / "manifest.json"
-    raw = json.loads(manifest.read_text())
-    del raw["pooled"]  # as qa wrote it when passages were read whole
-    manifest.write_text(json.dumps(raw))
+    # as qa wrote it when passages were read whole: no "pooled"
+    ws = built_with_manifest(
+        small_corpus, tmp_path / "ix", lambda raw: {k: v for k, v in raw.items() if k != "pooled"}
+    )
     real = ws._encoder()
     encoded: list[str] = []
 
