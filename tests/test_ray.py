@@ -205,7 +205,7 @@ def test_a_ray_build_that_keeps_failing_is_one_error_and_keeps_the_index(
     ws = Workspace.resolve(docs, tmp_path / "ix", ray=RaySettings(workers=1))
     before = build_mod.build(docs, ws.root, ws.model, ws.chunking, ws._encoder)
     (docs / "new.txt").write_text("A note written after the first build.")
-    monkeypatch.setattr(ws, "_ray_engine", lambda: RayEngine(AlwaysDies(), ws.ray))
+    monkeypatch.setattr(ws, "_ray_engine", lambda _quantize: RayEngine(AlwaysDies(), ws.ray))
     with pytest.raises(QAError, match="the Ray build failed"):
         ws.build()
     index = index_mod.load(ws.root)
