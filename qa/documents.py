@@ -176,19 +176,35 @@ _MD_HEADING = re.compile(r"^#{1,6}\s+(.+?)\s*#*\s*$")
 def find_title(text: str) -> str | None:
     """The first heading or line of real content, skipping site chrome, dates and fields.
 
-    A Markdown heading wins outright. Otherwise the first line of five or more words that is
-    not menu-like (`|`-separated), not a "Label: value" field, not a date and not a site
-    banner such as "Official website of ...". Long lines are cut at 120 characters.
+    A Markdown heading (`#`, or text over `===`/`---`) or a reStructuredText one (text over
+    a line of `=`, `-`, `~`, … as long as it) wins outright. Otherwise the first line of five
+    or more words that is not menu-like (`|`-separated), not a "Label: value" field, not a
+    date and not a site banner such as "Official website of ...". Long lines are cut at 120
+    characters.
     """
     lines = [ln.strip() for ln in text.splitlines()[:60]]
-    for line in lines:
+    for i, line in enumerate(lines):
         heading = _MD_HEADING.match(line)
         if heading:
             return heading.group(1)
+        if _is_underlined(line, lines[i + 1] if i + 1 < len(lines) else ""):
+            return line
     for line in lines:
         if _is_title_like(line):
             return line if len(line) <= 120 else line[:117].rsplit(" ", 1)[0] + "..."
     return None
+
+
+_UNDERLINE = re.compile(r"^([=\-~^*+#`:'\"])\1{2,}$")
+
+
+def _is_underlined(line: str, below: str) -> bool:
+    """Whether `line` is a reStructuredText or Markdown setext heading: text over a line of
+    one repeated punctuation mark (`====`, `----`, `~~~~`) at least as long as it (Markdown
+    allows a shorter `===`/`---`)."""
+    if not line or _UNDERLINE.match(line) or not _UNDERLINE.match(below):
+        return False
+    return len(below) >= len(line) or below[0] in "=-"
 
 
 def is_chrome(line: str) -> bool:

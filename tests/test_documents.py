@@ -46,6 +46,34 @@ def test_markdown_heading_is_the_title():
     assert find_title("intro text\n# Setting up qa\nmore") == "Setting up qa"
 
 
+@pytest.mark.parametrize(
+    "text, title",
+    [
+        (
+            ".. _config:\n\nConfiguration Handling\n======================\n\n"
+            "Applications need some kind of configuration.  There are different settings\n",
+            "Configuration Handling",
+        ),
+        (
+            "=========\nQuickstart\n=========\n\nA minimal application looks like this one.",
+            "Quickstart",
+        ),
+        ("Setting up qa\n---\n\nInstall it with pip in a fresh virtual env.", "Setting up qa"),
+        # a rule of its own, or text over a short rule in reStructuredText, is not a heading
+        (
+            "----\n\nThe whole of this page is about one thing only.",
+            "The whole of this page is about one thing only.",
+        ),
+        (
+            "Short\n~~\n\nThe whole of this page is about one thing only.",
+            "The whole of this page is about one thing only.",
+        ),
+    ],
+)
+def test_underlined_heading_is_the_title(text, title):
+    assert find_title(text) == title
+
+
 def test_title_falls_back_to_file_name():
     assert make_document("notes/todo.txt", "buy milk").title == "todo"
 
