@@ -185,8 +185,10 @@ def _build_locked(
     clock.lap("texts")
     encoder = cache(encoder_factory)  # made once, and only if something is new
     texts = flat + [t for i in to_pool for t in parts[i]]
-    table = VectorTable([key(t) for t in flat], known)
-    _embed(encoder, texts, key, table, root, on_progress)
+    keys = [key(t) for t in texts]  # each key made once: the table and _embed share them
+    table = VectorTable(keys[: len(flat)], known)
+    _embed(encoder, texts, keys, table, root, on_progress)
+    del keys
     clock.lap("encode")
     vectors = _passage_vectors(encoder, parts, to_pool, pooled_keys, key, table)
     sentence_vectors = table.sentences
@@ -286,35 +288,44 @@ class VectorTable:
     looked up in place (memory-mapped)."""
 
     def __init__(self, sentence_keys: list[str], known: dict[str, np.ndarray]) -> None:
-        self.rows: dict[str, list[int]] = {}
+        self.first: dict[str, int] = {}  # each sentence's first row
+        self.more: dict[str, list[int]] = {}  # its other rows (a sentence repeated by overlap)
         for row, k in enumerate(sentence_keys):
-            self.rows.setdefault(k, []).append(row)
+            if self.first.setdefault(k, row) != row:
+                self.more.setdefault(k, []).append(row)
         self.size = len(sentence_keys)
         self.sentences = np.zeros((0, 0), dtype=np.float16)
+        self.filled = np.zeros(self.size, dtype=bool)
         self.known = known
         self.other: dict[str, np.ndarray] = {}
-        self.written: set[str] = set()
-        self.put((k, known[k]) for k in self.rows if k in known)
+        self.put((k, known[k]) for k in self.first if k in known)
+
+    def _written(self, k: str) -> int | None:
+        """The first row of sentence `k` if its vector is in, else None."""
+        row = self.first.get(k)
+        return row if row is not None and self.filled[row] else None
 
     def __contains__(self, k: str) -> bool:
-        return k in self.written or k in self.other or k in self.known
+        return self._written(k) is not None or k in self.other or k in self.known
 
     def __getitem__(self, k: str) -> np.ndarray:
-        if k in self.written:
-            return self.sentences[self.rows[k][0]]
+        row = self._written(k)
+        if row is not None:
+            return self.sentences[row]
         return self.other[k] if k in self.other else self.known[k]
 
     def put(self, pairs: Iterable[tuple[str, np.ndarray]]) -> None:
         """Store vectors by key."""
         for k, vector in pairs:
-            rows = self.rows.get(k)
-            if rows is None:
+            row = self.first.get(k)
+            if row is None:
                 self.other[k] = np.asarray(vector, dtype=np.float16)
                 continue
             if not self.sentences.size:
                 self.sentences = np.zeros((self.size, len(vector)), dtype=np.float16)
+            rows = [row, *self.more.get(k, ())]
             self.sentences[rows] = vector
-            self.written.add(k)
+            self.filled[rows] = True
 
 
 def _passage_vectors(
@@ -494,17 +505,17 @@ def _known_vectors(old: Index, key: Callable[[str], str]) -> dict[str, np.ndarra
 def _embed(
     encoder: Callable[[], BuildEncoder],
     texts: list[str],
-    key: Callable[[str], str],
+    keys: list[str],
     done: VectorTable,
     root: Path,
     on_progress: Progress | None,
 ) -> None:
-    """Put the vectors of `texts` into `done`: those it lacks embedded (by `encoder()`) with
-    checkpoints under resume/, as float16, as the index keeps sentences (half the memory,
-    and a passage pooled in a fresh build is the one an incremental build pools)."""
+    """Put the vectors of `texts` (keyed by `keys`) into `done`: those it lacks embedded (by
+    `encoder()`) with checkpoints under resume/, as float16, as the index keeps sentences
+    (half the memory, and a passage pooled in a fresh build is the one an incremental build
+    pools)."""
     folder = root / "resume"
     done.put(read_shards(folder, np.float16).items())
-    keys = [key(t) for t in texts]
     todo = sorted(
         {k: i for i, k in enumerate(keys) if k not in done}.values(), key=lambda i: -len(texts[i])
     )
