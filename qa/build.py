@@ -180,17 +180,18 @@ def _build_locked(
     key = partial(_key, model)
     known = _known_vectors(old, key) if old else {}
     pooled_keys = [_pooled_key(key, p) for p in parts]
-    to_pool = [i for i, k in enumerate(pooled_keys) if k not in known]
-    embedded = sum(1 for i in to_pool if any(key(t) not in known for t in parts[i]))
+    # the parts' keys of each passage to pool (not known yet), each key made once
+    to_pool = {i: [key(t) for t in parts[i]] for i, k in enumerate(pooled_keys) if k not in known}
+    embedded = sum(1 for ks in to_pool.values() if any(k not in known for k in ks))
     clock.lap("texts")
     encoder = cache(encoder_factory)  # made once, and only if something is new
     texts = flat + [t for i in to_pool for t in parts[i]]
-    keys = [key(t) for t in texts]  # each key made once: the table and _embed share them
+    keys = [key(t) for t in flat] + [k for ks in to_pool.values() for k in ks]
     table = VectorTable(keys[: len(flat)], known)
     _embed(encoder, texts, keys, table, root, on_progress)
     del keys
     clock.lap("encode")
-    vectors = _passage_vectors(encoder, parts, to_pool, pooled_keys, key, table)
+    vectors = _passage_vectors(encoder, parts, to_pool, pooled_keys, table)
     sentence_vectors = table.sentences
     del table, known
     dim = vectors.shape[1] if len(vectors) else old.manifest.dim if old else 0
@@ -252,6 +253,13 @@ def _nothing_to_index(docs_root: Path, corpus: Corpus) -> str:
 def _slice(chunk: Chunk, start: int, end: int) -> str:
     """A sentence of a chunk, as the model reads it."""
     return for_model(chunk.text[start - chunk.start : end - chunk.start])
+
+
+def indexed_sentences(index: Index, row: int) -> list[str]:
+    """The sentences of passage `row` of `index`, as the model read them."""
+    rows, chunk = index.sentences.of(row), index.chunks[row]
+    spans = index.sentences.spans[rows.start : rows.stop]
+    return [_slice(chunk, int(a), int(b)) for a, b in spans]
 
 
 def _key(model: str, text: str) -> str:
@@ -331,13 +339,13 @@ class VectorTable:
 def _passage_vectors(
     encoder: Callable[[], BuildEncoder],
     parts: list[list[str]],
-    to_pool: list[int],
+    to_pool: dict[int, list[str]],
     pooled_keys: list[str],
-    key: Callable[[str], str],
     done: VectorTable,
 ) -> np.ndarray:
-    """Every passage's vector, written into one float32 array: the passages `to_pool`
-    pooled from their parts, the others as the live index has them (by `pooled_keys`)."""
+    """Every passage's vector, written into one float32 array: the passages `to_pool` (row:
+    its parts' keys) pooled from their parts, the others as the live index has them (by
+    `pooled_keys`)."""
     out = np.zeros((0, 0), dtype=np.float32)
 
     def store(row: int, vector: np.ndarray) -> None:
@@ -346,15 +354,14 @@ def _passage_vectors(
             out = np.zeros((len(pooled_keys), len(vector)), dtype=np.float32)
         out[row] = vector
 
-    fresh = set(to_pool)
     for row, k in enumerate(pooled_keys):
-        if row not in fresh:
+        if row not in to_pool:
             store(row, done.known[k])
     if to_pool:
         tokens = encoder().count_tokens([t for i in to_pool for t in parts[i]])
         bounds = np.cumsum([0, *(len(parts[i]) for i in to_pool)])
-        for n, row in enumerate(to_pool):
-            vectors = np.array([done[key(t)] for t in parts[row]])
+        for n, (row, keys) in enumerate(to_pool.items()):
+            vectors = np.array([done[k] for k in keys])
             store(row, passage_vector(vectors, tokens[bounds[n] : bounds[n + 1]]))
     return out
 
@@ -490,14 +497,11 @@ def _known_vectors(old: Index, key: Callable[[str], str]) -> dict[str, np.ndarra
     known: dict[str, np.ndarray] = {}
     sentences = old.sentences
     for row in range(len(old.chunks)):
-        chunk = old.chunks[row]
-        texts = []
-        for s in sentences.of(row):
-            a, b = (int(x) for x in sentences.spans[s])
-            texts.append(_slice(chunk, a, b))
-            known[key(texts[-1])] = sentences.vectors[s]
+        texts = indexed_sentences(old, row)
+        for s, text in zip(sentences.of(row), texts, strict=True):
+            known[key(text)] = sentences.vectors[s]
         if old.manifest.pooled:
-            parts = passage_parts(chunk, old.manifest.chunking, texts)
+            parts = passage_parts(old.chunks[row], old.manifest.chunking, texts)
             known[_pooled_key(key, parts)] = old.vectors[row]
     return known
 

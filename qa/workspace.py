@@ -69,8 +69,10 @@ def model_id(model: str, quantize: str | None) -> str:
 
 def split_model_id(recorded: str) -> tuple[str, str | None]:
     """(model name, quantisation or None) of a recorded model id."""
+    from embeddings.onnx_encoder import QUANTIZATIONS  # numpy only: no model is loaded
+
     base, _, quantize = recorded.rpartition("+")
-    return (base, quantize) if base and quantize == "int8" else (recorded, None)
+    return (base, quantize) if base and quantize in QUANTIZATIONS else (recorded, None)
 
 
 def _onnx_cache() -> Path:

@@ -55,14 +55,12 @@ def pooled_vectors(index, encoder, rows=None):  # type: ignore[no-untyped-def]
     default): each pooled from its parts as `encoder` reads them, kept as float16 first."""
     import numpy as np
 
-    from qa.build import _slice, passage_parts, passage_vector
+    from qa.build import indexed_sentences, passage_parts, passage_vector
 
     out = []
     for row in range(len(index.chunks)) if rows is None else rows:
-        chunk = index.chunks[row]
-        bounds = [[int(x) for x in index.sentences.spans[s]] for s in index.sentences.of(row)]
-        sentences = [_slice(chunk, a, b) for a, b in bounds]
-        parts = passage_parts(chunk, index.manifest.chunking, sentences)
+        sentences = indexed_sentences(index, row)
+        parts = passage_parts(index.chunks[row], index.manifest.chunking, sentences)
         halves = encoder.encode(parts).astype(np.float16)
         out.append(passage_vector(halves, encoder.count_tokens(parts)))
     return np.array(out, dtype=np.float32)

@@ -178,7 +178,7 @@ def test_index_from_another_qa_version_is_rebuilt_when_the_docs_are_known(
 def test_passage_vectors_are_pooled_from_their_sentences_read_alone(seed_workspace):
     import numpy as np
 
-    from qa.build import _slice, passage_parts
+    from qa.build import indexed_sentences, passage_parts
     from qa.chunks import indexed_text
     from tests.conftest import pooled_vectors
 
@@ -189,8 +189,7 @@ def test_passage_vectors_are_pooled_from_their_sentences_read_alone(seed_workspa
     assert rows
     for row in rows[:3]:
         chunk = index.chunks[row]
-        bounds = [[int(x) for x in index.sentences.spans[s]] for s in index.sentences.of(row)]
-        sentences = [_slice(chunk, a, b) for a, b in bounds]
+        sentences = indexed_sentences(index, row)
         stored = np.asarray(index.sentences.vectors[index.sentences.of(row)], np.float32)
         assert np.allclose(stored, encoder.encode(sentences), atol=2e-3)  # float16 on disk
         assert passage_parts(chunk, index.manifest.chunking, sentences)[-len(sentences) :] == (
