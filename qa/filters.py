@@ -10,7 +10,10 @@ the top k are cut (qa.retrieve), so ten filtered results are ten good ones.
 Decisions: `--path` takes gitignore-style globs relative to the indexed folder (`reports/`,
 `**/*.md`, `2021-*`); `--since`/`--until` are inclusive ISO dates on the document's own date
 (qa.documents.find_date) and leave out documents without one; `+` and `-` bind to a word
-only at the start of a word, so "C++" and "e-mail" are ordinary text.
+only at the start of a word, so "C++" and "e-mail" are ordinary text; a `-word` before the
+question's last "?" is what is asked about, not a filter ("What does -v do?", "How do I pass
+a file named -foo.txt?": documentation is full of flags), so exclusions go after the "?" or
+in a question without one ("ferry times -winter", "When does it leave? -winter").
 """
 
 from __future__ import annotations
@@ -84,7 +87,10 @@ def parse_question(question: str) -> tuple[str, Filters]:
     for name, value in _FIELD.findall(question):
         fields[name].append(value)
     search = _FIELD.sub("", question)
-    signed = _SIGNED.findall(search)
+    asked_end = search.rfind("?")  # a -word before it is a flag asked about (module docstring)
+    signed = [
+        (m[1], m[2]) for m in _SIGNED.finditer(search) if m[1] == "+" or m.start() > asked_end
+    ]
     filters = Filters(
         paths=tuple(fields["path"]),
         types=parse_types(tuple(fields["type"])),
@@ -94,7 +100,9 @@ def parse_question(question: str) -> tuple[str, Filters]:
         must_not=tuple(w for sign, w in signed if sign == "-"),
         phrases=tuple(p.strip() for p in _QUOTED.findall(search) if p.strip()),
     )
-    search = _SIGNED.sub(lambda m: m.group(2) if m.group(1) == "+" else "", search)
+    search = _SIGNED.sub(
+        lambda m: m[2] if m[1] == "+" else m[0] if m.start() < asked_end else "", search
+    )
     search = " ".join(_QUOTED.sub(r"\1", search).split())
     return search or question, filters
 

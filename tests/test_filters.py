@@ -24,6 +24,16 @@ def test_question_syntax_is_parsed_and_ordinary_text_left_alone():
     assert not f and search == "Is C++ an e-mail language at -5 degrees?"
 
 
+def test_a_flag_inside_the_question_is_asked_about_not_excluded():
+    for question in ("What happens with a short option like -dbg?", "Is -v or -q quieter?"):
+        search, f = parse_question(question)
+        assert not f and search == question
+    search, f = parse_question("What does -v do? -verbose")
+    assert f.must_not == ("verbose",) and search == "What does -v do?"
+    search, f = parse_question("When does the ferry leave -winter")  # no "?": a filter
+    assert f.must_not == ("winter",) and search == "When does the ferry leave"
+
+
 def test_dates_are_iso_or_a_usage_error():
     assert parse_date("2021-03", "--since") == date(2021, 3, 1)
     for bad in ("2021-13-01", "March 2021", "yesterday"):
