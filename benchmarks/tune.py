@@ -37,6 +37,9 @@ FIELDS = {  # what the structure field holds (qa.chunks.field_text is "all")
 }
 
 
+INT_SETTINGS = {"depth"}  # FAISS takes a count
+
+
 def parse_setting(text: str) -> tuple[dict[str, float], dict[str, float]]:
     """`a=1 b=2` split into SearchSettings and AnswerSettings overrides (`fields=date` is
     taken out by `use_fields`)."""
@@ -46,7 +49,8 @@ def parse_setting(text: str) -> tuple[dict[str, float], dict[str, float]]:
         if pair.startswith("fields="):
             continue
         name, value = pair.split("=")
-        (search if name in search_names else answer)[name] = float(value)
+        number = int(value) if name in INT_SETTINGS else float(value)
+        (search if name in search_names else answer)[name] = number
     return search, answer
 
 

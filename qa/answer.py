@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from qa.chunks import Chunk, split_sentences
+from qa.conversation import QUESTION_WORDS
 from qa.retrieve import Passage, Retriever
 
 if TYPE_CHECKING:
@@ -215,12 +216,6 @@ def confidence(
     if unseen_weight:
         score -= unseen_weight * (len(asked) - len(known)) / max(1, len(asked))
     return score
-
-
-QUESTION_WORDS = (
-    "who whom whose what which when where why how do does did is are was were can could will "
-    "would should shall may might must i me my we you your"
-)
 
 
 def _question_terms(lexical: Any) -> frozenset[str]:

@@ -192,11 +192,9 @@ def _build_locked(
     del keys
     clock.lap("encode")
     vectors = _passage_vectors(encoder, parts, to_pool, pooled_keys, table)
-    sentence_vectors = table.sentences
-    del table, known
     dim = vectors.shape[1] if len(vectors) else old.manifest.dim if old else 0
-    if not sentence_vectors.size:  # no sentence anywhere: every passage was read whole
-        sentence_vectors = np.zeros((0, dim), dtype=np.float16)
+    # the texts are read: only the chunks, their BM25 texts and sentence spans are written
+    del texts, flat, sentences, parts, to_pool, pooled_keys, known
     clock.lap("pool")
 
     manifest = Manifest(
@@ -217,7 +215,7 @@ def _build_locked(
         chunks,
         chunk_texts,
         vectors,
-        sentence_vectors,
+        table.take_sentences(dim),  # held by save_version alone, freed once written
         spans,
         map_shards,
         clock,
@@ -307,6 +305,14 @@ class VectorTable:
         self.known = known
         self.other: dict[str, np.ndarray] = {}
         self.put((k, known[k]) for k in self.first if k in known)
+
+    def take_sentences(self, dim: int) -> np.ndarray:
+        """The sentence array, handed over (the table lets go of it and of its lookups);
+        an empty (0, dim) one when no passage has a sentence (all were read whole)."""
+        out = self.sentences if self.sentences.size else np.zeros((0, dim), dtype=np.float16)
+        self.sentences = np.zeros((0, 0), dtype=np.float16)
+        self.first, self.more, self.other, self.known = {}, {}, {}, {}
+        return out
 
     def _written(self, k: str) -> int | None:
         """The first row of sentence `k` if its vector is in, else None."""

@@ -486,24 +486,22 @@ def status_cmd(
     docs: Path | None, index_dir: Path | None, list_skipped: bool, as_json: bool
 ) -> None:
     """What is indexed: documents, passages, model, when built, size on disk, skipped files."""
-    from qa import index as index_mod
-    from qa.documents import skip_counts
+    from qa.documents import Skipped, skip_counts
     from qa.workspace import Workspace
 
-    ws = Workspace.resolve(docs, index_dir)
-    info = ws.status()
-    manifest = index_mod.read_manifest(index_mod.current_folder(ws.root))
+    info = Workspace.resolve(docs, index_dir).status()
     if as_json:
         click.echo(json.dumps(info, ensure_ascii=False, allow_nan=False))
         return
+    skipped = [Skipped(s["path"], s["reason"], s["kind"]) for s in info["skipped"]]
     if list_skipped:
-        for s in manifest.skipped:
+        for s in skipped:
             click.echo(f"{_plain(s.rel)}\t{_plain(s.reason)}")
         return
     for key, value in info.items():
         if key == "skipped":
-            counts = skip_counts(manifest.skipped)
-            click.echo(f"{'skipped':<10} {len(manifest.skipped)}{f' ({counts})' if counts else ''}")
+            counts = skip_counts(skipped)
+            click.echo(f"{'skipped':<10} {len(skipped)}{f' ({counts})' if counts else ''}")
         else:
             click.echo(f"{key:<10} {value}")
 

@@ -23,9 +23,13 @@ _REFERS_BACK = frozenset(
     "this that these those there then such".split()
 )
 _LEADS_BACK = re.compile(r"^(and|but|also|what about|how about|and what about)\b", re.IGNORECASE)
-_QUESTION_WORDS = frozenset(
-    "who whom whose what which when where why how is are was were do does did can could will "
-    "would should the a an of in on at to for by with from and or about was be been".split()
+# the words that ask rather than say what is asked about (qa.answer leaves them out too)
+QUESTION_WORDS = (
+    "who whom whose what which when where why how do does did is are was were can could will "
+    "would should shall may might must i me my we you your"
+)
+_NOT_CONTENT = frozenset(
+    (QUESTION_WORDS + " the a an of in on at to for by with from and or about be been").split()
 )
 FEW_CONTENT_WORDS = 3
 _WORD = re.compile(r"[\w'’+-]+")
@@ -48,7 +52,7 @@ def new_subject(question: str) -> str | None:
     found = _WHAT_ABOUT.match(question)
     subject = found["subject"].strip() if found else ""
     words = [w.lower() for w in _WORD.findall(subject)]
-    if not words or all(w in _REFERS_BACK or w in _QUESTION_WORDS for w in words):
+    if not words or all(w in _REFERS_BACK or w in _NOT_CONTENT for w in words):
         return None  # "what about it?": a pronoun follow-up, the subject stays
     return subject
 
@@ -81,7 +85,7 @@ def refers_back(question: str) -> bool:
         return False
     if _LEADS_BACK.match(question.strip()):
         return True
-    content = [w for w in words if w not in _QUESTION_WORDS and w not in _REFERS_BACK]
+    content = [w for w in words if w not in _NOT_CONTENT and w not in _REFERS_BACK]
     if any(w in _REFERS_BACK for w in words):
         return len(content) < FEW_CONTENT_WORDS
     return len(content) < 2

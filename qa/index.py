@@ -270,7 +270,9 @@ def save_version(
     """Write a complete version folder, then make it the live one atomically (the one
     writer of the format `load` reads; qa.build decides what goes in it). `texts` are what
     BM25 indexes for each chunk, as the model read it (qa.chunks.indexed_text). A `clock`
-    (qa.build.Stopwatch) gets laps "FAISS", "BM25" and "write"."""
+    (qa.build.Stopwatch) gets laps "FAISS", "BM25" and "write". The sentence vectors are
+    written first and let go of, so a caller that holds no other reference to them (qa.build)
+    has them out of memory before FAISS and BM25 are built."""
     from embeddings.vector_index import build_index, save_index
 
     lap = clock.lap if clock is not None else (lambda name: None)
@@ -281,6 +283,12 @@ def save_version(
         lines = [json.dumps(asdict(c), ensure_ascii=False).encode() + b"\n" for c in chunks]
         (folder / "chunks.jsonl").write_bytes(b"".join(lines))
         np.save(folder / "chunks.offsets.npy", np.cumsum([0] + [len(x) for x in lines]))
+        np.save(folder / "sentences.npy", np.asarray(sentence_vectors, dtype=np.float16))
+        del sentence_vectors
+        flat = [span for s in spans for span in s]
+        np.save(folder / "sentence_spans.npy", np.array(flat, dtype=np.int64).reshape(-1, 2))
+        np.save(folder / "sentence_offsets.npy", np.cumsum([0] + [len(s) for s in spans]))
+        del flat
         matrix = vectors.reshape(len(chunks), manifest.dim)
         np.save(folder / "vectors.npy", matrix)
         lap("write")
@@ -290,10 +298,6 @@ def save_version(
         LexicalIndex.build(texts).save(folder / "bm25")
         LexicalIndex.build([field_text(c) for c in chunks]).save(folder / "bm25_fields")
         lap("BM25")
-        np.save(folder / "sentences.npy", np.asarray(sentence_vectors, dtype=np.float16))
-        flat = [span for s in spans for span in s]
-        np.save(folder / "sentence_spans.npy", np.array(flat, dtype=np.int64).reshape(-1, 2))
-        np.save(folder / "sentence_offsets.npy", np.cumsum([0] + [len(s) for s in spans]))
         files = {
             p.relative_to(folder).as_posix(): p.stat().st_size
             for p in sorted(folder.rglob("*"))
