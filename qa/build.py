@@ -180,13 +180,20 @@ def _build_locked(
     key = partial(_key, model)
     known = _known_vectors(old, key) if old else {}
     pooled_keys = [_pooled_key(key, p) for p in parts]
-    # the parts' keys of each passage to pool (not known yet), each key made once
-    to_pool = {i: [key(t) for t in parts[i]] for i, k in enumerate(pooled_keys) if k not in known}
+    # each sentence's key made once (one string, shared by the table and the pooling), then
+    # the parts' keys of each passage to pool (not known yet): its headings', its sentences'
+    sentence_keys = [[key(t) for t in s] for s in sentences]
+    to_pool = {
+        i: [*(key(t) for t in parts[i][: len(parts[i]) - len(ks)]), *ks]
+        for i, (k, ks) in enumerate(zip(pooled_keys, sentence_keys, strict=True))
+        if k not in known
+    }
     embedded = sum(1 for ks in to_pool.values() if any(k not in known for k in ks))
     clock.lap("texts")
     encoder = cache(encoder_factory)  # made once, and only if something is new
     texts = flat + [t for i in to_pool for t in parts[i]]
-    keys = [key(t) for t in flat] + [k for ks in to_pool.values() for k in ks]
+    keys = [k for ks in sentence_keys for k in ks] + [k for ks in to_pool.values() for k in ks]
+    del sentence_keys
     table = VectorTable(keys[: len(flat)], known)
     _embed(encoder, texts, keys, table, root, on_progress)
     del keys
