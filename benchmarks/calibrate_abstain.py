@@ -27,7 +27,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from qa import evaluation  # noqa: E402
-from qa.answer import confidence  # noqa: E402
+from qa.answer import AnswerSettings, confidence  # noqa: E402
 from qa.workspace import Workspace  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -105,24 +105,27 @@ def main() -> None:
     sets["seeds"] = (seeds[0], seeds[1] + dev[1], np.concatenate([seeds[2], dev[2]]))
     names = list(sets)
     got = {n: features(ws, q) for n, (ws, q, _) in sets.items()}
-    rows = []
-    for cw in COVERAGE_WEIGHTS:
-        for uw in UNSEEN_WEIGHTS:
-            for t in THRESHOLDS:
-                per = {}
-                for n in names:
-                    f = got[n]
-                    per[n] = figures(f[:, 0] + cw * f[:, 1] - uw * f[:, 2] >= t, sets[n][2])
-                # balanced: answering the answerable and refusing the rest count alike
-                balanced = np.mean([(r + u) / 2 for _, r, u in per.values()])
-                rows.append((balanced, cw, uw, t, per))
+
+    def row(cw: float, uw: float, t: float) -> tuple:
+        per = {}
+        for n in names:
+            f = got[n]
+            per[n] = figures(f[:, 0] + cw * f[:, 1] - uw * f[:, 2] >= t, sets[n][2])
+        # balanced: answering the answerable and refusing the rest count alike
+        balanced = np.mean([(r + u) / 2 for _, r, u in per.values()])
+        return balanced, cw, uw, t, per
+
+    rows = [row(cw, uw, t) for cw in COVERAGE_WEIGHTS for uw in UNSEEN_WEIGHTS for t in THRESHOLDS]
     head = " | ".join(f"{n} P / R / refused" for n in names)
     print(f"| coverage_weight | unseen_weight | min_confidence | {head} | mean balanced acc |")
     print("|---" * (len(names) + 4) + "|")
     eligible = [r for r in rows if r[4]["squad"][0] >= 0.95]
-    for balanced, cw, uw, t, per in sorted(eligible, key=lambda r: -r[0])[: args.top]:
+    now = AnswerSettings()
+    defaults = row(now.coverage_weight, now.unseen_weight, now.min_confidence)
+    for balanced, cw, uw, t, per in [*sorted(eligible, key=lambda r: -r[0])[: args.top], defaults]:
         cells = " | ".join("{:.3f} / {:.3f} / {:.2f}".format(*per[n]) for n in names)
-        print(f"| {cw} | {uw} | {t:.3f} | {cells} | {balanced:.3f} |", flush=True)
+        print(f"| {cw} | {uw} | {t:.4g} | {cells} | {balanced:.3f} |", flush=True)
+    print("(the last row: the defaults, qa.answer.AnswerSettings)")
 
 
 if __name__ == "__main__":

@@ -518,7 +518,7 @@ def status_cmd(
 @click.option("--with-title", is_flag=True, help="Embed and match each passage with its title.")
 @_number("--context", default=0, kind=click.IntRange(min=0), help="Preceding sentences read too.")
 @click.option("--paragraphs", is_flag=True, help="Blank lines end passages; even cuts.")
-@_number("--dense-weight", default=0.5, kind=click.FloatRange(0, 1), help="Dense share of score.")
+@_number("--dense-weight", default=0.55, kind=click.FloatRange(0, 1), help="Dense share of score.")
 @_number(
     "--sentence-weight", default=0.75, kind=click.FloatRange(0, 1), help="Best sentence share."
 )

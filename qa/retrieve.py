@@ -44,7 +44,7 @@ class Passage:
 class SearchSettings:
     """How retrieval ranks; the defaults are what `qa eval` measured best."""
 
-    dense_weight: float = 0.5
+    dense_weight: float = 0.55
     sentence_weight: float = 0.75  # share of the best sentence's cosine in a passage's dense score
     depth: int = 100  # candidates taken from each retriever before fusion
     # BM25 of the document's title and date (qa.chunks.field_text), added to the text's BM25
