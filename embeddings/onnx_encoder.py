@@ -17,13 +17,14 @@ import uuid
 import warnings
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
-from embeddings.batches import encode_sorted
-
 INPUTS = ("input_ids", "attention_mask", "token_type_ids")
 OPTIMIZED = "optimized.onnx"  # graph-optimised model; weights in OPTIMIZED + ".data"
+TOKEN_BUDGET = 2048  # padded word pieces per batch (OnnxEncoder.encode)
+MAX_BATCH = 128  # texts per batch, however short
 
 
 def export(model_path: Path, folder: Path) -> Path:
@@ -107,10 +108,11 @@ class OnnxEncoder:
         meta = json.loads((folder / "onnx.json").read_text())
         self._inputs: list[str] = meta["inputs"]
         self.dim: int = meta["dim"]
+        # the exported tokenizer pads a batch to its longest text: off, so word pieces are
+        # counted per text and _run pads each batch to its own longest
         self._tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
+        self._tokenizer.no_padding()
         self._tokenizer.enable_truncation(meta["max_seq_length"])
-        self._counter = self._tokenizer.from_str(self._tokenizer.to_str())  # unpadded copy
-        self._tokenizer.enable_padding()
         options = ort.SessionOptions()
         options.intra_op_num_threads = threads or physical_cores()
         options.log_severity_level = 3
@@ -126,24 +128,44 @@ class OnnxEncoder:
     def encode(
         self,
         texts: Sequence[str],
-        batch_size: int = 32,
+        batch_size: int | None = None,
         on_batch: Callable[[int], None] | None = None,
     ) -> np.ndarray:
-        """Normalised embeddings of `texts`, in order; `on_batch(n)` after each n texts."""
-        return encode_sorted(texts, self.dim, batch_size, self._run, on_batch)
+        """Normalised embeddings of `texts`, in order; `on_batch(n)` after each n texts.
+
+        The texts are tokenised once, then run longest first in batches of at most
+        TOKEN_BUDGET padded word pieces (MAX_BATCH texts), unless `batch_size` fixes the
+        count: ONNX Runtime keeps memory for its largest batch, which grows with batch ×
+        length², so 32 texts of 256 word pieces held 0.8 GB where 8 hold 0.2 GB, while short
+        sentences still go 128 at a time (benchmarks/encode_batches.py)."""
+        encodings = self._tokenizer.encode_batch(list(texts))
+        lengths = np.array([len(e.ids) for e in encodings], dtype=np.int64)
+        order = np.argsort(-lengths, kind="stable")
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        lo = 0
+        while lo < len(order):
+            longest = int(lengths[order[lo]])
+            count = batch_size or max(1, min(MAX_BATCH, TOKEN_BUDGET // max(1, longest)))
+            rows = order[lo : lo + count]
+            out[rows] = self._run([encodings[i] for i in rows], longest)
+            lo += len(rows)
+            if on_batch is not None:
+                on_batch(len(rows))
+        return out
 
     def count_tokens(self, texts: Sequence[str]) -> np.ndarray:
         """How many word pieces the model reads of each text (special tokens included, at
         most the model's window)."""
-        return np.array([len(e.ids) for e in self._counter.encode_batch(list(texts))])
+        return np.array([len(e.ids) for e in self._tokenizer.encode_batch(list(texts))])
 
-    def _run(self, texts: list[str]) -> np.ndarray:
-        encodings = self._tokenizer.encode_batch(texts)
-        feeds = {
-            "input_ids": np.array([e.ids for e in encodings], dtype=np.int64),
-            "attention_mask": np.array([e.attention_mask for e in encodings], dtype=np.int64),
-            "token_type_ids": np.array([e.type_ids for e in encodings], dtype=np.int64),
-        }
+    def _run(self, encodings: list[Any], width: int) -> np.ndarray:
+        """The model's vectors of tokenised texts, padded to `width` word pieces."""
+        feeds = {name: np.zeros((len(encodings), width), dtype=np.int64) for name in INPUTS}
+        for row, e in enumerate(encodings):
+            n = len(e.ids)
+            feeds["input_ids"][row, :n] = e.ids
+            feeds["attention_mask"][row, :n] = 1
+            feeds["token_type_ids"][row, :n] = e.type_ids
         result = self._session.run(None, {n: feeds[n] for n in self._inputs})
         return np.asarray(result[0], dtype=np.float32)
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import mmap
 import shutil
 import time
 import traceback
@@ -62,6 +63,8 @@ class BuildEncoder(Protocol):
 
 
 RESUME_SLICE = 512  # texts embedded between two resume checkpoints
+RELEASE_ROWS = 65536  # sentence rows (48 MB at 384 dimensions) between two page hand-backs
+SPILL = "sentences.partial.npy"  # the sentence array of a build under way, in resume/
 Progress = Callable[[int, int], None]  # (texts embedded so far, total)
 
 
@@ -173,7 +176,6 @@ def _build_locked(
     if not chunks:
         raise UsageError(_nothing_to_index(docs_root, corpus))
     spans = [chunk_sentences(c) for c in chunks]
-    chunk_texts = [indexed_text(c, chunking) for c in chunks]
     sentences = [[_slice(c, a, b) for a, b in s] for c, s in zip(chunks, spans, strict=True)]
     parts = [passage_parts(c, chunking, s) for c, s in zip(chunks, sentences, strict=True)]
     flat = [t for s in sentences for t in s]
@@ -194,14 +196,15 @@ def _build_locked(
     texts = flat + [t for i in to_pool for t in parts[i]]
     keys = [k for ks in sentence_keys for k in ks] + [k for ks in to_pool.values() for k in ks]
     del sentence_keys
-    table = VectorTable(keys[: len(flat)], known)
+    table = VectorTable(keys[: len(flat)], known, root / "resume" / SPILL)
     _embed(encoder, texts, keys, table, root, on_progress)
-    del keys
+    del keys, texts, flat, sentences  # the parts hold what pooling needs
     clock.lap("encode")
     vectors = _passage_vectors(encoder, parts, to_pool, pooled_keys, table)
     dim = vectors.shape[1] if len(vectors) else old.manifest.dim if old else 0
-    # the texts are read: only the chunks, their BM25 texts and sentence spans are written
-    del texts, flat, sentences, parts, to_pool, pooled_keys, known
+    del parts, to_pool, pooled_keys, known
+    # what BM25 reads, made only now: the sentences' texts and the keys are gone
+    chunk_texts = [indexed_text(c, chunking) for c in chunks]
     clock.lap("pool")
 
     manifest = Manifest(
@@ -298,9 +301,16 @@ class VectorTable:
     """A build's vectors by key. Sentences go straight into the float16 array the index
     saves, at every row of theirs (no second copy of the corpus's vectors in memory); other
     texts (headings, passages read whole) are kept aside; what the live index already has is
-    looked up in place (memory-mapped)."""
+    looked up in place (memory-mapped).
 
-    def __init__(self, sentence_keys: list[str], known: dict[str, np.ndarray]) -> None:
+    With a `spill` path the sentence array is that .npy file, memory-mapped, and every
+    RELEASE_ROWS rows written or read its pages are handed back to the OS (they stay in the
+    file): the build's memory then no longer holds the corpus's sentence vectors (at 105k
+    passages, 0.4 GB), and the file becomes the index's sentences.npy by a rename."""
+
+    def __init__(
+        self, sentence_keys: list[str], known: dict[str, np.ndarray], spill: Path | None = None
+    ) -> None:
         self.first: dict[str, int] = {}  # each sentence's first row
         self.more: dict[str, list[int]] = {}  # its other rows (a sentence repeated by overlap)
         for row, k in enumerate(sentence_keys):
@@ -311,15 +321,47 @@ class VectorTable:
         self.filled = np.zeros(self.size, dtype=bool)
         self.known = known
         self.other: dict[str, np.ndarray] = {}
+        self._spill = spill
+        self._map: mmap.mmap | None = None
+        self._touched = 0  # rows written or read since the pages were last handed back
         self.put((k, known[k]) for k in self.first if k in known)
 
-    def take_sentences(self, dim: int) -> np.ndarray:
-        """The sentence array, handed over (the table lets go of it and of its lookups);
-        an empty (0, dim) one when no passage has a sentence (all were read whole)."""
+    def take_sentences(self, dim: int) -> np.ndarray | Path:
+        """The sentence array, handed over (the table lets go of it and of its lookups): the
+        spill file, written and closed, or an array; an empty (0, dim) array when no passage
+        has a sentence (all were read whole)."""
         out = self.sentences if self.sentences.size else np.zeros((0, dim), dtype=np.float16)
         self.sentences = np.zeros((0, 0), dtype=np.float16)
         self.first, self.more, self.other, self.known = {}, {}, {}, {}
-        return out
+        if self._map is None or self._spill is None:
+            return out
+        del out  # the mapped array: the map closes only when no array uses it
+        self._map.flush()
+        self._map.close()
+        self._map = None
+        return self._spill
+
+    def _allocate(self, dim: int) -> None:
+        """The sentence array: in memory, or the spill file mapped (zero-filled, sparse)."""
+        shape = (self.size, dim)
+        if self._spill is None:
+            self.sentences = np.zeros(shape, dtype=np.float16)
+            return
+        self._spill.parent.mkdir(parents=True, exist_ok=True)
+        np.lib.format.open_memmap(self._spill, mode="w+", dtype=np.float16, shape=shape).flush()
+        header = self._spill.stat().st_size - self.size * dim * 2
+        with open(self._spill, "r+b") as f:
+            self._map = mmap.mmap(f.fileno(), 0)
+        self.sentences = np.ndarray(shape, dtype=np.float16, buffer=self._map, offset=header)
+
+    def _touch(self, rows: int) -> None:
+        """Count rows used; every RELEASE_ROWS, hand the mapped pages back to the OS."""
+        self._touched += rows
+        if self._map is not None and self._touched >= RELEASE_ROWS:
+            self._touched = 0
+            self._map.flush()
+            if hasattr(mmap, "MADV_DONTNEED"):
+                self._map.madvise(mmap.MADV_DONTNEED)
 
     def _written(self, k: str) -> int | None:
         """The first row of sentence `k` if its vector is in, else None."""
@@ -332,7 +374,8 @@ class VectorTable:
     def __getitem__(self, k: str) -> np.ndarray:
         row = self._written(k)
         if row is not None:
-            return self.sentences[row]
+            self._touch(1)
+            return np.array(self.sentences[row])
         return self.other[k] if k in self.other else self.known[k]
 
     def put(self, pairs: Iterable[tuple[str, np.ndarray]]) -> None:
@@ -343,10 +386,11 @@ class VectorTable:
                 self.other[k] = np.asarray(vector, dtype=np.float16)
                 continue
             if not self.sentences.size:
-                self.sentences = np.zeros((self.size, len(vector)), dtype=np.float16)
+                self._allocate(len(vector))
             rows = [row, *self.more.get(k, ())]
             self.sentences[rows] = vector
             self.filled[rows] = True
+            self._touch(len(rows))
 
 
 def _passage_vectors(

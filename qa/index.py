@@ -262,7 +262,7 @@ def save_version(
     chunks: list[Chunk],
     texts: list[str],
     vectors: np.ndarray,
-    sentence_vectors: np.ndarray,
+    sentence_vectors: np.ndarray | Path,
     spans: list[list[tuple[int, int]]],
     map_shards: Mapper | None = None,
     clock: Any = None,
@@ -271,8 +271,9 @@ def save_version(
     writer of the format `load` reads; qa.build decides what goes in it). `texts` are what
     BM25 indexes for each chunk, as the model read it (qa.chunks.indexed_text). A `clock`
     (qa.build.Stopwatch) gets laps "FAISS", "BM25" and "write". The sentence vectors are
-    written first and let go of, so a caller that holds no other reference to them (qa.build)
-    has them out of memory before FAISS and BM25 are built."""
+    an array (written first and let go of, so a caller that holds no other reference to them
+    has them out of memory before FAISS and BM25 are built) or a float16 .npy file on the
+    same disk, moved in (qa.build.VectorTable's spill file)."""
     from embeddings.vector_index import build_index, save_index
 
     lap = clock.lap if clock is not None else (lambda name: None)
@@ -283,7 +284,10 @@ def save_version(
         lines = [json.dumps(asdict(c), ensure_ascii=False).encode() + b"\n" for c in chunks]
         (folder / "chunks.jsonl").write_bytes(b"".join(lines))
         np.save(folder / "chunks.offsets.npy", np.cumsum([0] + [len(x) for x in lines]))
-        np.save(folder / "sentences.npy", np.asarray(sentence_vectors, dtype=np.float16))
+        if isinstance(sentence_vectors, Path):
+            os.replace(sentence_vectors, folder / "sentences.npy")
+        else:
+            np.save(folder / "sentences.npy", np.asarray(sentence_vectors, dtype=np.float16))
         del sentence_vectors
         flat = [span for s in spans for span in s]
         np.save(folder / "sentence_spans.npy", np.array(flat, dtype=np.int64).reshape(-1, 2))

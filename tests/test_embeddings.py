@@ -67,6 +67,13 @@ def test_optimized_model_keeps_its_weights_in_a_separate_file(encoders, tmp_path
     assert np.allclose(first, encoders[1].encode(VARIED), atol=1e-5)
 
 
+def test_word_pieces_are_counted_per_text_not_padded(encoders):
+    _, fast = encoders
+    counts = fast.count_tokens(["short", "a much longer text about something else", "x " * 400])
+    assert list(counts[:2]) == [3, 9]  # [CLS] … [SEP]; a batch does not pad them
+    assert counts[2] == 256  # the model's window
+
+
 def test_vectors_are_unit_length_and_in_input_order(encoders):
     _, fast = encoders
     texts = ["short", "a much longer text about something else entirely", "short"]

@@ -213,6 +213,31 @@ def test_pooling_weighs_parts_by_their_word_pieces():
     assert np.allclose(pooled, np.array([3, 1]) / np.sqrt(10))
 
 
+@pytest.mark.parametrize("spill", [False, True])
+def test_the_sentence_table_keeps_every_row_on_disk_or_in_memory(
+    tmp_path: Path, monkeypatch, spill: bool
+):
+    import numpy as np
+
+    from qa import build as build_mod
+
+    monkeypatch.setattr(build_mod, "RELEASE_ROWS", 3)  # hand pages back often
+    keys = ["a", "b", "a", "c", "d"]  # "a" twice: a sentence shared by overlap
+    path = tmp_path / "resume" / build_mod.SPILL
+    table = build_mod.VectorTable(keys, {"d": np.full(4, 0.5)}, path if spill else None)
+    vectors = {k: np.arange(4, dtype=np.float32) + i for i, k in enumerate("abc")}
+    table.put(vectors.items())
+    table.put([("heading", np.ones(4))])  # not a sentence: kept aside
+    assert "a" in table and "heading" in table and "zzz" not in table
+    assert np.array_equal(table["b"], vectors["b"]) and np.array_equal(table["heading"], np.ones(4))
+    got = table.take_sentences(4)
+    saved = np.load(got) if spill else got
+    assert isinstance(got, Path) == spill and saved.dtype == np.float16
+    expected = [vectors["a"], vectors["b"], vectors["a"], vectors["c"], np.full(4, 0.5)]
+    assert np.array_equal(saved, np.array(expected, dtype=np.float16))
+    assert table.sentences.size == 0 and table.first == {}
+
+
 def test_a_passage_without_sentences_is_read_whole():
     from qa.build import passage_parts
     from qa.chunks import Chunk, ChunkSettings, indexed_text
