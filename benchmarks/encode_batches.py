@@ -19,7 +19,8 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-ROWS = [("32 texts", 32, 0), ("budget 1024", None, 1024), ("budget 2048", None, 2048)]
+ROWS = [("32 texts", 32, 0), ("budget 512", None, 512), ("budget 1024", None, 1024)]
+ROWS += [("budget 2048", None, 2048)]
 ROWS += [("budget 4096", None, 4096)]
 
 

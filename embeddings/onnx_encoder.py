@@ -23,7 +23,7 @@ import numpy as np
 
 INPUTS = ("input_ids", "attention_mask", "token_type_ids")
 OPTIMIZED = "optimized.onnx"  # graph-optimised model; weights in OPTIMIZED + ".data"
-TOKEN_BUDGET = 2048  # padded word pieces per batch (OnnxEncoder.encode)
+TOKEN_BUDGET = 1024  # padded word pieces per batch (OnnxEncoder.encode)
 MAX_BATCH = 128  # texts per batch, however short
 
 
@@ -136,8 +136,9 @@ class OnnxEncoder:
         The texts are tokenised once, then run longest first in batches of at most
         TOKEN_BUDGET padded word pieces (MAX_BATCH texts), unless `batch_size` fixes the
         count: ONNX Runtime keeps memory for its largest batch, which grows with batch ×
-        length², so 32 texts of 256 word pieces held 0.8 GB where 8 hold 0.2 GB, while short
-        sentences still go 128 at a time (benchmarks/encode_batches.py)."""
+        length². Measured (benchmarks/encode_batches.py, long passages and short sentences):
+        32 texts per batch held 724 MB above the model, a budget of 1024 word pieces 34 MB,
+        and ran 1.2–1.4× as fast; 2048 held 86 MB, 4096 265 MB and were slower."""
         encodings = self._tokenizer.encode_batch(list(texts))
         lengths = np.array([len(e.ids) for e in encodings], dtype=np.int64)
         order = np.argsort(-lengths, kind="stable")
