@@ -374,8 +374,9 @@ async def test_a_long_source_shows_a_bounded_window_and_page_marks(tmp_path: Pat
         await pilot.pause()
         view = await ask(app, pilot, "Where did the auditors find the missing ledger?")
         view.query(PassageCard).first().focus()
+        await pilot.pause()  # the focus event starts the reading worker
         await app.workers.wait_for_complete()
-        await pilot.pause()
+        await pilot.pause()  # the worker's message fills the pane
         pane = app.chat().query_one(SourcePane)
         document = pane.query_one(DocumentView)
         assert "basement archive" in document.text
