@@ -1,13 +1,15 @@
 """Peak memory of a whole build at 15k and 105k passages (what qa holds, not the model).
 
-    python benchmarks/build_memory.py 10000 70000
+    python benchmarks/build_memory.py [--model] 10000 70000
 
 For each size (in paragraphs; the chunker makes 1.5 passages of each, so the defaults give
 15k and 105k passages) a fresh process writes a synthetic folder (files of 50 paragraphs
 of ~90 words from a Zipf vocabulary, 5 sentences each) and runs `qa.build.build` on it with a
 stand-in encoder (deterministic unit vectors, no model: the model's own memory does not grow
 with the corpus), then reports its peak RSS, the peak reached by the end of each phase, and the
-build's time split. Prints a Markdown table.
+build's time split. Prints a Markdown table. With `--model` the build encodes with the real
+encoder (the ONNX export of the default model, as `qa index`): the whole process's peak, model
+and ONNX Runtime included (105k passages take about 10 minutes here).
 """
 
 from __future__ import annotations
@@ -62,8 +64,9 @@ def write_corpus(folder: Path, passages: int) -> None:
         (folder / f"doc{f:05d}.txt").write_text("\n\n".join(paragraphs))
 
 
-def one(passages: int) -> dict:
-    """Build a corpus of `passages` in this process; peak RSS and the time split."""
+def one(passages: int, model: bool = False) -> dict:
+    """Build a corpus of `passages` in this process (with the stand-in encoder, or the real
+    one with `model`); peak RSS and the time split."""
     import resource
 
     from qa import build as build_mod
@@ -83,9 +86,14 @@ def one(passages: int) -> dict:
     with tempfile.TemporaryDirectory() as tmp:
         docs = Path(tmp) / "docs"
         write_corpus(docs, passages)
+        factory, name = StandIn, "stand-in"
+        if model:
+            from qa.workspace import Workspace
+
+            factory, name = Workspace.resolve(docs, Path(tmp) / "ix")._encoder, "default"
         before = rss()
         report = build_mod.build(
-            docs, Path(tmp) / "ix", "stand-in", ChunkSettings(paragraphs=True), StandIn
+            docs, Path(tmp) / "ix", name, ChunkSettings(paragraphs=True), factory
         )
     return {
         "passages": report.chunks,
@@ -97,7 +105,8 @@ def one(passages: int) -> dict:
 
 
 def main() -> None:
-    sizes = [int(a) for a in sys.argv[1:]] or [10000, 70000]
+    model = "--model" in sys.argv[1:]
+    sizes = [int(a) for a in sys.argv[1:] if a != "--model"] or [10000, 70000]
     head = (
         "passages | peak RSS of the build process | before the build | peak by phase | time split"
     )
@@ -105,7 +114,7 @@ def main() -> None:
     print("|---|---|---|---|---|")
     for n in sizes:
         out = subprocess.run(
-            [sys.executable, __file__, "--one", str(n)],
+            [sys.executable, __file__, "--one", str(n), *(["--model"] if model else [])],
             capture_output=True,
             text=True,
             cwd=ROOT,
@@ -121,6 +130,6 @@ def main() -> None:
 if __name__ == "__main__":
     if sys.argv[1:2] == ["--one"]:
         sys.path.insert(0, str(ROOT))
-        print(json.dumps(one(int(sys.argv[2]))))
+        print(json.dumps(one(int(sys.argv[2]), "--model" in sys.argv[3:])))
     else:
         main()

