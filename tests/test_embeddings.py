@@ -74,6 +74,14 @@ def test_word_pieces_are_counted_per_text_not_padded(encoders):
     assert counts[2] == 256  # the model's window
 
 
+def test_word_pieces_are_counted_in_slices_in_order(encoders, monkeypatch):
+    _, fast = encoders
+    texts = ["short", "a much longer text about something else", "x " * 400, "two words"]
+    whole = fast.count_tokens(texts)
+    monkeypatch.setattr("embeddings.onnx_encoder.COUNT_SLICE", 3)  # two slices, one of 1
+    assert list(fast.count_tokens(texts)) == list(whole) == [3, 9, 256, 4]
+
+
 def test_vectors_are_unit_length_and_in_input_order(encoders):
     _, fast = encoders
     texts = ["short", "a much longer text about something else entirely", "short"]
