@@ -282,8 +282,10 @@ def save_version(
     folder.mkdir()
     try:
         lines = [json.dumps(asdict(c), ensure_ascii=False).encode() + b"\n" for c in chunks]
-        (folder / "chunks.jsonl").write_bytes(b"".join(lines))
+        with open(folder / "chunks.jsonl", "wb") as out:
+            out.writelines(lines)  # not joined first: one copy of the corpus's text is enough
         np.save(folder / "chunks.offsets.npy", np.cumsum([0] + [len(x) for x in lines]))
+        del lines
         if isinstance(sentence_vectors, Path):
             os.replace(sentence_vectors, folder / "sentences.npy")
         else:
