@@ -51,7 +51,8 @@ def main() -> None:
             both = time.perf_counter() - start
             cells = [f"{read:.2f}", f"{encode:.2f}", f"{read + encode:.2f}", f"{both:.2f}"]
             ratio = (read + encode) / both
-            print(f"| {"/".join(docs.parts[-2:])} | {len(chunks)} | " + " | ".join(cells) + f" | {ratio:.2f}× |")
+            name = "/".join(docs.parts[-2:])
+            print(f"| {name} | {len(chunks)} | " + " | ".join([*cells, f"{ratio:.2f}×"]) + " |")
 
 
 if __name__ == "__main__":  # the reading workers import this module: nothing runs then
