@@ -126,7 +126,8 @@ class AnswerSettings:
     unseen_weight: float = 1.2  # share of question terms found nowhere, taken off confidence
     term_weight: float = 0.5  # weight of question-term overlap when picking the sentence
     # bonus of a sentence that holds what the question asks for (a date for "when", a name
-    # for "who", a number for "how many": qa.spans finds a candidate not in the question)
+    # for "who", a number for "how many", code for "how do I": qa.spans finds a candidate
+    # not in the question)
     focus_weight: float = 0.2
     # share of the passage-IDF weighting of question terms when picking the sentence
     # (term_overlap): 0 counts every term alike

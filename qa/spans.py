@@ -46,6 +46,9 @@ NAME = re.compile(
     r"[A-Z][\w'’.\-]*)*"
 )
 NOT_A_NAME = re.compile(rf"[IVXLCDM]+|{MONTH}|{DAY}")  # Roman numerals, months, days
+# code: inline (`x`, ``x``, {func}`x`, :meth:`x`) or as written in a code block (a keyword
+# argument `abort=True`, a call `confirm(`)
+CODE = re.compile(r"`+([^`\n]+?)`+|\b(\w+=[\w\"'.-]+)|\b([A-Za-z_][\w.]*\()")
 PLACE_CUE = re.compile(r"\b(?:in|at|on|from|near|to|into|outside|inside|across)\s+(?:the\s+)?$")
 KINDS = (
     ("year", re.compile(r"^(?:in )?(?:what|which) year\b|^what century\b|^what decade\b", re.I)),
@@ -53,6 +56,8 @@ KINDS = (
     ("when", re.compile(r"^when\b|^(?:on |in )?(?:what|which) (?:date|day)\b", re.I)),
     ("who", re.compile(r"^(?:who|whom)\b|^(?:by |to )?whom\b|^whose\b", re.I)),
     ("where", re.compile(r"^where\b|^in (?:what|which) (?:city|country|state|place)\b", re.I)),
+    # "How do I count …?", "How can an argument read …?": a way of doing, in docs a name in code
+    ("method", re.compile(r"^how (?:do|does|can|could|should|would|may|might|to)\b", re.I)),
     (
         "number",
         re.compile(
@@ -79,7 +84,9 @@ SENTENCE_OPENERS = frozenset(
 
 
 def kind_of(question: str) -> str | None:
-    """What kind of short answer `question` wants: year, when, who, where, number, or None."""
+    """What kind of short answer `question` wants: year, when, who, where, method (a way of
+    doing: "How do I …?", answered in docs by code, never shown as a short answer), number,
+    or None."""
     text = question.strip()
     for kind, pattern in KINDS:
         if pattern.search(text):
@@ -121,6 +128,9 @@ def _candidates(kind: str, sentence: str) -> Iterator[tuple[int, int]]:
         yield from (m.span() for m in DATE.finditer(sentence))
     elif kind == "number":
         yield from (m.span() for m in NUMBER.finditer(sentence) if not _is_year(m.group()))
+    elif kind == "method":
+        for m in CODE.finditer(sentence):
+            yield m.span(m.lastindex or 0)
     else:
         for m in NAME.finditer(sentence):
             lo, hi = _trim_opener(sentence, *m.span())

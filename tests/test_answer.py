@@ -190,3 +190,18 @@ def test_terms_the_corpus_never_has_lower_confidence(seed_workspace):
     assert confidence(retriever, known, top[known], 0.3, 0.6) == pytest.approx(
         confidence(retriever, known, top[known], 0.3, 0.0)
     )
+
+
+def test_a_how_to_question_highlights_the_sentence_with_the_code(tmp_path: Path):
+    from qa.workspace import Workspace
+
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "pager.md").write_text(
+        "# Pager Support\n\nSometimes you might want to show long texts on the terminal and let"
+        " a user scroll through them. This can be achieved by using the `echo_via_pager`"
+        " function, which writes to stdout through a pager. It works like `echo`.\n"
+    )
+    ws = Workspace.resolve(tmp_path / "docs", tmp_path / "ix")
+    ws.build()
+    top = ws.ask(["How do I show long output through a pager?"])[0].passages[0]
+    assert "echo_via_pager" in top.answer.text

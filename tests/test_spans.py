@@ -20,6 +20,9 @@ from qa.spans import ALL_KINDS, kind_of, short_answer
         ("What percentage voted yes?", "number"),
         ("What is the capital of Peru?", None),
         ("Why did the bridge fall?", None),
+        ("How do I count how many times -v was passed?", "method"),
+        ("How can an argument read an environment variable?", "method"),
+        ("How did the war end?", None),  # a manner, not a way of doing
     ],
 )
 def test_question_kind(question, kind):
@@ -93,3 +96,15 @@ def test_who_questions_get_no_short_answer_by_default():
     sentence = "The bridge was designed by Isambard Kingdom Brunel in 1864."
     assert short_answer("Who designed the bridge?", sentence) is None
     assert short_answer("When was the bridge designed?", sentence) is not None
+
+
+def test_a_how_to_question_is_answered_by_code():
+    question = "How do I show long output through a pager?"
+    assert answer(question, "This is done with the {func}`echo_via_pager` function.") == (
+        "echo_via_pager"
+    )
+    assert answer(question, "click.echo_via_pager(text)") == "click.echo_via_pager"
+    assert answer("How do I abort if the user says no?", "confirm(abort=True)") is not None
+    assert answer(question, "You might want to show long texts and let a user scroll.") is None
+    # code made only of the question's own words does not answer it
+    assert answer(question, "Use a ``pager``.") is None
