@@ -192,6 +192,7 @@ def test_terms_the_corpus_never_has_lower_confidence(seed_workspace):
     )
 
 
+@pytest.mark.slow  # builds an index with the model
 def test_a_how_to_question_highlights_the_sentence_with_the_code(tmp_path: Path):
     from qa.workspace import Workspace
 
