@@ -140,6 +140,16 @@ class OnnxEncoder:
         length². Measured (benchmarks/encode_batches.py, long passages and short sentences):
         32 texts per batch held 724 MB above the model, a budget of 1024 word pieces 34 MB,
         and ran 1.2–1.4× as fast; 2048 held 86 MB, 4096 265 MB and were slower."""
+        return self.encode_counted(texts, batch_size, on_batch)[0]
+
+    def encode_counted(
+        self,
+        texts: Sequence[str],
+        batch_size: int | None = None,
+        on_batch: Callable[[int], None] | None = None,
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """`encode`'s vectors, and each text's word pieces as `count_tokens` counts them, from
+        the one tokenisation (a build pools passages by these counts)."""
         encodings = self._tokenizer.encode_batch(list(texts))
         lengths = np.array([len(e.ids) for e in encodings], dtype=np.int64)
         order = np.argsort(-lengths, kind="stable")
@@ -153,7 +163,7 @@ class OnnxEncoder:
             lo += len(rows)
             if on_batch is not None:
                 on_batch(len(rows))
-        return out
+        return out, lengths
 
     def count_tokens(self, texts: Sequence[str]) -> np.ndarray:
         """How many word pieces the model reads of each text (special tokens included, at

@@ -302,7 +302,8 @@ class VectorTable:
     """A build's vectors by key. Sentences go straight into the float16 array the index
     saves, at every row of theirs (no second copy of the corpus's vectors in memory); other
     texts (headings, passages read whole) are kept aside; what the live index already has is
-    looked up in place (memory-mapped).
+    looked up in place (memory-mapped). With each vector the table keeps, when the encoder
+    gave it, its text's number of word pieces (0: not known), which pooling weighs by.
 
     With a `spill` path the sentence array is that .npy file, memory-mapped, and every
     RELEASE_ROWS rows written or read its pages are handed back to the OS (they stay in the
@@ -320,8 +321,10 @@ class VectorTable:
         self.size = len(sentence_keys)
         self.sentences = np.zeros((0, 0), dtype=np.float16)
         self.filled = np.zeros(self.size, dtype=bool)
+        self.tokens = np.zeros(self.size, dtype=np.int32)
         self.known = known
         self.other: dict[str, np.ndarray] = {}
+        self.other_tokens: dict[str, int] = {}
         self._spill = spill
         self._map: mmap.mmap | None = None
         self._touched = 0  # rows written or read since the pages were last handed back
@@ -334,6 +337,7 @@ class VectorTable:
         out = self.sentences if self.sentences.size else np.zeros((0, dim), dtype=np.float16)
         self.sentences = np.zeros((0, 0), dtype=np.float16)
         self.first, self.more, self.other, self.known = {}, {}, {}, {}
+        self.tokens, self.other_tokens = np.zeros(0, dtype=np.int32), {}
         if self._map is None or self._spill is None:
             return out
         del out  # the mapped array: the map closes only when no array uses it
@@ -379,18 +383,30 @@ class VectorTable:
             return np.array(self.sentences[row])
         return self.other[k] if k in self.other else self.known[k]
 
-    def put(self, pairs: Iterable[tuple[str, np.ndarray]]) -> None:
-        """Store vectors by key."""
+    def word_pieces(self, k: str) -> int:
+        """The word pieces of the text keyed `k`, as the encoder counted them; 0 if not known."""
+        row = self.first.get(k)
+        return int(self.tokens[row]) if row is not None else self.other_tokens.get(k, 0)
+
+    def put(
+        self, pairs: Iterable[tuple[str, np.ndarray]], tokens: Iterable[int] | None = None
+    ) -> None:
+        """Store vectors by key, and with them their texts' word pieces if given (in order)."""
+        counts = iter(tokens) if tokens is not None else None
         for k, vector in pairs:
+            n = next(counts) if counts is not None else 0
             row = self.first.get(k)
             if row is None:
                 self.other[k] = np.asarray(vector, dtype=np.float16)
+                if n:
+                    self.other_tokens[k] = n
                 continue
             if not self.sentences.size:
                 self._allocate(len(vector))
             rows = [row, *self.more.get(k, ())]
             self.sentences[rows] = vector
             self.filled[rows] = True
+            self.tokens[rows] = n
             self._touch(len(rows))
 
 
@@ -403,7 +419,9 @@ def _passage_vectors(
 ) -> np.ndarray:
     """Every passage's vector, written into one float32 array: the passages `to_pool` (row:
     its parts' keys) pooled from their parts, the others as the live index has them (by
-    `pooled_keys`)."""
+    `pooled_keys`). Parts embedded by this build are weighed by the word pieces the encoder
+    counted as it read them; only the others (vectors of the live index, or of an interrupted
+    build's shards) are tokenised again to count theirs."""
     out = np.zeros((0, 0), dtype=np.float32)
 
     def store(row: int, vector: np.ndarray) -> None:
@@ -416,7 +434,11 @@ def _passage_vectors(
         if row not in to_pool:
             store(row, done.known[k])
     if to_pool:
-        tokens = encoder().count_tokens([t for i in to_pool for t in parts[i]])
+        tokens = np.array([done.word_pieces(k) for ks in to_pool.values() for k in ks])
+        missing = np.flatnonzero(tokens == 0)
+        if len(missing):
+            texts = [t for i in to_pool for t in parts[i]]
+            tokens[missing] = encoder().count_tokens([texts[j] for j in missing])
         bounds = np.cumsum([0, *(len(parts[i]) for i in to_pool)])
         for n, (row, keys) in enumerate(to_pool.items()):
             vectors = np.array([done[k] for k in keys])
@@ -594,9 +616,21 @@ def _embed(
         else:
             for lo in range(0, len(todo), RESUME_SLICE):
                 part = todo[lo : lo + RESUME_SLICE]
-                vecs = model.encode([texts[i] for i in part], on_batch=step).astype(np.float16)
+                vecs, tokens = _encode_counted(model, [texts[i] for i in part], step)
                 write_shard(folder, [keys[i] for i in part], vecs)
-                done.put(zip((keys[i] for i in part), vecs, strict=True))
+                done.put(zip((keys[i] for i in part), vecs, strict=True), tokens)
+
+
+def _encode_counted(
+    model: BuildEncoder, texts: list[str], step: Callable[[int], None] | None
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """Float16 vectors of `texts`, and their word pieces when the encoder counts them as it
+    tokenises (the ONNX encoder: texts are then tokenised once in a build), else None."""
+    counted = getattr(model, "encode_counted", None)
+    if counted is None:
+        return model.encode(texts, on_batch=step).astype(np.float16), None
+    vectors, tokens = counted(texts, on_batch=step)
+    return vectors.astype(np.float16), tokens
 
 
 def _counter(on_progress: Progress | None, total: int) -> Callable[[int], None] | None:

@@ -74,6 +74,14 @@ def test_word_pieces_are_counted_per_text_not_padded(encoders):
     assert counts[2] == 256  # the model's window
 
 
+def test_encoding_counts_word_pieces_as_count_tokens_does(encoders):
+    _, fast = encoders
+    texts = ["short", "a much longer text about something else", "x " * 400, "two words"]
+    vectors, counts = fast.encode_counted(texts, batch_size=2)
+    assert list(counts) == list(fast.count_tokens(texts)) == [3, 9, 256, 4]
+    assert np.allclose(vectors, fast.encode(texts), atol=1e-6)
+
+
 def test_word_pieces_are_counted_in_slices_in_order(encoders, monkeypatch):
     _, fast = encoders
     texts = ["short", "a much longer text about something else", "x " * 400, "two words"]

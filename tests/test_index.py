@@ -213,6 +213,42 @@ def test_pooling_weighs_parts_by_their_word_pieces():
     assert np.allclose(pooled, np.array([3, 1]) / np.sqrt(10))
 
 
+def test_a_build_counts_word_pieces_as_it_encodes_not_again(small_corpus: Path, tmp_path: Path):
+    import numpy as np
+
+    from qa import build as build_mod
+
+    ws = Workspace.resolve(small_corpus, tmp_path / "ix")
+    real = ws._encoder()
+    encoded: list[str] = []
+    counted: list[str] = []
+
+    class Recording:
+        def encode_counted(self, texts, on_batch=None):
+            encoded.extend(texts)
+            return real.encode_counted(texts, on_batch=on_batch)
+
+        encode = real.encode
+
+        def count_tokens(self, texts):
+            counted.extend(texts)
+            return real.count_tokens(texts)
+
+    build_mod.build(small_corpus, ws.root, ws.model, ws.chunking, Recording)
+    assert encoded and counted == []  # a fresh build tokenises each text once
+    doc = small_corpus / "000_1d2b28749ff36f0e.txt"
+    doc.write_text(doc.read_text().rstrip() + " Zebras were counted in Nairobi on Tuesday.\n")
+    encoded.clear()
+    build_mod.build(small_corpus, ws.root, ws.model, ws.chunking, Recording)
+    # the edited passage's new sentence is counted as it is encoded; only its parts taken
+    # from the live index are tokenised again
+    assert any("Zebras" in t for t in encoded) and counted
+    assert not any("Zebras" in t for t in counted) and not set(counted) & set(encoded)
+    fresh = Workspace.resolve(small_corpus, tmp_path / "fresh")
+    fresh.build()
+    assert np.allclose(ws.load().vectors, fresh.load().vectors, atol=2e-3)
+
+
 @pytest.mark.parametrize("spill", [False, True])
 def test_the_sentence_table_keeps_every_row_on_disk_or_in_memory(
     tmp_path: Path, monkeypatch, spill: bool
