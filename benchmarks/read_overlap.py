@@ -20,8 +20,8 @@ from pathlib import Path
 
 
 def main() -> None:
-    from qa.build import _slice, read_and_chunk
-    from qa.chunks import ChunkSettings, chunk_sentences
+    from qa.build import read_and_chunk
+    from qa.chunks import ChunkSettings, sentence_texts
     from qa.workspace import Workspace
 
     parser = argparse.ArgumentParser()
@@ -35,7 +35,7 @@ def main() -> None:
     for docs in args.folders:
         encoder = Workspace.resolve(docs, None)._encoder()
         chunks = read_and_chunk(docs, settings).chunks
-        texts = [_slice(c, a, b) for c in chunks for a, b in chunk_sentences(c)]
+        texts = [t for c in chunks for t in sentence_texts(c)]
         encoder.encode(texts[:64])
         for _ in range(args.rounds):
             start = time.perf_counter()

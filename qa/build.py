@@ -16,20 +16,17 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import mmap
 import shutil
 import time
 import traceback
 import uuid
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from functools import cache, partial
 from pathlib import Path
-from typing import Any, Protocol
 
 import numpy as np
 
-from embeddings.shards import read_shards, write_shard
 from embeddings.vector_index import Mapper
 from qa import index as index_mod
 from qa.chunks import (
@@ -39,6 +36,7 @@ from qa.chunks import (
     for_model,
     heading_parts,
     indexed_text,
+    sentence_text,
     split_document,
 )
 from qa.documents import Document, Skipped, read_file, skip_counts, skipped_for
@@ -47,25 +45,17 @@ from qa.files import ReadSettings, Stat, list_folder, stat_files
 from qa.formats import IN_PROCESS, reader_name
 from qa.index import TEXT_VERSION, DocEntry, Index, Manifest
 from qa.isolation import Limits, map_isolated
+from qa.vectors import (
+    SPILL,
+    BuildEncoder,
+    EncodeAhead,
+    Progress,
+    VectorTable,
+    embed,
+    passage_vectors,
+)
 
 log = logging.getLogger("qa")
-
-
-class BuildEncoder(Protocol):
-    """What a build embeds with: the ONNX encoder here, or Ray's actor pool (which may also
-    write its vectors as shards itself: `encode_to_shards`)."""
-
-    def encode(
-        self, texts: Sequence[str], *, on_batch: Callable[[int], None] | None = None
-    ) -> np.ndarray: ...
-
-    def count_tokens(self, texts: Sequence[str]) -> np.ndarray: ...
-
-
-RESUME_SLICE = 512  # texts embedded between two resume checkpoints
-RELEASE_ROWS = 65536  # sentence rows (48 MB at 384 dimensions) between two page hand-backs
-SPILL = "sentences.partial.npy"  # the sentence array of a build under way, in resume/
-Progress = Callable[[int, int], None]  # (texts embedded so far, total)
 
 
 @dataclass(frozen=True)
@@ -86,6 +76,7 @@ class BuildReport:
     # where the build's time went, in order: reading and chunking, sentence spans and the
     # texts the model reads, encoding, FAISS, BM25, writing the files (`qa index --verbose`)
     seconds: dict[str, float] = field(default_factory=dict)
+    ahead: int = 0  # texts embedded while files were being read (EncodeAhead)
 
     def summary(self) -> str:
         """One line: what changed, how many passages were embedded, how many files skipped."""
@@ -170,17 +161,28 @@ def _build_locked(
     )
     reuse = old if same_reading else None
     clock = Stopwatch()
-    corpus = read_and_chunk(docs_root, chunking, map_files, reading, reuse, retry_skipped)
+    key = partial(_key, model)
+    known = _known_vectors(old, key) if old else {}
+    encoder = cache(encoder_factory)  # made once, and only if something is new
+    readers = 0 if map_files is not None else readers_beside_encoder()
+    ahead = EncodeAhead(encoder, key, known, root / "resume") if readers else None
+    if ahead is not None:
+        reading = _with_readers(reading or ReadSettings(), readers)
+    try:
+        on_chunks = ahead.add if ahead is not None else None
+        corpus = read_and_chunk(
+            docs_root, chunking, map_files, reading, reuse, retry_skipped, on_chunks
+        )
+    finally:
+        ahead_texts = ahead.finish() if ahead is not None else 0
     clock.lap("read and chunk")
     docs, skipped, chunks = corpus.docs, corpus.skipped, corpus.chunks
     if not chunks:
         raise UsageError(_nothing_to_index(docs_root, corpus))
     spans = [chunk_sentences(c) for c in chunks]
-    sentences = [[_slice(c, a, b) for a, b in s] for c, s in zip(chunks, spans, strict=True)]
+    sentences = [[sentence_text(c, a, b) for a, b in s] for c, s in zip(chunks, spans, strict=True)]
     parts = [passage_parts(c, chunking, s) for c, s in zip(chunks, sentences, strict=True)]
     flat = [t for s in sentences for t in s]
-    key = partial(_key, model)
-    known = _known_vectors(old, key) if old else {}
     pooled_keys = [_pooled_key(key, p) for p in parts]
     # each sentence's key made once (one string, shared by the table and the pooling), then
     # the parts' keys of each passage to pool (not known yet): its headings', its sentences'
@@ -192,15 +194,14 @@ def _build_locked(
     }
     embedded = sum(1 for ks in to_pool.values() if any(k not in known for k in ks))
     clock.lap("texts")
-    encoder = cache(encoder_factory)  # made once, and only if something is new
     texts = flat + [t for i in to_pool for t in parts[i]]
     keys = [k for ks in sentence_keys for k in ks] + [k for ks in to_pool.values() for k in ks]
     del sentence_keys
     table = VectorTable(keys[: len(flat)], known, root / "resume" / SPILL)
-    _embed(encoder, texts, keys, table, root, on_progress)
+    embed(encoder, texts, keys, table, root, on_progress)
     del keys, texts, flat, sentences  # the parts hold what pooling needs
     clock.lap("encode")
-    vectors = _passage_vectors(encoder, parts, to_pool, pooled_keys, table)
+    vectors = passage_vectors(encoder, parts, to_pool, pooled_keys, table)
     dim = vectors.shape[1] if len(vectors) else old.manifest.dim if old else 0
     del parts, to_pool, pooled_keys, known
     # what BM25 reads, made only now: the sentences' texts and the keys are gone
@@ -232,7 +233,10 @@ def _build_locked(
     )
     shutil.rmtree(root / "resume", ignore_errors=True)
     report = _report(old, docs, skipped, len(chunks), embedded, reason if old is None else None)
-    return replace(report, ignored=corpus.ignored, read=corpus.read, seconds=clock.laps)
+    laps = clock.laps
+    return replace(
+        report, ignored=corpus.ignored, read=corpus.read, seconds=laps, ahead=ahead_texts
+    )
 
 
 class Stopwatch:
@@ -258,16 +262,11 @@ def _nothing_to_index(docs_root: Path, corpus: Corpus) -> str:
     )
 
 
-def _slice(chunk: Chunk, start: int, end: int) -> str:
-    """A sentence of a chunk, as the model reads it."""
-    return for_model(chunk.text[start - chunk.start : end - chunk.start])
-
-
 def indexed_sentences(index: Index, row: int) -> list[str]:
     """The sentences of passage `row` of `index`, as the model read them."""
     rows, chunk = index.sentences.of(row), index.chunks[row]
     spans = index.sentences.spans[rows.start : rows.stop]
-    return [_slice(chunk, int(a), int(b)) for a, b in spans]
+    return [sentence_text(chunk, int(a), int(b)) for a, b in spans]
 
 
 def _key(model: str, text: str) -> str:
@@ -289,161 +288,7 @@ def _pooled_key(key: Callable[[str], str], parts: list[str]) -> str:
     return key("\0".join(["pooled", *parts]))
 
 
-def passage_vector(vectors: np.ndarray, tokens: np.ndarray) -> np.ndarray:
-    """A passage's vector from its parts' unit vectors: their mean weighted by each part's
-    number of word pieces, normalised. Measured against reading the passage whole (README,
-    "Building the index"): SQuAD and SciFact within 0.3 pt, SciFact's Recall@100 up (long
-    passages are no longer truncated), the docs sets one question apart, at half the encoding."""
-    pooled = (np.asarray(vectors, dtype=np.float32) * tokens[:, None]).sum(axis=0)
-    return pooled / max(float(np.linalg.norm(pooled)), 1e-12)
-
-
-class VectorTable:
-    """A build's vectors by key. Sentences go straight into the float16 array the index
-    saves, at every row of theirs (no second copy of the corpus's vectors in memory); other
-    texts (headings, passages read whole) are kept aside; what the live index already has is
-    looked up in place (memory-mapped). With each vector the table keeps, when the encoder
-    gave it, its text's number of word pieces (0: not known), which pooling weighs by.
-
-    With a `spill` path the sentence array is that .npy file, memory-mapped, and every
-    RELEASE_ROWS rows written or read its pages are handed back to the OS (they stay in the
-    file): the build's memory then no longer holds the corpus's sentence vectors (at 105k
-    passages, 0.4 GB), and the file becomes the index's sentences.npy by a rename."""
-
-    def __init__(
-        self, sentence_keys: list[str], known: dict[str, np.ndarray], spill: Path | None = None
-    ) -> None:
-        self.first: dict[str, int] = {}  # each sentence's first row
-        self.more: dict[str, list[int]] = {}  # its other rows (a sentence repeated by overlap)
-        for row, k in enumerate(sentence_keys):
-            if self.first.setdefault(k, row) != row:
-                self.more.setdefault(k, []).append(row)
-        self.size = len(sentence_keys)
-        self.sentences = np.zeros((0, 0), dtype=np.float16)
-        self.filled = np.zeros(self.size, dtype=bool)
-        self.tokens = np.zeros(self.size, dtype=np.int32)
-        self.known = known
-        self.other: dict[str, np.ndarray] = {}
-        self.other_tokens: dict[str, int] = {}
-        self._spill = spill
-        self._map: mmap.mmap | None = None
-        self._touched = 0  # rows written or read since the pages were last handed back
-        self.put((k, known[k]) for k in self.first if k in known)
-
-    def take_sentences(self, dim: int) -> np.ndarray | Path:
-        """The sentence array, handed over (the table lets go of it and of its lookups): the
-        spill file, written and closed, or an array; an empty (0, dim) array when no passage
-        has a sentence (all were read whole)."""
-        out = self.sentences if self.sentences.size else np.zeros((0, dim), dtype=np.float16)
-        self.sentences = np.zeros((0, 0), dtype=np.float16)
-        self.first, self.more, self.other, self.known = {}, {}, {}, {}
-        self.tokens, self.other_tokens = np.zeros(0, dtype=np.int32), {}
-        if self._map is None or self._spill is None:
-            return out
-        del out  # the mapped array: the map closes only when no array uses it
-        self._map.flush()
-        self._map.close()
-        self._map = None
-        return self._spill
-
-    def _allocate(self, dim: int) -> None:
-        """The sentence array: in memory, or the spill file mapped (zero-filled, sparse)."""
-        shape = (self.size, dim)
-        if self._spill is None:
-            self.sentences = np.zeros(shape, dtype=np.float16)
-            return
-        self._spill.parent.mkdir(parents=True, exist_ok=True)
-        np.lib.format.open_memmap(self._spill, mode="w+", dtype=np.float16, shape=shape).flush()
-        header = self._spill.stat().st_size - self.size * dim * 2
-        with open(self._spill, "r+b") as f:
-            self._map = mmap.mmap(f.fileno(), 0)
-        self.sentences = np.ndarray(shape, dtype=np.float16, buffer=self._map, offset=header)
-
-    def _touch(self, rows: int) -> None:
-        """Count rows used; every RELEASE_ROWS, hand the mapped pages back to the OS."""
-        self._touched += rows
-        if self._map is not None and self._touched >= RELEASE_ROWS:
-            self._touched = 0
-            self._map.flush()
-            if hasattr(mmap, "MADV_DONTNEED"):
-                self._map.madvise(mmap.MADV_DONTNEED)
-
-    def _written(self, k: str) -> int | None:
-        """The first row of sentence `k` if its vector is in, else None."""
-        row = self.first.get(k)
-        return row if row is not None and self.filled[row] else None
-
-    def __contains__(self, k: str) -> bool:
-        return self._written(k) is not None or k in self.other or k in self.known
-
-    def __getitem__(self, k: str) -> np.ndarray:
-        row = self._written(k)
-        if row is not None:
-            self._touch(1)
-            return np.array(self.sentences[row])
-        return self.other[k] if k in self.other else self.known[k]
-
-    def word_pieces(self, k: str) -> int:
-        """The word pieces of the text keyed `k`, as the encoder counted them; 0 if not known."""
-        row = self.first.get(k)
-        return int(self.tokens[row]) if row is not None else self.other_tokens.get(k, 0)
-
-    def put(
-        self, pairs: Iterable[tuple[str, np.ndarray]], tokens: Iterable[int] | None = None
-    ) -> None:
-        """Store vectors by key, and with them their texts' word pieces if given (in order)."""
-        counts = iter(tokens) if tokens is not None else None
-        for k, vector in pairs:
-            n = next(counts) if counts is not None else 0
-            row = self.first.get(k)
-            if row is None:
-                self.other[k] = np.asarray(vector, dtype=np.float16)
-                if n:
-                    self.other_tokens[k] = n
-                continue
-            if not self.sentences.size:
-                self._allocate(len(vector))
-            rows = [row, *self.more.get(k, ())]
-            self.sentences[rows] = vector
-            self.filled[rows] = True
-            self.tokens[rows] = n
-            self._touch(len(rows))
-
-
-def _passage_vectors(
-    encoder: Callable[[], BuildEncoder],
-    parts: list[list[str]],
-    to_pool: dict[int, list[str]],
-    pooled_keys: list[str],
-    done: VectorTable,
-) -> np.ndarray:
-    """Every passage's vector, written into one float32 array: the passages `to_pool` (row:
-    its parts' keys) pooled from their parts, the others as the live index has them (by
-    `pooled_keys`). Parts embedded by this build are weighed by the word pieces the encoder
-    counted as it read them; only the others (vectors of the live index, or of an interrupted
-    build's shards) are tokenised again to count theirs."""
-    out = np.zeros((0, 0), dtype=np.float32)
-
-    def store(row: int, vector: np.ndarray) -> None:
-        nonlocal out
-        if not out.size:
-            out = np.zeros((len(pooled_keys), len(vector)), dtype=np.float32)
-        out[row] = vector
-
-    for row, k in enumerate(pooled_keys):
-        if row not in to_pool:
-            store(row, done.known[k])
-    if to_pool:
-        tokens = np.array([done.word_pieces(k) for ks in to_pool.values() for k in ks])
-        missing = np.flatnonzero(tokens == 0)
-        if len(missing):
-            texts = [t for i in to_pool for t in parts[i]]
-            tokens[missing] = encoder().count_tokens([texts[j] for j in missing])
-        bounds = np.cumsum([0, *(len(parts[i]) for i in to_pool)])
-        for n, (row, keys) in enumerate(to_pool.items()):
-            vectors = np.array([done[k] for k in keys])
-            store(row, passage_vector(vectors, tokens[bounds[n] : bounds[n + 1]]))
-    return out
+Read = tuple[Document | DocEntry | Skipped, list[Chunk]]  # one file: what it gave, its chunks
 
 
 @dataclass(frozen=True)
@@ -468,21 +313,23 @@ def read_and_chunk(
     reading: ReadSettings | None = None,
     reuse: Index | None = None,
     retry_skipped: bool = True,
+    on_chunks: Callable[[list[Chunk]], None] | None = None,
 ) -> Corpus:
     """Every document below `docs_root`, its chunks and the files skipped.
 
     Files whose size and modification time are those `reuse` (an index of this folder built
     with the same chunking) recorded are taken from it, not read again. `map_files` runs the
     per-file work over the other files, in order: by default, text files here and files of
-    other formats in isolated worker processes (qa.isolation); a cluster engine passes its own
-    (qa.cluster: Ray Data tasks)."""
+    other formats in isolated worker processes (qa.isolation), `on_chunks` called with each
+    file's chunks as it is read; a cluster engine passes its own (qa.cluster: Ray Data
+    tasks)."""
     reading = reading or ReadSettings()
     listing = list_folder(docs_root, reading.exclude)
     stats = stat_files(docs_root, [*listing.rels, *(s.rel for s in listing.skipped)])
     kept = _unchanged(reuse, stats, not retry_skipped) if reuse is not None else {}
     each = partial(read_and_chunk_file, docs_root, chunking)
     if map_files is None:
-        map_files = partial(_map_isolated, limits=reading.limits)
+        map_files = partial(_map_isolated, limits=reading.limits, on_chunks=on_chunks)
     to_read = [r for r in listing.rels if r not in kept]
     read = map_files(each, to_read) if to_read else []
     got = {**kept, **dict(zip(to_read, read, strict=True))}
@@ -500,9 +347,6 @@ def read_and_chunk(
         chunks.extend(doc_chunks)
     skipped.sort(key=lambda s: s.rel)
     return Corpus(docs, skipped, chunks, listing.ignored, stats, len(to_read))
-
-
-Read = tuple[Document | DocEntry | Skipped, list[Chunk]]  # one file: what it gave, its chunks
 
 
 def _unchanged(old: Index, stats: dict[str, Stat], keep_skipped: bool) -> dict[str, Read]:
@@ -538,12 +382,43 @@ def read_and_chunk_file(
 
 
 def _map_isolated(
-    fn: Callable[[str], Any], rels: list[str], limits: Limits
-) -> list[tuple[Document | Skipped, list[Chunk]]]:
-    """Text files read here (fast, nothing to hang), other formats in worker processes."""
-    pooled = [r for r in rels if reader_name(Path(r)) not in IN_PROCESS]
-    got = dict(zip(pooled, map_isolated(fn, pooled, limits, _failed), strict=True))
-    return [got[r] if r in got else fn(r) for r in rels]
+    fn: Callable[[str], Read],
+    rels: list[str],
+    limits: Limits,
+    on_chunks: Callable[[list[Chunk]], None] | None = None,
+) -> list[Read]:
+    """Text files read here (fast, nothing to hang), then other formats in worker processes;
+    `on_chunks` gets each file's chunks as soon as they are in."""
+    report = (lambda got: on_chunks(got[1])) if on_chunks is not None else None
+    got: dict[str, Read] = {}
+    for rel in rels:
+        if reader_name(Path(rel)) in IN_PROCESS:
+            got[rel] = fn(rel)
+            if report is not None:
+                report(got[rel])
+    pooled = [r for r in rels if r not in got]
+    got.update(zip(pooled, map_isolated(fn, pooled, limits, _failed, report), strict=True))
+    return [got[r] for r in rels]
+
+
+def readers_beside_encoder() -> int:
+    """Reader processes to run while the model encodes the files already read, or 0 to read
+    every file first: the logical CPUs that the encoder's threads (one per physical core,
+    embeddings.onnx_encoder.physical_cores) leave free. Readers on the encoder's own cores
+    win nothing: measured on 2 cores without a second thread each (benchmarks/read_overlap.py),
+    reading while encoding took 1.00–1.10× the time of one after the other; so this machine
+    reads first, and one with two threads per core reads on the second ones while encoding."""
+    from embeddings.onnx_encoder import physical_cores
+    from qa.isolation import cores
+
+    return max(0, cores() - physical_cores())
+
+
+def _with_readers(reading: ReadSettings, readers: int) -> ReadSettings:
+    """`reading` with `readers` worker processes, unless a number was asked for."""
+    if reading.limits.workers:
+        return reading
+    return replace(reading, limits=replace(reading.limits, workers=readers))
 
 
 def _failed(rel: str, kind: str, reason: str) -> tuple[Skipped, list[Chunk]]:
@@ -584,67 +459,6 @@ def _known_vectors(old: Index, key: Callable[[str], str]) -> dict[str, np.ndarra
             parts = passage_parts(old.chunks[row], old.manifest.chunking, texts)
             known[_pooled_key(key, parts)] = old.vectors[row]
     return known
-
-
-def _embed(
-    encoder: Callable[[], BuildEncoder],
-    texts: list[str],
-    keys: list[str],
-    done: VectorTable,
-    root: Path,
-    on_progress: Progress | None,
-) -> None:
-    """Put the vectors of `texts` (keyed by `keys`) into `done`: those it lacks embedded (by
-    `encoder()`) with checkpoints under resume/, as float16, as the index keeps sentences
-    (half the memory, and a passage pooled in a fresh build is the one an incremental build
-    pools)."""
-    folder = root / "resume"
-    done.put(read_shards(folder, np.float16).items())
-    todo = sorted(
-        {k: i for i, k in enumerate(keys) if k not in done}.values(), key=lambda i: -len(texts[i])
-    )
-    step = _counter(on_progress, len(texts))
-    if step and len(texts) > len(todo):
-        step(len(texts) - len(todo))
-    if todo:
-        model = encoder()
-        folder.mkdir(exist_ok=True)
-        if hasattr(model, "encode_to_shards"):  # cluster workers write the shards themselves
-            part_keys = [keys[i] for i in todo]
-            model.encode_to_shards([texts[i] for i in todo], part_keys, folder, on_batch=step)
-            done.put(read_shards(folder, np.float16).items())
-        else:
-            for lo in range(0, len(todo), RESUME_SLICE):
-                part = todo[lo : lo + RESUME_SLICE]
-                vecs, tokens = _encode_counted(model, [texts[i] for i in part], step)
-                write_shard(folder, [keys[i] for i in part], vecs)
-                done.put(zip((keys[i] for i in part), vecs, strict=True), tokens)
-
-
-def _encode_counted(
-    model: BuildEncoder, texts: list[str], step: Callable[[int], None] | None
-) -> tuple[np.ndarray, np.ndarray | None]:
-    """Float16 vectors of `texts`, and their word pieces when the encoder counts them as it
-    tokenises (the ONNX encoder: texts are then tokenised once in a build), else None."""
-    counted = getattr(model, "encode_counted", None)
-    if counted is None:
-        return model.encode(texts, on_batch=step).astype(np.float16), None
-    vectors, tokens = counted(texts, on_batch=step)
-    return vectors.astype(np.float16), tokens
-
-
-def _counter(on_progress: Progress | None, total: int) -> Callable[[int], None] | None:
-    if on_progress is None:
-        return None
-    done = 0
-
-    def step(n: int) -> None:
-        nonlocal done
-        done += n
-        on_progress(done, total)
-
-    on_progress(0, total)
-    return step
 
 
 def _report(

@@ -317,3 +317,13 @@ def chunk_sentences(chunk: Chunk) -> list[tuple[int, int]]:
         for a, b in split_sentences(chunk.text)
         if not is_chrome(chunk.text[a:b])
     ]
+
+
+def sentence_text(chunk: Chunk, start: int, end: int) -> str:
+    """The sentence of `chunk` at source span `start`–`end`, as the model reads it."""
+    return for_model(chunk.text[start - chunk.start : end - chunk.start])
+
+
+def sentence_texts(chunk: Chunk) -> list[str]:
+    """A chunk's sentences (chunk_sentences), as the model reads them."""
+    return [sentence_text(chunk, a, b) for a, b in chunk_sentences(chunk)]

@@ -78,7 +78,7 @@ class Manifest:
     exclude: list[str] = field(default_factory=list)
     text_version: int = TEXT_VERSION
     format_version: int = FORMAT_VERSION
-    # passage vectors pooled from their sentences' (qa.build.passage_vector); an index
+    # passage vectors pooled from their sentences' (qa.vectors.passage_vector); an index
     # written before that read each passage whole
     pooled: bool = False
 
@@ -273,7 +273,7 @@ def save_version(
     (qa.build.Stopwatch) gets laps "FAISS", "BM25" and "write". The sentence vectors are
     an array (written first and let go of, so a caller that holds no other reference to them
     has them out of memory before FAISS and BM25 are built) or a float16 .npy file on the
-    same disk, moved in (qa.build.VectorTable's spill file)."""
+    same disk, moved in (qa.vectors.VectorTable's spill file)."""
     from embeddings.vector_index import build_index, save_index
 
     lap = clock.lap if clock is not None else (lambda name: None)

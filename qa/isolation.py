@@ -40,17 +40,22 @@ Failure = Callable[[Any, str, str], Any]  # (item, kind, reason) → the result 
 
 
 def map_isolated(
-    fn: Callable[[T], R], items: Sequence[T], limits: Limits, on_failure: Failure
+    fn: Callable[[T], R],
+    items: Sequence[T],
+    limits: Limits,
+    on_failure: Failure,
+    on_result: Callable[[R], None] | None = None,
 ) -> list[R]:
     """`fn` over `items` in worker processes, results in order; an item whose worker timed
-    out, ran out of memory or died gets `on_failure(item, kind, reason)` instead."""
+    out, ran out of memory or died gets `on_failure(item, kind, reason)` instead.
+    `on_result(result)` is called with each result, in order, as soon as it is in."""
     if not items:
         return []
     import multiprocessing
 
     from pebble import ProcessPool  # deferred: only builds with files of binary formats
 
-    workers = limits.workers or _cores()
+    workers = limits.workers or cores()
     pool = ProcessPool(
         max_workers=min(workers, len(items)),
         initializer=prepare_worker,
@@ -59,14 +64,18 @@ def map_isolated(
     )
     try:
         futures = [pool.schedule(fn, args=(item,), timeout=limits.timeout) for item in items]
-        pairs = zip(futures, items, strict=True)
-        return [_result(future, item, limits, on_failure) for future, item in pairs]
+        results = []
+        for future, item in zip(futures, items, strict=True):
+            results.append(_result(future, item, limits, on_failure))
+            if on_result is not None:
+                on_result(results[-1])
+        return results
     finally:
         pool.stop()
         pool.join()
 
 
-def _cores() -> int:
+def cores() -> int:
     """The cores this process may run on (fewer than the machine's under a CPU affinity)."""
     if hasattr(os, "sched_getaffinity"):
         return len(os.sched_getaffinity(0)) or 1

@@ -55,7 +55,8 @@ def pooled_vectors(index, encoder, rows=None):  # type: ignore[no-untyped-def]
     default): each pooled from its parts as `encoder` reads them, kept as float16 first."""
     import numpy as np
 
-    from qa.build import indexed_sentences, passage_parts, passage_vector
+    from qa.build import indexed_sentences, passage_parts
+    from qa.vectors import passage_vector
 
     out = []
     for row in range(len(index.chunks)) if rows is None else rows:

@@ -203,16 +203,6 @@ def test_passage_vectors_are_pooled_from_their_sentences_read_alone(seed_workspa
     assert not np.allclose(whole, index.vectors[rows], atol=1e-3)
 
 
-def test_pooling_weighs_parts_by_their_word_pieces():
-    import numpy as np
-
-    from qa.build import passage_vector
-
-    parts = np.array([[1.0, 0.0], [0.0, 1.0]], dtype=np.float32)
-    pooled = passage_vector(parts, np.array([3, 1]))
-    assert np.allclose(pooled, np.array([3, 1]) / np.sqrt(10))
-
-
 def test_a_build_counts_word_pieces_as_it_encodes_not_again(small_corpus: Path, tmp_path: Path):
     import numpy as np
 
@@ -249,31 +239,6 @@ def test_a_build_counts_word_pieces_as_it_encodes_not_again(small_corpus: Path, 
     assert np.allclose(ws.load().vectors, fresh.load().vectors, atol=2e-3)
 
 
-@pytest.mark.parametrize("spill", [False, True])
-def test_the_sentence_table_keeps_every_row_on_disk_or_in_memory(
-    tmp_path: Path, monkeypatch, spill: bool
-):
-    import numpy as np
-
-    from qa import build as build_mod
-
-    monkeypatch.setattr(build_mod, "RELEASE_ROWS", 3)  # hand pages back often
-    keys = ["a", "b", "a", "c", "d"]  # "a" twice: a sentence shared by overlap
-    path = tmp_path / "resume" / build_mod.SPILL
-    table = build_mod.VectorTable(keys, {"d": np.full(4, 0.5)}, path if spill else None)
-    vectors = {k: np.arange(4, dtype=np.float32) + i for i, k in enumerate("abc")}
-    table.put(vectors.items())
-    table.put([("heading", np.ones(4))])  # not a sentence: kept aside
-    assert "a" in table and "heading" in table and "zzz" not in table
-    assert np.array_equal(table["b"], vectors["b"]) and np.array_equal(table["heading"], np.ones(4))
-    got = table.take_sentences(4)
-    saved = np.load(got) if spill else got
-    assert isinstance(got, Path) == spill and saved.dtype == np.float16
-    expected = [vectors["a"], vectors["b"], vectors["a"], vectors["c"], np.full(4, 0.5)]
-    assert np.array_equal(saved, np.array(expected, dtype=np.float16))
-    assert table.sentences.size == 0 and table.first == {}
-
-
 def test_a_passage_without_sentences_is_read_whole():
     from qa.build import passage_parts
     from qa.chunks import Chunk, ChunkSettings, indexed_text
@@ -305,3 +270,27 @@ def test_an_index_read_whole_before_pooling_is_pooled_without_encoding(
     report = build_mod.build(small_corpus, ws.root, ws.model, ws.chunking, Counting)
     assert encoded == [] and report.embedded == 0
     assert index_mod.load(ws.root).manifest.pooled
+
+
+def test_sentences_are_encoded_while_files_are_read_and_give_the_same_index(
+    small_corpus: Path, tmp_path: Path, monkeypatch
+):
+    import numpy as np
+
+    from qa import build as build_mod
+    from qa import vectors
+
+    for n, text in enumerate(SEEDS.iterdir()):  # the seeds again as HTML: read in workers
+        body = "".join(f"<p>{p}</p>" for p in text.read_text().split("\n\n"))
+        (small_corpus / f"page{n}.html").write_text(f"<html><body>{body}</body></html>")
+    first = Workspace.resolve(small_corpus, tmp_path / "first")
+    assert first.build().ahead == 0  # this machine: no CPU beside the encoder's, read first
+    monkeypatch.setattr(build_mod, "readers_beside_encoder", lambda: 1)
+    monkeypatch.setattr(vectors, "RESUME_SLICE", 8)
+    ws = Workspace.resolve(small_corpus, tmp_path / "ahead")
+    report = ws.build()
+    assert report.ahead >= 8 and report.embedded == report.chunks
+    a, b = first.load(), ws.load()
+    assert list(a.chunks) == list(b.chunks) and not (ws.root / "resume").exists()
+    assert np.allclose(a.vectors, b.vectors, atol=1e-5)
+    assert np.allclose(a.sentences.vectors, b.sentences.vectors, atol=1e-3)

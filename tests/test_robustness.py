@@ -79,7 +79,7 @@ def test_kill_9_at_any_moment_leaves_a_usable_index(tmp_path: Path, seed_workspa
 
 def test_interrupted_build_resumes_from_what_was_embedded(tmp_path, monkeypatch, seed_workspace):
     docs = bigger_corpus(tmp_path / "docs", n=10)
-    monkeypatch.setattr(build_mod, "RESUME_SLICE", 8)
+    monkeypatch.setattr("qa.vectors.RESUME_SLICE", 8)
     real = seed_workspace._encoder()
     calls: list[int] = []
 
