@@ -405,9 +405,9 @@ def readers_beside_encoder() -> int:
     """Reader processes to run while the model encodes the files already read, or 0 to read
     every file first: the logical CPUs that the encoder's threads (one per physical core,
     embeddings.onnx_encoder.physical_cores) leave free. Readers on the encoder's own cores
-    win nothing: measured on 2 cores without a second thread each (benchmarks/read_overlap.py),
-    reading while encoding took 1.00–1.10× the time of one after the other; so this machine
-    reads first, and one with two threads per core reads on the second ones while encoding."""
+    win nothing: forced on 2 cores without a second thread each (benchmarks/read_overlap.py),
+    whole builds ran at 0.94–1.01× the speed of reading first; so such a machine reads first,
+    and one with two threads per core reads on the second ones while encoding."""
     from embeddings.onnx_encoder import physical_cores
     from qa.isolation import cores
 
