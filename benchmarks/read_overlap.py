@@ -50,7 +50,8 @@ def main() -> None:
         for readers in sides:
             ratio = seconds[0] / seconds[readers]
             label = "0 (read first)" if readers == 0 else str(readers)
-            cells = [name, chunks, label, f"{seconds[readers]:.2f}", ahead[readers], f"{ratio:.2f}×"]
+            took = f"{seconds[readers]:.2f}"
+            cells = [name, chunks, label, took, ahead[readers], f"{ratio:.2f}×"]
             print("| " + " | ".join(str(c) for c in cells) + " |")
 
 
