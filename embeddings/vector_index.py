@@ -68,6 +68,7 @@ def build_index(
         rng = np.random.default_rng(0)
         sample = vectors[rng.choice(n, size=min(n, 64 * nlist), replace=False)]
         index.train(sample)
+        del sample  # 64 vectors per list: nearly the corpus again at 100k passages
         index.nprobe = NPROBE
     else:
         raise ValueError(f"unknown index kind {kind!r}")

@@ -202,6 +202,7 @@ def _build_locked(
     del keys, texts, flat, sentences  # the parts hold what pooling needs
     clock.lap("encode")
     vectors = passage_vectors(encoder, parts, to_pool, pooled_keys, table)
+    encoder.cache_clear()  # the ONNX session (its repacked weights, its buffers) let go of
     dim = vectors.shape[1] if len(vectors) else old.manifest.dim if old else 0
     del parts, to_pool, pooled_keys, known
     # what BM25 reads, made only now: the sentences' texts and the keys are gone

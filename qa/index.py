@@ -300,6 +300,7 @@ def save_version(
         lap("write")
         dense = build_index(matrix, map_shards=map_shards, folder=folder)
         save_index(dense, folder / "dense.faiss")
+        del dense  # FAISS's copy of the vectors, out of memory before BM25 is built
         lap("FAISS")
         LexicalIndex.build(texts).save(folder / "bm25")
         LexicalIndex.build([field_text(c) for c in chunks]).save(folder / "bm25_fields")
