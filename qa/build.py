@@ -164,17 +164,15 @@ def _build_locked(
     key = partial(_key, model)
     known = _known_vectors(old, key) if old else {}
     encoder = cache(encoder_factory)  # made once, and only if something is new
-    readers = 0 if map_files is not None else readers_beside_encoder()
-    ahead = EncodeAhead(encoder, key, known, root / "resume") if readers else None
-    if ahead is not None:
-        reading = _with_readers(reading or ReadSettings(), readers)
-    try:
-        on_chunks = ahead.add if ahead is not None else None
-        corpus = read_and_chunk(
-            docs_root, chunking, map_files, reading, reuse, retry_skipped, on_chunks
-        )
-    finally:
-        ahead_texts = ahead.finish() if ahead is not None else 0
+    read = partial(read_and_chunk, docs_root, chunking, map_files)
+    if map_files is None and (readers := readers_beside_encoder()):
+        ahead = EncodeAhead(encoder, key, known, root / "resume")
+        try:
+            corpus = read(_with_readers(reading, readers), reuse, retry_skipped, ahead.add)
+        finally:
+            ahead.finish()
+    else:
+        ahead, corpus = None, read(reading, reuse, retry_skipped)
     clock.lap("read and chunk")
     docs, skipped, chunks = corpus.docs, corpus.skipped, corpus.chunks
     if not chunks:
@@ -234,9 +232,12 @@ def _build_locked(
     )
     shutil.rmtree(root / "resume", ignore_errors=True)
     report = _report(old, docs, skipped, len(chunks), embedded, reason if old is None else None)
-    laps = clock.laps
     return replace(
-        report, ignored=corpus.ignored, read=corpus.read, seconds=laps, ahead=ahead_texts
+        report,
+        ignored=corpus.ignored,
+        read=corpus.read,
+        seconds=clock.laps,
+        ahead=ahead.encoded if ahead is not None else 0,
     )
 
 
@@ -415,8 +416,9 @@ def readers_beside_encoder() -> int:
     return max(0, cores() - physical_cores())
 
 
-def _with_readers(reading: ReadSettings, readers: int) -> ReadSettings:
+def _with_readers(reading: ReadSettings | None, readers: int) -> ReadSettings:
     """`reading` with `readers` worker processes, unless a number was asked for."""
+    reading = reading or ReadSettings()
     if reading.limits.workers:
         return reading
     return replace(reading, limits=replace(reading.limits, workers=readers))

@@ -306,7 +306,8 @@ class EncodeAhead:
                 self._thread.start()
 
     def finish(self) -> int:
-        """Stop after the slice under way; return how many texts were embedded ahead."""
+        """Stop after the slice under way; return how many texts were embedded ahead
+        (`encoded`)."""
         self._stop.set()
         self._slices.put(None)
         if self._thread is not None:
