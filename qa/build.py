@@ -44,7 +44,7 @@ from qa.errors import IndexBusy, QAError, UsageError
 from qa.files import ReadSettings, Stat, list_folder, stat_files
 from qa.formats import IN_PROCESS, reader_name
 from qa.index import TEXT_VERSION, DocEntry, Index, Manifest
-from qa.isolation import Limits, map_isolated
+from qa.isolation import Limits, cores, map_isolated
 from qa.vectors import (
     SPILL,
     BuildEncoder,
@@ -411,7 +411,6 @@ def readers_beside_encoder() -> int:
     whole builds ran at 0.94–1.01× the speed of reading first; so such a machine reads first,
     and one with two threads per core reads on the second ones while encoding."""
     from embeddings.onnx_encoder import physical_cores
-    from qa.isolation import cores
 
     return max(0, cores() - physical_cores())
 
