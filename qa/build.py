@@ -203,8 +203,6 @@ def _build_locked(
     encoder.cache_clear()  # the ONNX session (its repacked weights, its buffers) let go of
     dim = vectors.shape[1] if len(vectors) else old.manifest.dim if old else 0
     del parts, to_pool, pooled_keys, known
-    # what BM25 reads, made only now: the sentences' texts and the keys are gone
-    chunk_texts = [indexed_text(c, chunking) for c in chunks]
     clock.lap("pool")
 
     manifest = Manifest(
@@ -223,7 +221,7 @@ def _build_locked(
         root,
         manifest,
         chunks,
-        chunk_texts,
+        (indexed_text(c, chunking) for c in chunks),  # what BM25 reads, made as it reads
         vectors,
         table.take_sentences(dim),  # held by save_version alone, freed once written
         spans,

@@ -28,7 +28,7 @@ import os
 import shutil
 import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -259,8 +259,8 @@ def load(root: Path) -> Index:
 def save_version(
     root: Path,
     manifest: Manifest,
-    chunks: list[Chunk],
-    texts: list[str],
+    chunks: Sequence[Chunk],
+    texts: Iterable[str],
     vectors: np.ndarray,
     sentence_vectors: np.ndarray | Path,
     spans: list[list[tuple[int, int]]],
@@ -269,7 +269,8 @@ def save_version(
 ) -> None:
     """Write a complete version folder, then make it the live one atomically (the one
     writer of the format `load` reads; qa.build decides what goes in it). `texts` are what
-    BM25 indexes for each chunk, as the model read it (qa.chunks.indexed_text). A `clock`
+    BM25 indexes for each chunk, as the model read it (qa.chunks.indexed_text), read once
+    (a generator need not hold the corpus's text). A `clock`
     (qa.build.Stopwatch) gets laps "FAISS", "BM25" and "write". The sentence vectors are
     an array (written first and let go of, so a caller that holds no other reference to them
     has them out of memory before FAISS and BM25 are built) or a float16 .npy file on the

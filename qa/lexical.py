@@ -21,8 +21,10 @@ from __future__ import annotations
 import functools
 import json
 import re
+from array import array
+from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, overload
 
 import numpy as np
 
@@ -102,18 +104,20 @@ class LexicalIndex:
         self._bm25 = bm25
 
     @classmethod
-    def build(cls, texts: list[str]) -> LexicalIndex:
-        """Index `texts` (one per chunk, in chunk order) with bm25s."""
+    def build(cls, texts: Iterable[str]) -> LexicalIndex:
+        """Index `texts` (one per chunk, in chunk order; read once, as they come) with bm25s."""
         import bm25s  # deferred: 0.4 s, only when an index is built
 
         tokenize = Tokenizer(_default_stopwords())
-        bm25 = bm25s.BM25(method="lucene")
-        tokens = [tokenize(t) for t in texts]
-        if tokens and not any(tokens):
+        corpus = TermIds()
+        for text in texts:
+            corpus.add(tokenize(text))
+        if len(corpus) and not corpus.vocab:
             # bm25s cannot index a corpus without a single term (only stop words, or no
             # title or date anywhere); a term no query can produce stands in
-            tokens[0] = [EMPTY_TERM]
-        bm25.index(tokens, show_progress=False)
+            corpus.stand_in(EMPTY_TERM)
+        bm25 = bm25s.BM25(method="lucene")
+        bm25.index(corpus, show_progress=False)
         return cls(None, bm25)
 
     def save(self, folder: Path) -> None:
@@ -157,6 +161,49 @@ class LexicalIndex:
             lo, hi = int(self._indptr[col]), int(self._indptr[col + 1])
             scores[self._indices[lo:hi]] += self._data[lo:hi]
         return scores
+
+
+class TermIds(Sequence[list[int]]):
+    """Every chunk's terms as ids into `vocab`, in one int32 array (what bm25s indexes: its
+    `ids` and `vocab`). At 105k passages the lists of term strings that bm25s is usually
+    given held ~60 bytes a term (every stemmed word its own string); here a term is 4 bytes,
+    and each word's string is kept once, in `vocab`."""
+
+    def __init__(self) -> None:
+        self.vocab: dict[str, int] = {}
+        self._terms = array("i")
+        self._ends = array("q")
+
+    @property
+    def ids(self) -> TermIds:
+        return self
+
+    def add(self, terms: list[str]) -> None:
+        """Append one chunk's terms."""
+        vocab = self.vocab
+        self._terms.extend(vocab.setdefault(t, len(vocab)) for t in terms)
+        self._ends.append(len(self._terms))
+
+    def stand_in(self, term: str) -> None:
+        """Give the first chunk `term`, when no chunk has any."""
+        self.vocab[term] = 0
+        self._terms.insert(0, 0)
+        self._ends = array("q", (e + 1 for e in self._ends))
+
+    def __len__(self) -> int:
+        return len(self._ends)
+
+    @overload
+    def __getitem__(self, i: int) -> list[int]: ...
+    @overload
+    def __getitem__(self, i: slice) -> list[list[int]]: ...
+    def __getitem__(self, i: int | slice) -> list[int] | list[list[int]]:
+        if isinstance(i, slice):
+            return [self[j] for j in range(*i.indices(len(self)))]
+        if i < 0:
+            i += len(self)
+        start = self._ends[i - 1] if i else 0
+        return self._terms[start : self._ends[i]].tolist()
 
 
 def _default_stopwords() -> list[str]:
