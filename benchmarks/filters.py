@@ -54,7 +54,9 @@ def make_index(root: Path, n: int):
     spans = [[(c.start, c.end)] for c in chunks]
     manifest = Manifest("synthetic", DIM, ChunkSettings(), str(root), time.time(), docs)
     texts = [c.text for c in chunks]
-    index_mod.save_version(root, manifest, chunks, texts, vectors, vectors, spans)
+    index_mod.save_version(
+        root, manifest, chunks, texts, vectors, vectors, index_mod.sentence_spans(spans)
+    )
     return index_mod.load(root), rng
 
 

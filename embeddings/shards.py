@@ -34,14 +34,22 @@ def write_shard(
 
 
 def read_shards(
-    folder: Path, dtype: type = np.float32, tokens: dict[str, int] | None = None
+    folder: Path,
+    dtype: type = np.float32,
+    tokens: dict[str, int] | None = None,
+    read: set[str] | None = None,
 ) -> dict[str, np.ndarray]:
     """Every committed shard's vectors in `folder`, by key, as `dtype`; damaged shards are
-    skipped. Word pieces the shards recorded go into `tokens` if given."""
+    skipped. Word pieces the shards recorded go into `tokens` if given. With `read`, shards
+    named there are left out and the names of those read are added (read only what is new)."""
     done: dict[str, np.ndarray] = {}
     if not folder.is_dir():
         return done
     for meta in sorted(folder.glob("*.json")):
+        if read is not None:
+            if meta.name in read:
+                continue
+            read.add(meta.name)
         try:
             got = json.loads(meta.read_text())
             vectors = np.load(meta.with_suffix(".npy"), allow_pickle=False)

@@ -23,6 +23,10 @@ import numpy as np
 FLAT_MAX = 50_000
 NPROBE = 48
 SHARD_ROWS = 100_000  # vectors per shard when shards are filled in parallel
+# FAISS's k-means asks for at least 39 points per centroid (it warns below); the sample is
+# the largest thing a build holds at 100k passages (64 per list: 127 MB; 40: 80 MB)
+TRAIN_PER_LIST = 40
+ADD_ROWS = 4096  # vectors read from a file and added at a time (6 MB at 384 dimensions)
 IVFDATA = "dense.ivfdata"  # inverted lists of an index merged on disk, beside the index file
 
 # Runs a function over a list of items, maybe elsewhere (a Ray cluster), in order.
@@ -51,33 +55,85 @@ def build_index(
     `shard_rows` defaults to SHARD_ROWS.
     The index must then be saved into `folder`: FAISS finds IVFDATA beside it.
     """
-    import faiss  # deferred: 0.2 s, only when an index is built or searched
-
     vectors = np.ascontiguousarray(vectors, dtype=np.float32)
     n, dim = vectors.shape
     kind = kind or index_kind(n)
-    index: Any
-    if kind == "flat":
-        index = faiss.IndexFlatIP(dim)
-    elif kind == "ivf-sq8":
-        nlist = max(1, min(4 * int(math.sqrt(n)), n // 39))
-        quantizer = faiss.IndexFlatIP(dim)
-        index = faiss.IndexIVFScalarQuantizer(
-            quantizer, dim, nlist, faiss.ScalarQuantizer.QT_8bit, faiss.METRIC_INNER_PRODUCT
-        )
-        rng = np.random.default_rng(0)
-        sample = vectors[rng.choice(n, size=min(n, 64 * nlist), replace=False)]
-        index.train(sample)
-        del sample  # 64 vectors per list: nearly the corpus again at 100k passages
-        index.nprobe = NPROBE
-    else:
-        raise ValueError(f"unknown index kind {kind!r}")
+    index = _empty_index(kind, n, dim, lambda rows: vectors[rows])
     shard_rows = shard_rows or SHARD_ROWS
     if kind == "ivf-sq8" and map_shards is not None and folder is not None and n > shard_rows:
         _merge_shards(index, vectors, map_shards, folder, shard_rows)
     elif n:
         index.add(vectors)
     return index
+
+
+def build_index_from_file(path: Path, map_shards: Mapper | None = None) -> Any:
+    """`build_index` over the unit vectors of a .npy file, read ADD_ROWS at a time (plain
+    reads, not a memory map: the build never holds the file whole, only FAISS's own copy:
+    flat up to FLAT_MAX vectors, a quarter of the size as IVF-SQ8 above). Gives the index
+    `build_index` gives for the same vectors."""
+    n, dim = _npy_shape(path)
+    kind = index_kind(n)
+    if map_shards is not None and kind == "ivf-sq8" and n > SHARD_ROWS:
+        return build_index(np.load(path, mmap_mode="r"), kind, map_shards, path.parent)
+    index = _empty_index(kind, n, dim, lambda rows: _npy_rows(path, rows))
+    for _, part in _npy_slices(path):
+        index.add(np.ascontiguousarray(part, dtype=np.float32))
+    return index
+
+
+def _empty_index(kind: str, n: int, dim: int, take: Callable[[np.ndarray], np.ndarray]) -> Any:
+    """An empty index of `kind` for `n` vectors; IVF trained on a sample of them, chosen at
+    random (`take` reads those rows): TRAIN_PER_LIST vectors per list."""
+    import faiss  # deferred: 0.2 s, only when an index is built or searched
+
+    if kind == "flat":
+        return faiss.IndexFlatIP(dim)
+    if kind != "ivf-sq8":
+        raise ValueError(f"unknown index kind {kind!r}")
+    nlist = max(1, min(4 * int(math.sqrt(n)), n // 39))
+    quantizer = faiss.IndexFlatIP(dim)
+    index = faiss.IndexIVFScalarQuantizer(
+        quantizer, dim, nlist, faiss.ScalarQuantizer.QT_8bit, faiss.METRIC_INNER_PRODUCT
+    )
+    rng = np.random.default_rng(0)
+    rows = np.sort(rng.choice(n, size=min(n, TRAIN_PER_LIST * nlist), replace=False))
+    index.train(np.ascontiguousarray(take(rows), dtype=np.float32))
+    index.nprobe = NPROBE
+    return index
+
+
+def _npy_shape(path: Path) -> tuple[int, int]:
+    with open(path, "rb") as f:
+        shape, _, _ = _npy_header(f)
+    return shape[0], shape[1] if len(shape) > 1 else 0
+
+
+def _npy_header(f: Any) -> tuple[tuple[int, ...], bool, np.dtype]:
+    version = np.lib.format.read_magic(f)
+    if version == (1, 0):
+        return np.lib.format.read_array_header_1_0(f)
+    return np.lib.format.read_array_header_2_0(f)
+
+
+def _npy_slices(path: Path, rows: int = ADD_ROWS) -> Iterator[tuple[int, np.ndarray]]:
+    """The rows of a 2-d .npy file, `rows` at a time, with the first row's number."""
+    with open(path, "rb") as f:
+        (n, dim), _, dtype = _npy_header(f)
+        for lo in range(0, n, rows):
+            count = min(rows, n - lo)
+            yield lo, np.fromfile(f, dtype=dtype, count=count * dim).reshape(count, dim)
+
+
+def _npy_rows(path: Path, rows: np.ndarray) -> np.ndarray:
+    """The given rows (sorted) of a 2-d .npy file as float32, read a slice at a time."""
+    out = np.empty((len(rows), _npy_shape(path)[1]), dtype=np.float32)
+    done = 0
+    for lo, part in _npy_slices(path):
+        mine = rows[(rows >= lo) & (rows < lo + len(part))] - lo
+        out[done : done + len(mine)] = part[mine]
+        done += len(mine)
+    return out
 
 
 def _merge_shards(

@@ -29,16 +29,7 @@ import numpy as np
 
 from embeddings.vector_index import Mapper
 from qa import index as index_mod
-from qa.chunks import (
-    Chunk,
-    ChunkSettings,
-    chunk_sentences,
-    for_model,
-    heading_parts,
-    indexed_text,
-    sentence_text,
-    split_document,
-)
+from qa.chunks import Chunk, ChunkSettings, indexed_text, sentence_text, split_document
 from qa.documents import Document, Skipped, read_file, skip_counts, skipped_for
 from qa.errors import IndexBusy, QAError, UsageError
 from qa.files import ReadSettings, Stat, list_folder, stat_files
@@ -46,13 +37,16 @@ from qa.formats import IN_PROCESS, reader_name
 from qa.index import TEXT_VERSION, DocEntry, Index, Manifest
 from qa.isolation import Limits, cores, map_isolated
 from qa.vectors import (
-    SPILL,
+    KEY,
     BuildEncoder,
     EncodeAhead,
+    Key,
+    Known,
     Progress,
-    VectorTable,
-    embed,
-    passage_vectors,
+    embed_corpus,
+    passage_parts,
+    plan,
+    pooled_key,
 )
 
 log = logging.getLogger("qa")
@@ -162,7 +156,7 @@ def _build_locked(
     reuse = old if same_reading else None
     clock = Stopwatch()
     key = partial(_key, model)
-    known = _known_vectors(old, key) if old else {}
+    known, pooled = _known_vectors(old, key) if old else (Known.empty(), Known.empty())
     encoder = cache(encoder_factory)  # made once, and only if something is new
     read = partial(read_and_chunk, docs_root, chunking, map_files)
     if map_files is None and (readers := readers_beside_encoder()):
@@ -177,33 +171,15 @@ def _build_locked(
     docs, skipped, chunks = corpus.docs, corpus.skipped, corpus.chunks
     if not chunks:
         raise UsageError(_nothing_to_index(docs_root, corpus))
-    spans = [chunk_sentences(c) for c in chunks]
-    sentences = [[sentence_text(c, a, b) for a, b in s] for c, s in zip(chunks, spans, strict=True)]
-    parts = [passage_parts(c, chunking, s) for c, s in zip(chunks, sentences, strict=True)]
-    flat = [t for s in sentences for t in s]
-    pooled_keys = [_pooled_key(key, p) for p in parts]
-    # each sentence's key made once (one string, shared by the table and the pooling), then
-    # the parts' keys of each passage to pool (not known yet): its headings', its sentences'
-    sentence_keys = [[key(t) for t in s] for s in sentences]
-    to_pool = {
-        i: [*(key(t) for t in parts[i][: len(parts[i]) - len(ks)]), *ks]
-        for i, (k, ks) in enumerate(zip(pooled_keys, sentence_keys, strict=True))
-        if k not in known
-    }
-    embedded = sum(1 for ks in to_pool.values() if any(k not in known for k in ks))
+    planned = plan(chunks, key)
     clock.lap("texts")
-    texts = flat + [t for i in to_pool for t in parts[i]]
-    keys = [k for ks in sentence_keys for k in ks] + [k for ks in to_pool.values() for k in ks]
-    del sentence_keys
-    table = VectorTable(keys[: len(flat)], known, root / "resume" / SPILL)
-    embed(encoder, texts, keys, table, root, on_progress)
-    del keys, texts, flat, sentences  # the parts hold what pooling needs
-    clock.lap("encode")
-    vectors = passage_vectors(encoder, parts, to_pool, pooled_keys, table)
+    made = embed_corpus(
+        chunks, chunking, key, planned, known, pooled, root / "resume", encoder, on_progress
+    )
     encoder.cache_clear()  # the ONNX session (its repacked weights, its buffers) let go of
-    dim = vectors.shape[1] if len(vectors) else old.manifest.dim if old else 0
-    del parts, to_pool, pooled_keys, known
-    clock.lap("pool")
+    dim = made.dim or (old.manifest.dim if old else 0)
+    del known, pooled
+    clock.lap("encode")
 
     manifest = Manifest(
         model=model,
@@ -222,14 +198,16 @@ def _build_locked(
         manifest,
         chunks,
         (indexed_text(c, chunking) for c in chunks),  # what BM25 reads, made as it reads
-        vectors,
-        table.take_sentences(dim),  # held by save_version alone, freed once written
-        spans,
+        made.passages,
+        made.sentences,
+        (planned.spans, planned.offsets),
         map_shards,
         clock,
     )
     shutil.rmtree(root / "resume", ignore_errors=True)
-    report = _report(old, docs, skipped, len(chunks), embedded, reason if old is None else None)
+    report = _report(
+        old, docs, skipped, len(chunks), made.embedded, reason if old is None else None
+    )
     return replace(
         report,
         ignored=corpus.ignored,
@@ -269,23 +247,9 @@ def indexed_sentences(index: Index, row: int) -> list[str]:
     return [sentence_text(chunk, int(a), int(b)) for a, b in spans]
 
 
-def _key(model: str, text: str) -> str:
-    """The key of the vector of `text` read by `model`."""
-    return hashlib.sha256(f"{model}\0{TEXT_VERSION}\0{text}".encode()).hexdigest()
-
-
-def passage_parts(chunk: Chunk, settings: ChunkSettings, sentences: list[str]) -> list[str]:
-    """The texts a passage's vector is pooled from: what is read with it (its heading path;
-    title and context when asked for), then its sentences; a passage without a sentence
-    (only chrome lines) is read whole."""
-    if not sentences:
-        return [indexed_text(chunk, settings)]
-    return [for_model(p) for p in heading_parts(chunk, settings)] + sentences
-
-
-def _pooled_key(key: Callable[[str], str], parts: list[str]) -> str:
-    """The key of a passage vector pooled from `parts`."""
-    return key("\0".join(["pooled", *parts]))
+def _key(model: str, text: str) -> Key:
+    """The key of the vector of `text` read by `model`: 16 bytes of a hash."""
+    return hashlib.sha256(f"{model}\0{TEXT_VERSION}\0{text}".encode()).digest()[:16]
 
 
 Read = tuple[Document | DocEntry | Skipped, list[Chunk]]  # one file: what it gave, its chunks
@@ -444,21 +408,25 @@ def _reusable(root: Path, model: str) -> tuple[Index | None, str | None]:
     return old, None
 
 
-def _known_vectors(old: Index, key: Callable[[str], str]) -> dict[str, np.ndarray]:
-    """The live index's vectors by key: sentences (float16) by their text, passages (float32)
-    by the parts they were pooled from, with the settings the old index was built with. A
-    passage read whole (an index of qa before pooling) is left out: it is pooled again from
-    its sentences, which costs no encoding."""
-    known: dict[str, np.ndarray] = {}
-    sentences = old.sentences
+def _known_vectors(old: Index, key: Callable[[str], Key]) -> tuple[Known, Known]:
+    """The live index's vectors by key: its sentences (float16) by their text, its passages
+    (float32) by the parts they were pooled from, with the settings the old index was built
+    with (both memory-mapped, looked up in place). A passage read whole (an index of qa before
+    pooling) is left out: it is pooled again from its sentences, which costs no encoding."""
+    sentence_keys, passage_keys = bytearray(), bytearray()
     for row in range(len(old.chunks)):
         texts = indexed_sentences(old, row)
-        for s, text in zip(sentences.of(row), texts, strict=True):
-            known[key(text)] = sentences.vectors[s]
+        for text in texts:
+            sentence_keys += key(text)
         if old.manifest.pooled:
             parts = passage_parts(old.chunks[row], old.manifest.chunking, texts)
-            known[_pooled_key(key, parts)] = old.vectors[row]
-    return known
+            passage_keys += pooled_key(key, parts)
+    sentences = np.frombuffer(bytes(sentence_keys), dtype=KEY)
+    passages = np.frombuffer(bytes(passage_keys), dtype=KEY)
+    return (
+        Known(sentences, old.sentences.vectors, np.arange(len(sentences))),
+        Known(passages, old.vectors, np.arange(len(passages))),
+    )
 
 
 def _report(

@@ -28,6 +28,7 @@ import os
 import shutil
 import time
 import uuid
+from array import array
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -261,50 +262,42 @@ def save_version(
     manifest: Manifest,
     chunks: Sequence[Chunk],
     texts: Iterable[str],
-    vectors: np.ndarray,
+    vectors: np.ndarray | Path,
     sentence_vectors: np.ndarray | Path,
-    spans: list[list[tuple[int, int]]],
+    spans: tuple[np.ndarray, np.ndarray],
     map_shards: Mapper | None = None,
     clock: Any = None,
 ) -> None:
     """Write a complete version folder, then make it the live one atomically (the one
     writer of the format `load` reads; qa.build decides what goes in it). `texts` are what
     BM25 indexes for each chunk, as the model read it (qa.chunks.indexed_text), read once
-    (a generator need not hold the corpus's text). A `clock`
-    (qa.build.Stopwatch) gets laps "FAISS", "BM25" and "write". The sentence vectors are
-    an array (written first and let go of, so a caller that holds no other reference to them
-    has them out of memory before FAISS and BM25 are built) or a float16 .npy file on the
-    same disk, moved in (qa.vectors.VectorTable's spill file)."""
-    from embeddings.vector_index import build_index, save_index
+    (a generator need not hold the corpus's text). `spans` are the sentences' source spans
+    (m × 2) and each chunk's first sentence row (n + 1; `sentence_spans`). A `clock`
+    (qa.build.Stopwatch) gets laps "FAISS", "BM25" and "write". Passage and sentence
+    vectors are arrays, or .npy files on the same disk, moved in (qa.vectors' spill files:
+    the build then never holds them whole; FAISS reads the passage vectors in slices)."""
+    from embeddings.vector_index import build_index_from_file, save_index
 
     lap = clock.lap if clock is not None else (lambda name: None)
     name = f"v-{time.strftime('%Y%m%d-%H%M%S')}-{uuid.uuid4().hex[:8]}"
     folder = root / name
     folder.mkdir()
     try:
-        lines = [json.dumps(asdict(c), ensure_ascii=False).encode() + b"\n" for c in chunks]
-        with open(folder / "chunks.jsonl", "wb") as out:
-            out.writelines(lines)  # not joined first: one copy of the corpus's text is enough
-        np.save(folder / "chunks.offsets.npy", np.cumsum([0] + [len(x) for x in lines]))
-        del lines
-        if isinstance(sentence_vectors, Path):
-            os.replace(sentence_vectors, folder / "sentences.npy")
-        else:
-            np.save(folder / "sentences.npy", np.asarray(sentence_vectors, dtype=np.float16))
-        del sentence_vectors
-        flat = [span for s in spans for span in s]
-        np.save(folder / "sentence_spans.npy", np.array(flat, dtype=np.int64).reshape(-1, 2))
-        np.save(folder / "sentence_offsets.npy", np.cumsum([0] + [len(s) for s in spans]))
-        del flat
-        matrix = vectors.reshape(len(chunks), manifest.dim)
-        np.save(folder / "vectors.npy", matrix)
+        _write_chunks(folder, chunks)
+        _move_or_save(sentence_vectors, folder / "sentences.npy", np.float16)
+        if not isinstance(vectors, Path):  # an empty array may come without its dimension
+            vectors = np.asarray(vectors, dtype=np.float32).reshape(len(chunks), manifest.dim)
+        _move_or_save(vectors, folder / "vectors.npy", np.float32)
+        del sentence_vectors, vectors
+        np.save(folder / "sentence_spans.npy", np.asarray(spans[0], dtype=np.int64).reshape(-1, 2))
+        np.save(folder / "sentence_offsets.npy", np.asarray(spans[1], dtype=np.int64))
         lap("write")
-        dense = build_index(matrix, map_shards=map_shards, folder=folder)
+        dense = build_index_from_file(folder / "vectors.npy", map_shards=map_shards)
         save_index(dense, folder / "dense.faiss")
         del dense  # FAISS's copy of the vectors, out of memory before BM25 is built
         lap("FAISS")
         LexicalIndex.build(texts).save(folder / "bm25")
-        LexicalIndex.build([field_text(c) for c in chunks]).save(folder / "bm25_fields")
+        LexicalIndex.build(field_text(c) for c in chunks).save(folder / "bm25_fields")
         lap("BM25")
         files = {
             p.relative_to(folder).as_posix(): p.stat().st_size
@@ -320,6 +313,33 @@ def save_version(
         shutil.rmtree(folder, ignore_errors=True)
         raise
     _remove_old_versions(root, keep=name)
+
+
+def sentence_spans(spans: list[list[tuple[int, int]]]) -> tuple[np.ndarray, np.ndarray]:
+    """Each chunk's sentence spans, as save_version takes them: all spans (m × 2) and each
+    chunk's first row (n + 1)."""
+    flat = [span for s in spans for span in s]
+    offsets = np.cumsum([0] + [len(s) for s in spans])
+    return np.array(flat, dtype=np.int64).reshape(-1, 2), offsets
+
+
+def _write_chunks(folder: Path, chunks: Iterable[Chunk]) -> None:
+    """chunks.jsonl and the byte offset of each line, a chunk at a time."""
+    offsets = array("q", [0])
+    with open(folder / "chunks.jsonl", "wb") as out:
+        for chunk in chunks:
+            line = json.dumps(asdict(chunk), ensure_ascii=False).encode() + b"\n"
+            out.write(line)
+            offsets.append(offsets[-1] + len(line))
+    np.save(folder / "chunks.offsets.npy", np.frombuffer(offsets, dtype=np.int64))
+
+
+def _move_or_save(vectors: np.ndarray | Path, path: Path, dtype: type) -> None:
+    """A .npy file moved to `path` (same disk), or an array saved there as `dtype`."""
+    if isinstance(vectors, Path):
+        os.replace(vectors, path)
+    else:
+        np.save(path, np.asarray(vectors, dtype=dtype))
 
 
 def _fsync(path: Path) -> None:

@@ -1,7 +1,16 @@
-"""Texts → vectors by key, for a build: embedded in checkpointed slices (resume shards),
-reused from the live index or an interrupted build, kept in a table (VectorTable), and pooled
-into passage vectors; `EncodeAhead` embeds the sentences of files already read while worker
-processes read the others.
+"""Passages → sentence and passage vectors in files, for a build, a batch of passages at a time.
+
+Every text the model reads is keyed by 16 bytes of a hash (of model, text version and text,
+qa.build). A build first splits every passage into sentences and keys them (`plan`: numpy
+arrays, 32 bytes a sentence), then embeds and pools BATCH passages at a time
+(`embed_corpus`): a sentence already in the live index (`Known`), in an interrupted build's
+checkpoints (`Known.from_shards`) or earlier in this build is not read again; new texts are
+embedded in checkpointed slices (resume shards); sentence and passage vectors go straight
+into memory-mapped spill files under resume/ whose pages are handed back to the OS as they
+fill, and which become the index's `sentences.npy` and `vectors.npy` by a rename. So what
+the build holds does not grow with the corpus, but for these arrays of keys and spans.
+`EncodeAhead` embeds the sentences of files already read while worker processes read the
+others.
 """
 
 from __future__ import annotations
@@ -11,16 +20,37 @@ import mmap
 import queue
 import threading
 import traceback
-from collections.abc import Callable, Iterable, Sequence
+from array import array
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
 import numpy as np
 
 from embeddings.shards import read_shards, write_shard
-from qa.chunks import Chunk, sentence_texts
+from qa.chunks import (
+    Chunk,
+    ChunkSettings,
+    chunk_sentences,
+    for_model,
+    heading_parts,
+    indexed_text,
+    sentence_text,
+    sentence_texts,
+)
 
 log = logging.getLogger("qa")
+
+Key = bytes  # 16 bytes: the key of the vector of one text read by one model
+KEY = "S16"  # numpy's type for an array of keys
+BATCH = 2048  # passages embedded and pooled at a time: what the build holds follows this
+RESUME_SLICE = 512  # texts embedded between two resume checkpoints
+RELEASE_BYTES = 16 << 20  # vectors written or read between two hand-backs of a spill's pages
+SPILL = "sentences.partial.npy"  # the sentence array of a build under way, in resume/
+PASSAGE_SPILL = "vectors.partial.npy"  # its passage vectors
+HEADINGS_HELD = 4096  # heading vectors kept for the passages that follow them
+Progress = Callable[[int, int], None]  # (sentences done so far, total)
 
 
 class BuildEncoder(Protocol):
@@ -34,12 +64,6 @@ class BuildEncoder(Protocol):
     def count_tokens(self, texts: Sequence[str]) -> np.ndarray: ...
 
 
-RESUME_SLICE = 512  # texts embedded between two resume checkpoints
-RELEASE_ROWS = 65536  # sentence rows (48 MB at 384 dimensions) between two page hand-backs
-SPILL = "sentences.partial.npy"  # the sentence array of a build under way, in resume/
-Progress = Callable[[int, int], None]  # (texts embedded so far, total)
-
-
 def passage_vector(vectors: np.ndarray, tokens: np.ndarray) -> np.ndarray:
     """A passage's vector from its parts' unit vectors: their mean weighted by each part's
     number of word pieces, normalised. Measured against reading the passage whole (README,
@@ -49,195 +73,382 @@ def passage_vector(vectors: np.ndarray, tokens: np.ndarray) -> np.ndarray:
     return pooled / max(float(np.linalg.norm(pooled)), 1e-12)
 
 
-class VectorTable:
-    """A build's vectors by key. Sentences go straight into the float16 array the index
-    saves, at every row of theirs (no second copy of the corpus's vectors in memory); other
-    texts (headings, passages read whole) are kept aside; what the live index already has is
-    looked up in place (memory-mapped). With each vector the table keeps, when the encoder
-    gave it, its text's number of word pieces (0: not known), which pooling weighs by.
+def passage_parts(chunk: Chunk, settings: ChunkSettings, sentences: list[str]) -> list[str]:
+    """The texts a passage's vector is pooled from: what is read with it (its heading path;
+    title and context when asked for), then its sentences; a passage without a sentence
+    (only chrome lines) is read whole."""
+    if not sentences:
+        return [indexed_text(chunk, settings)]
+    return [for_model(p) for p in heading_parts(chunk, settings)] + sentences
 
-    With a `spill` path the sentence array is that .npy file, memory-mapped, and every
-    RELEASE_ROWS rows written or read its pages are handed back to the OS (they stay in the
-    file): the build's memory then no longer holds the corpus's sentence vectors (at 105k
-    passages, 0.4 GB), and the file becomes the index's sentences.npy by a rename."""
+
+def pooled_key(key: Callable[[str], Key], parts: list[str]) -> Key:
+    """The key of a passage vector pooled from `parts`."""
+    return key("\0".join(["pooled", *parts]))
+
+
+def keys_of(raw: Sequence[Key]) -> np.ndarray:
+    """Keys as a numpy array (16 bytes each)."""
+    return np.frombuffer(b"".join(raw), dtype=KEY) if raw else np.zeros(0, dtype=KEY)
+
+
+def hex_keys(keys: np.ndarray) -> list[str]:
+    """Keys as the hex strings resume shards keep."""
+    text = keys.tobytes().hex()
+    return [text[i : i + 32] for i in range(0, len(text), 32)]
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Every passage's sentences, made once before anything is embedded: their source spans
+    (m × 2), `offsets[i]:offsets[i + 1]` the rows of passage i, each sentence's key, and the
+    row where the same sentence first occurs (a sentence repeated by overlap or boilerplate
+    is read once)."""
+
+    spans: np.ndarray
+    offsets: np.ndarray
+    keys: np.ndarray
+    first: np.ndarray
+
+
+def plan(chunks: Sequence[Chunk], key: Callable[[str], Key]) -> Plan:
+    """The sentences of `chunks`, keyed (no text kept)."""
+    spans, ends, keys = array("q"), array("q", [0]), bytearray()
+    for chunk in chunks:
+        for a, b in chunk_sentences(chunk):
+            spans.extend((a, b))
+            keys += key(sentence_text(chunk, a, b))
+        ends.append(len(spans) // 2)
+    key_array = np.frombuffer(bytes(keys), dtype=KEY)
+    _, firsts, inverse = np.unique(key_array, return_index=True, return_inverse=True)
+    return Plan(
+        np.frombuffer(spans, dtype=np.int64).reshape(-1, 2),
+        np.frombuffer(ends, dtype=np.int64),
+        key_array,
+        firsts[inverse.reshape(-1)],
+    )
+
+
+class Known:
+    """Vectors a build need not compute, looked up by key in bulk: `keys` sorted, each with
+    its row in `vectors` (the live index's, memory-mapped, or an interrupted build's shards)
+    and its word pieces where they were counted (0: not known)."""
 
     def __init__(
-        self, sentence_keys: list[str], known: dict[str, np.ndarray], spill: Path | None = None
+        self,
+        keys: np.ndarray,
+        vectors: np.ndarray,
+        rows: np.ndarray,
+        tokens: np.ndarray | None = None,
     ) -> None:
-        self.first: dict[str, int] = {}  # each sentence's first row
-        self.more: dict[str, list[int]] = {}  # its other rows (a sentence repeated by overlap)
-        for row, k in enumerate(sentence_keys):
-            if self.first.setdefault(k, row) != row:
-                self.more.setdefault(k, []).append(row)
-        self.size = len(sentence_keys)
-        self.sentences = np.zeros((0, 0), dtype=np.float16)
-        self.filled = np.zeros(self.size, dtype=bool)
-        self.tokens = np.zeros(self.size, dtype=np.int32)
-        self.known = known
-        self.other: dict[str, np.ndarray] = {}
-        self.other_tokens: dict[str, int] = {}
-        self._spill = spill
-        self._map: mmap.mmap | None = None
-        self._touched = 0  # rows written or read since the pages were last handed back
-        self.put((k, known[k]) for k in self.first if k in known)
+        order = np.argsort(keys, kind="stable")
+        self.keys, self.rows, self.vectors = keys[order], rows[order], vectors
+        self.tokens = np.zeros(len(keys), np.int32) if tokens is None else tokens[order]
 
-    def take_sentences(self, dim: int) -> np.ndarray | Path:
-        """The sentence array, handed over (the table lets go of it and of its lookups): the
-        spill file, written and closed, or an array; an empty (0, dim) array when no passage
-        has a sentence (all were read whole)."""
-        out = self.sentences if self.sentences.size else np.zeros((0, dim), dtype=np.float16)
-        self.sentences = np.zeros((0, 0), dtype=np.float16)
-        self.first, self.more, self.other, self.known = {}, {}, {}, {}
-        self.tokens, self.other_tokens = np.zeros(0, dtype=np.int32), {}
-        if self._map is None or self._spill is None:
-            return out
-        del out  # the mapped array: the map closes only when no array uses it
-        self._map.flush()
-        self._map.close()
-        self._map = None
-        return self._spill
+    @classmethod
+    def empty(cls) -> Known:
+        return cls(np.zeros(0, dtype=KEY), np.zeros((0, 0), np.float16), np.zeros(0, np.int64))
 
-    def _allocate(self, dim: int) -> None:
-        """The sentence array: in memory, or the spill file mapped (zero-filled, sparse)."""
-        shape = (self.size, dim)
-        if self._spill is None:
-            self.sentences = np.zeros(shape, dtype=np.float16)
-            return
-        self._spill.parent.mkdir(parents=True, exist_ok=True)
-        np.lib.format.open_memmap(self._spill, mode="w+", dtype=np.float16, shape=shape).flush()
-        header = self._spill.stat().st_size - self.size * dim * 2
-        with open(self._spill, "r+b") as f:
+    @classmethod
+    def from_shards(cls, folder: Path, read: set[str] | None = None) -> Known:
+        """The vectors of the committed shards in `folder` (an interrupted build's), but
+        those named in `read`, which gets the names of those read now."""
+        tokens: dict[str, int] = {}
+        got = read_shards(folder, np.float16, tokens, read)
+        got = {k: v for k, v in got.items() if len(k) == 32}  # other keys: an older qa's
+        if not got:
+            return cls.empty()
+        keys = np.frombuffer(bytes.fromhex("".join(got)), dtype=KEY)
+        counts = np.array([tokens.get(k, 0) for k in got], dtype=np.int32)
+        return cls(keys, np.array(list(got.values())), np.arange(len(got)), counts)
+
+    def find(self, keys: np.ndarray) -> np.ndarray:
+        """The position in `self.keys` of each key, or -1."""
+        if not len(self.keys) or not len(keys):
+            return np.full(len(keys), -1)
+        at = np.minimum(np.searchsorted(self.keys, keys), len(self.keys) - 1)
+        return np.where(self.keys[at] == keys, at, -1)
+
+    def __contains__(self, k: Key) -> bool:
+        return bool(self.find(keys_of([k]))[0] >= 0)
+
+    def vector(self, at: int) -> np.ndarray:
+        return np.asarray(self.vectors[self.rows[at]])
+
+
+class Spill:
+    """A zero-filled .npy array in a file, memory-mapped; every RELEASE_BYTES of rows used,
+    its pages are handed back to the OS (they stay in the file), so the build's memory does
+    not hold the corpus's vectors."""
+
+    def __init__(self, path: Path, rows: int, dim: int, dtype: type) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        np.lib.format.open_memmap(path, mode="w+", dtype=dtype, shape=(rows, dim)).flush()
+        header = path.stat().st_size - rows * dim * np.dtype(dtype).itemsize
+        with open(path, "r+b") as f:
             self._map = mmap.mmap(f.fileno(), 0)
-        self.sentences = np.ndarray(shape, dtype=np.float16, buffer=self._map, offset=header)
+        self.path = path
+        self.rows = np.ndarray((rows, dim), dtype=dtype, buffer=self._map, offset=header)
+        self._row_bytes = dim * np.dtype(dtype).itemsize
+        self._touched = 0
 
-    def _touch(self, rows: int) -> None:
-        """Count rows used; every RELEASE_ROWS, hand the mapped pages back to the OS."""
-        self._touched += rows
-        if self._map is not None and self._touched >= RELEASE_ROWS:
+    def touch(self, rows: int) -> None:
+        """Count rows used; every RELEASE_BYTES, hand the mapped pages back to the OS."""
+        self._touched += rows * self._row_bytes
+        if self._touched >= RELEASE_BYTES:
             self._touched = 0
             self._map.flush()
             if hasattr(mmap, "MADV_DONTNEED"):
                 self._map.madvise(mmap.MADV_DONTNEED)
 
-    def _written(self, k: str) -> int | None:
-        """The first row of sentence `k` if its vector is in, else None."""
-        row = self.first.get(k)
-        return row if row is not None and self.filled[row] else None
+    def close(self) -> Path:
+        """Write it out and let go of the map; the file's path."""
+        self.rows = np.zeros((0, 0))  # the map closes only when no array uses it
+        self._map.flush()
+        self._map.close()
+        return self.path
 
-    def __contains__(self, k: str) -> bool:
-        return self._written(k) is not None or k in self.other or k in self.known
 
-    def __getitem__(self, k: str) -> np.ndarray:
-        row = self._written(k)
-        if row is not None:
-            self._touch(1)
-            return np.array(self.sentences[row])
-        return self.other[k] if k in self.other else self.known[k]
+@dataclass(frozen=True)
+class CorpusVectors:
+    """What `embed_corpus` wrote: the sentence and passage vector files (or empty arrays when
+    there are none), the vectors' dimension, and how many passages needed new vectors."""
 
-    def word_pieces(self, k: str) -> int:
-        """The word pieces of the text keyed `k`, as the encoder counted them; 0 if not known."""
-        row = self.first.get(k)
-        return int(self.tokens[row]) if row is not None else self.other_tokens.get(k, 0)
+    sentences: Path | np.ndarray
+    passages: Path | np.ndarray
+    dim: int
+    embedded: int
 
-    def put(
-        self, pairs: Iterable[tuple[str, np.ndarray]], tokens: Iterable[int] | None = None
+
+class Batches:
+    """What `embed_corpus` keeps from one batch to the next: the plan, the vectors known,
+    the spill files, each sentence row's word pieces and whether this build made its vector
+    (`fresh`, not the live index), and the heading vectors held for the passages that follow
+    them (text → vector, word pieces, fresh)."""
+
+    def __init__(
+        self,
+        chunks: Sequence[Chunk],
+        settings: ChunkSettings,
+        key: Callable[[str], Key],
+        planned: Plan,
+        known: Known,
+        folder: Path,
     ) -> None:
-        """Store vectors by key, and with them their texts' word pieces if given (in order)."""
-        counts = iter(tokens) if tokens is not None else None
-        for k, vector in pairs:
-            n = next(counts) if counts is not None else 0
-            row = self.first.get(k)
-            if row is None:
-                self.other[k] = np.asarray(vector, dtype=np.float16)
-                if n:
-                    self.other_tokens[k] = n
-                continue
-            if not self.sentences.size:
-                self._allocate(len(vector))
-            rows = [row, *self.more.get(k, ())]
-            self.sentences[rows] = vector
-            self.filled[rows] = True
-            self.tokens[rows] = n
-            self._touch(len(rows))
+        self.chunks, self.settings, self.key, self.plan = chunks, settings, key, planned
+        self.known, self.folder = known, folder
+        self.shards_read: set[str] = set()
+        self.resumed = Known.from_shards(folder, self.shards_read)
+        self.tokens = np.zeros(len(planned.keys), dtype=np.int32)
+        self.fresh = np.zeros(len(planned.keys), dtype=bool)
+        self.headings: dict[str, tuple[np.ndarray, int, bool]] = {}
+        self.wanted: set[str] = set()  # the headings the batch under way lacks
+        self.sentences: Spill | None = None
+        self.passages: Spill | None = None
+
+    def sentence_texts(self, passage: int) -> list[str]:
+        """The sentences of passage `passage`, as the model reads them."""
+        p, chunk = self.plan, self.chunks[passage]
+        spans = p.spans[p.offsets[passage] : p.offsets[passage + 1]]
+        return [sentence_text(chunk, int(a), int(b)) for a, b in spans]
+
+    def put_sentences(
+        self, rows: np.ndarray, vectors: np.ndarray, tokens: np.ndarray, fresh: np.ndarray | bool
+    ) -> None:
+        """Sentence vectors (and their word pieces) at `rows`."""
+        if not len(rows):
+            return
+        if self.sentences is None:
+            dim = vectors.shape[1]
+            self.sentences = Spill(self.folder / SPILL, len(self.plan.keys), dim, np.float16)
+        self.sentences.rows[rows] = vectors
+        self.tokens[rows] = tokens
+        self.fresh[rows] = fresh
+        self.sentences.touch(len(rows))
+
+    def sentence_vectors(self, rows: np.ndarray) -> np.ndarray:
+        """The sentence vectors at `rows` (a copy)."""
+        assert self.sentences is not None
+        self.sentences.touch(len(rows))
+        return np.array(self.sentences.rows[rows])
+
+    def put_passage(self, row: int, vector: np.ndarray) -> None:
+        if self.passages is None:
+            n = len(self.plan.offsets) - 1
+            self.passages = Spill(self.folder / PASSAGE_SPILL, n, len(vector), np.float32)
+        self.passages.rows[row] = vector
+        self.passages.touch(1)
 
 
-def passage_vectors(
+def embed_corpus(
+    chunks: Sequence[Chunk],
+    settings: ChunkSettings,
+    key: Callable[[str], Key],
+    planned: Plan,
+    known: Known,
+    pooled: Known,
+    folder: Path,
     encoder: Callable[[], BuildEncoder],
-    parts: list[list[str]],
-    to_pool: dict[int, list[str]],
-    pooled_keys: list[str],
-    done: VectorTable,
-) -> np.ndarray:
-    """Every passage's vector, written into one float32 array: the passages `to_pool` (row:
-    its parts' keys) pooled from their parts, the others as the live index has them (by
-    `pooled_keys`). Parts embedded by this build are weighed by the word pieces the encoder
-    counted as it read them; only the others (vectors of the live index, or of an interrupted
-    build's shards) are tokenised again to count theirs."""
-    out = np.zeros((0, 0), dtype=np.float32)
-
-    def store(row: int, vector: np.ndarray) -> None:
-        nonlocal out
-        if not out.size:
-            out = np.zeros((len(pooled_keys), len(vector)), dtype=np.float32)
-        out[row] = vector
-
-    for row, k in enumerate(pooled_keys):
-        if row not in to_pool:
-            store(row, done.known[k])
-    if to_pool:
-        tokens = np.array([done.word_pieces(k) for ks in to_pool.values() for k in ks])
-        missing = np.flatnonzero(tokens == 0)
-        if len(missing):
-            texts = [t for i in to_pool for t in parts[i]]
-            tokens[missing] = encoder().count_tokens([texts[j] for j in missing])
-        bounds = np.cumsum([0, *(len(parts[i]) for i in to_pool)])
-        for n, (row, keys) in enumerate(to_pool.items()):
-            vectors = np.array([done[k] for k in keys])
-            store(row, passage_vector(vectors, tokens[bounds[n] : bounds[n + 1]]))
-    return out
+    on_progress: Progress | None = None,
+) -> CorpusVectors:
+    """Every sentence's and passage's vector, into spill files in `folder` (resume/), BATCH
+    passages at a time: sentences in `known` (the live index) or in `folder`'s shards (an
+    interrupted build's) are taken from there, the others embedded by `encoder()` in
+    checkpointed slices, as float16 (as the index keeps sentences); a passage whose pooled
+    key is in `pooled` keeps that vector, the others are pooled from their parts
+    (passage_vector)."""
+    state = Batches(chunks, settings, key, planned, known, folder)
+    total = len(planned.keys)
+    embedded = 0
+    for lo in range(0, len(chunks), BATCH):
+        hi = min(lo + BATCH, len(chunks))
+        step = _counter(on_progress, int(planned.offsets[lo]), total)
+        embedded += _embed_batch(state, lo, hi, pooled, encoder, step)
+        if on_progress is not None:
+            on_progress(int(planned.offsets[hi]), total)
+        if len(state.headings) > HEADINGS_HELD:
+            state.headings.clear()
+    dims = [s.rows.shape[1] for s in (state.sentences, state.passages) if s is not None]
+    dim = int(dims[0]) if dims else 0
+    sentences = state.sentences.close() if state.sentences else np.zeros((0, dim), np.float16)
+    passages = state.passages.close() if state.passages else np.zeros((0, dim), np.float32)
+    return CorpusVectors(sentences, passages, dim, embedded)
 
 
-def embed(
+def _embed_batch(
+    state: Batches,
+    lo: int,
+    hi: int,
+    pooled: Known,
     encoder: Callable[[], BuildEncoder],
-    texts: list[str],
-    keys: list[str],
-    done: VectorTable,
-    root: Path,
-    on_progress: Progress | None,
+    step: Callable[[int], None] | None,
+) -> int:
+    """Passages `lo`–`hi`: their sentences' vectors filled, then the passages' written; how
+    many passages needed a text this build embedded."""
+    p = state.plan
+    texts = [state.sentence_texts(i) for i in range(lo, hi)]
+    parts = [passage_parts(state.chunks[lo + n], state.settings, t) for n, t in enumerate(texts)]
+    heads = [ps[: len(ps) - len(t)] for ps, t in zip(parts, texts, strict=True)]
+    found = pooled.find(keys_of([pooled_key(state.key, ps) for ps in parts]))
+    base, rows = int(p.offsets[lo]), np.arange(p.offsets[lo], p.offsets[hi])
+    flat = [t for ts in texts for t in ts]
+    missing = _sentences_known(state, rows[p.first[rows] == rows])
+    want = {flat[r - base]: int(r) for r in missing}  # text → its sentence row, -1 a heading
+    state.wanted = {t for n in np.flatnonzero(found < 0).tolist() for t in heads[n]}
+    state.wanted -= state.headings.keys()
+    for text in state.wanted:
+        want.setdefault(text, -1)
+    _headings_known(state, want)
+    _encode(state, want, encoder, step)
+    repeats = rows[p.first[rows] != rows]
+    if len(repeats):
+        firsts = p.first[repeats]
+        vectors = state.sentence_vectors(firsts)
+        state.put_sentences(repeats, vectors, state.tokens[firsts], state.fresh[firsts])
+    return _pool(state, lo, texts, heads, found, pooled, encoder)
+
+
+def _sentences_known(state: Batches, rows: np.ndarray) -> np.ndarray:
+    """Fill the sentences at `rows` that the live index or the resume shards have; the rows
+    left to embed."""
+    for source, fresh in ((state.known, False), (state.resumed, True)):
+        at = source.find(state.plan.keys[rows])
+        hit = at >= 0
+        if hit.any():
+            vectors = source.vectors[source.rows[at[hit]]]
+            state.put_sentences(rows[hit], vectors, source.tokens[at[hit]], fresh)
+        rows = rows[~hit]
+    return rows
+
+
+def _headings_known(state: Batches, want: dict[str, int]) -> None:
+    """Take the headings of `want` that the live index or the resume shards have out of it,
+    into the headings held."""
+    heads = [t for t, row in want.items() if row < 0]
+    keys = keys_of([state.key(t) for t in heads])
+    for source, fresh in ((state.known, False), (state.resumed, True)):
+        for text, at in zip(heads, source.find(keys), strict=True):
+            if at >= 0 and text in want:
+                state.headings[text] = (source.vector(at), int(source.tokens[at]), fresh)
+                del want[text]
+
+
+def _encode(
+    state: Batches,
+    want: dict[str, int],
+    encoder: Callable[[], BuildEncoder],
+    step: Callable[[int], None] | None,
 ) -> None:
-    """Put the vectors of `texts` (keyed by `keys`) into `done`: those it lacks embedded (by
-    `encoder()`) with checkpoints under resume/, as float16, as the index keeps sentences
-    (half the memory, and a passage pooled in a fresh build is the one an incremental build
-    pools)."""
-    folder = root / "resume"
-    _put_shards(done, folder)
-    todo = sorted(
-        {k: i for i, k in enumerate(keys) if k not in done}.values(), key=lambda i: -len(texts[i])
-    )
-    step = _counter(on_progress, len(texts))
-    if step and len(texts) > len(todo):
-        step(len(texts) - len(todo))
-    if todo:
-        model = encoder()
-        folder.mkdir(exist_ok=True)
-        if hasattr(model, "encode_to_shards"):  # cluster workers write the shards themselves
-            part_keys = [keys[i] for i in todo]
-            model.encode_to_shards([texts[i] for i in todo], part_keys, folder, on_batch=step)
-            _put_shards(done, folder)
-        else:
-            for lo in range(0, len(todo), RESUME_SLICE):
-                part = todo[lo : lo + RESUME_SLICE]
-                vecs, tokens = _encode_counted(model, [texts[i] for i in part], step)
-                write_shard(folder, [keys[i] for i in part], vecs, tokens)
-                done.put(zip((keys[i] for i in part), vecs, strict=True), tokens)
+    """Embed the texts of `want` (longest first: batches of like lengths pad little), in
+    slices each checkpointed as a resume shard, into the sentence rows or headings held."""
+    texts = sorted(want, key=len, reverse=True)
+    if not texts:
+        return
+    model = encoder()
+    state.folder.mkdir(parents=True, exist_ok=True)
+    if hasattr(model, "encode_to_shards"):  # cluster workers write the shards themselves
+        keys = keys_of([state.key(t) for t in texts])
+        model.encode_to_shards(texts, hex_keys(keys), state.folder, on_batch=step)
+        got = Known.from_shards(state.folder, state.shards_read)
+        at = got.find(keys)
+        if (at < 0).any():
+            raise RuntimeError(f"the encoder's shards lack {int((at < 0).sum())} texts")
+        _store(state, want, texts, got.vectors[got.rows[at]], got.tokens[at])
+        return
+    for lo in range(0, len(texts), RESUME_SLICE):
+        part = texts[lo : lo + RESUME_SLICE]
+        vectors, tokens = _encode_counted(model, part, step)
+        keys = keys_of([state.key(t) for t in part])
+        write_shard(state.folder, hex_keys(keys), vectors, tokens)
+        _store(state, want, part, vectors, tokens if tokens is not None else np.zeros(len(part)))
 
 
-def _put_shards(done: VectorTable, folder: Path) -> None:
-    """Put the vectors of every shard in `folder` into `done`, with the word pieces they
-    recorded."""
-    tokens: dict[str, int] = {}
-    vectors = read_shards(folder, np.float16, tokens)
-    done.put(vectors.items(), (tokens.get(k, 0) for k in vectors))
+def _store(
+    state: Batches, want: dict[str, int], texts: list[str], vectors: np.ndarray, tokens: np.ndarray
+) -> None:
+    """Put embedded `texts` where `want` says: a sentence row, or the headings held."""
+    rows = np.array([want[t] for t in texts])
+    is_row = rows >= 0
+    state.put_sentences(rows[is_row], vectors[is_row], np.asarray(tokens)[is_row], True)
+    for text, vector, n, row in zip(texts, vectors, tokens, rows, strict=True):
+        if row < 0 or text in state.wanted:  # a heading (maybe also a sentence)
+            state.headings[text] = (np.asarray(vector, dtype=np.float16), int(n), True)
+
+
+def _pool(
+    state: Batches,
+    lo: int,
+    texts: list[list[str]],
+    heads: list[list[str]],
+    found: np.ndarray,
+    pooled: Known,
+    encoder: Callable[[], BuildEncoder],
+) -> int:
+    """Write the passage vectors from `lo` on: as `pooled` has them, or pooled from their
+    parts, weighed by word pieces (counted again only for parts the encoder did not count:
+    the live index's); how many passages had a part this build embedded."""
+    p, embedded = state.plan, 0
+    tokens: dict[int, np.ndarray] = {}
+    for n in np.flatnonzero(found < 0).tolist():
+        rows = np.arange(p.offsets[lo + n], p.offsets[lo + n + 1])
+        held = [state.headings[t] for t in heads[n]]
+        tokens[n] = np.array([h[1] for h in held] + state.tokens[rows].tolist(), dtype=np.int64)
+        embedded += any(h[2] for h in held) or bool(state.fresh[rows].any())
+    uncounted = [(n, j) for n, ts in tokens.items() for j in np.flatnonzero(ts == 0).tolist()]
+    if uncounted:
+        parts = [(heads[n] + texts[n])[j] for n, j in uncounted]
+        for (n, j), count in zip(uncounted, encoder().count_tokens(parts), strict=True):
+            tokens[n][j] = count
+    for n, f in enumerate(found.tolist()):
+        if f >= 0:
+            state.put_passage(lo + n, pooled.vector(int(f)))
+            continue
+        rows = np.arange(p.offsets[lo + n], p.offsets[lo + n + 1])
+        vectors = [state.headings[t][0] for t in heads[n]]
+        if len(rows):
+            vectors.extend(state.sentence_vectors(rows))
+        state.put_passage(lo + n, passage_vector(np.array(vectors), tokens[n]))
+    return embedded
 
 
 def _encode_counted(
@@ -252,40 +463,41 @@ def _encode_counted(
     return vectors.astype(np.float16), tokens
 
 
-def _counter(on_progress: Progress | None, total: int) -> Callable[[int], None] | None:
+def _counter(on_progress: Progress | None, start: int, total: int) -> Callable[[int], None] | None:
+    """A step function advancing the progress from `start` (texts embedded count as
+    sentences done; never past `total`)."""
     if on_progress is None:
         return None
-    done = 0
+    done = start
 
     def step(n: int) -> None:
         nonlocal done
-        done += n
+        done = min(done + n, total)
         on_progress(done, total)
 
-    on_progress(0, total)
     return step
 
 
 class EncodeAhead:
     """The sentences of files already read, embedded in a thread while worker processes read
     the others (`add` is called with each file's chunks as it comes in): every RESUME_SLICE
-    new texts become a resume shard, which `embed` then finds done. Texts the live index has
-    (`known`) or that were queued already are left out. `finish`, when reading is over, lets
-    the slice under way complete and drops the others: `embed` encodes them with the rest, in
-    length-sorted batches. An error in the thread (a model that fails to load) stops it
-    quietly; `embed` meets it again and reports it."""
+    new texts become a resume shard, which `embed_corpus` then finds done. Texts the live
+    index has (`known`) or that were queued already are left out. `finish`, when reading is
+    over, lets the slice under way complete and drops the others: they are embedded with the
+    rest, in length-sorted batches. An error in the thread (a model that fails to load)
+    stops it quietly; the build meets it again and reports it."""
 
     def __init__(
         self,
         encoder: Callable[[], BuildEncoder],
-        key: Callable[[str], str],
-        known: dict[str, np.ndarray],
+        key: Callable[[str], Key],
+        known: Known,
         folder: Path,
     ) -> None:
         self._encoder, self._key, self._known, self._folder = encoder, key, known, folder
-        self._seen: set[str] = set()
-        self._pending: list[tuple[str, str]] = []  # (key, text) not yet in a slice
-        self._slices: queue.SimpleQueue[list[tuple[str, str]] | None] = queue.SimpleQueue()
+        self._seen: set[Key] = set()
+        self._pending: list[tuple[Key, str]] = []  # (key, text) not yet in a slice
+        self._slices: queue.SimpleQueue[list[tuple[Key, str]] | None] = queue.SimpleQueue()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self.encoded = 0  # texts embedded ahead
@@ -295,7 +507,7 @@ class EncodeAhead:
         for chunk in chunks:
             for text in sentence_texts(chunk):
                 k = self._key(text)
-                if k not in self._known and k not in self._seen:
+                if k not in self._seen and k not in self._known:
                     self._seen.add(k)
                     self._pending.append((k, text))
         while len(self._pending) >= RESUME_SLICE:
@@ -324,7 +536,7 @@ class EncodeAhead:
                 if part is None or self._stop.is_set():
                     return
                 vectors, tokens = _encode_counted(model, [t for _, t in part], None)
-                write_shard(self._folder, [k for k, _ in part], vectors, tokens)
+                write_shard(self._folder, hex_keys(keys_of([k for k, _ in part])), vectors, tokens)
                 self.encoded += len(part)
         except Exception:
             log.debug("encoding ahead stopped:\n%s", traceback.format_exc())

@@ -51,7 +51,8 @@ def test_retrieval_keeps_k_allowed_passages_on_every_path(tmp_path, monkeypatch)
     manifest = Manifest("synthetic", 16, ChunkSettings(), str(tmp_path), 0.0, docs)
     spans = [[(c.start, c.end)] for c in chunks]
     texts = [c.text for c in chunks]
-    index_mod.save_version(tmp_path, manifest, chunks, texts, vectors, vectors, spans)
+    spans_ = index_mod.sentence_spans(spans)
+    index_mod.save_version(tmp_path, manifest, chunks, texts, vectors, vectors, spans_)
     retriever = retrieve.Retriever(index_mod.load(tmp_path), encoder=None)  # type: ignore[arg-type]
     query = unit_rows(1, 16, 4)
     broad = np.zeros(len(chunks), dtype=bool)

@@ -19,28 +19,141 @@ def test_pooling_weighs_parts_by_their_word_pieces():
     assert np.allclose(pooled, np.array([3, 1]) / np.sqrt(10))
 
 
-@pytest.mark.parametrize("spill", [False, True])
-def test_the_sentence_table_keeps_every_row_on_disk_or_in_memory(
-    tmp_path: Path, monkeypatch, spill: bool
+def key_of(text: str) -> bytes:
+    return text.encode().ljust(16, b"-")[:16]
+
+
+def test_a_plan_keys_each_sentence_and_finds_its_first_occurrence():
+    from qa.vectors import keys_of, plan
+
+    chunks = [chunk_of("One here.", "Two here."), chunk_of("Two here.", "Three here.")]
+    planned = plan(chunks, key_of)
+    assert planned.offsets.tolist() == [0, 2, 4]
+    assert (
+        planned.keys.tolist()
+        == keys_of(
+            [key_of(t) for t in ("One here.", "Two here.", "Two here.", "Three here.")]
+        ).tolist()
+    )
+    assert planned.first.tolist() == [0, 1, 1, 3]  # "Two" read once
+    assert planned.spans.tolist() == [[0, 9], [10, 19], [0, 9], [10, 21]]
+
+
+def test_known_vectors_are_found_by_key_in_bulk():
+    from qa.vectors import Known, keys_of
+
+    vectors = np.arange(6, dtype=np.float32).reshape(3, 2)
+    known = Known(keys_of([key_of("b"), key_of("a")]), vectors, np.array([2, 0]))
+    at = known.find(keys_of([key_of("a"), key_of("zz"), key_of("b")]))
+    assert at[1] == -1 and known.vector(int(at[0])).tolist() == [0, 1]
+    assert known.vector(int(at[2])).tolist() == [4, 5]
+    assert key_of("a") in known and key_of("c") not in known
+    assert Known.empty().find(keys_of([key_of("a")])).tolist() == [-1]
+
+
+class Words:
+    """Vectors from text lengths, word pieces from words; records what it is asked."""
+
+    def __init__(self) -> None:
+        self.encoded: list[str] = []
+        self.counted: list[str] = []
+
+    def encode_counted(self, texts, on_batch=None):  # type: ignore[no-untyped-def]
+        self.encoded.extend(texts)
+        vectors = np.array([[len(t), 1.0, 0.5] for t in texts], dtype=np.float32)
+        vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+        return vectors, np.array([len(t.split()) + 2 for t in texts])
+
+    def encode(self, texts, on_batch=None):  # type: ignore[no-untyped-def]
+        return self.encode_counted(texts)[0]
+
+    def count_tokens(self, texts):  # type: ignore[no-untyped-def]
+        self.counted.extend(texts)
+        return np.array([len(t.split()) + 2 for t in texts])
+
+
+@pytest.mark.parametrize("batch", [1, 2, 100])
+def test_a_corpus_is_embedded_batch_by_batch_into_spill_files(
+    tmp_path: Path, monkeypatch, batch: int
 ):
     from qa import vectors
+    from qa.chunks import ChunkSettings
 
-    monkeypatch.setattr(vectors, "RELEASE_ROWS", 3)  # hand pages back often
-    keys = ["a", "b", "a", "c", "d"]  # "a" twice: a sentence shared by overlap
-    path = tmp_path / "resume" / vectors.SPILL
-    table = vectors.VectorTable(keys, {"d": np.full(4, 0.5)}, path if spill else None)
-    given = {k: np.arange(4, dtype=np.float32) + i for i, k in enumerate("abc")}
-    table.put(given.items(), [5, 6, 7])
-    table.put([("heading", np.ones(4))])  # not a sentence: kept aside
-    assert "a" in table and "heading" in table and "zzz" not in table
-    assert [table.word_pieces(k) for k in ("a", "b", "c", "d", "heading")] == [5, 6, 7, 0, 0]
-    assert np.array_equal(table["b"], given["b"]) and np.array_equal(table["heading"], np.ones(4))
-    got = table.take_sentences(4)
-    saved = np.load(got) if spill else got
-    assert isinstance(got, Path) == spill and saved.dtype == np.float16
-    expected = [given["a"], given["b"], given["a"], given["c"], np.full(4, 0.5)]
-    assert np.array_equal(saved, np.array(expected, dtype=np.float16))
-    assert table.sentences.size == 0 and table.first == {}
+    monkeypatch.setattr(vectors, "BATCH", batch)
+    monkeypatch.setattr(vectors, "RELEASE_BYTES", 20)  # pages handed back often
+    chunks = [
+        chunk_of("Alpha is first.", "Beta is second."),
+        chunk_of("Beta is second.", "Gamma comes third here."),
+        chunk_of("Alpha is first."),
+    ]
+    chunks.append(Chunk("b.md", 0, 8, 1, 1, "Page 3/9", "B", None, section="Usage"))
+    planned = vectors.plan(chunks, key_of)
+    words = Words()
+    progress: list[tuple[int, int]] = []
+    made = vectors.embed_corpus(
+        chunks,
+        ChunkSettings(),
+        key_of,
+        planned,
+        vectors.Known.empty(),
+        vectors.Known.empty(),
+        tmp_path / "resume",
+        lambda: words,
+        lambda done, total: progress.append((done, total)),
+    )
+    # each distinct text read once (a heading too), none
+    # counted again: the encoder counted as it read
+    assert sorted(words.encoded) == sorted(
+        {"Alpha is first.", "Beta is second.", "Gamma comes third here.", "Page 3/9", "Usage"}
+    )
+    assert words.counted == [] and made.embedded == 4 and made.dim == 3
+    assert isinstance(made.sentences, Path) and isinstance(made.passages, Path)
+    sentences, passages = np.load(made.sentences), np.load(made.passages)
+    assert sentences.dtype == np.float16 and passages.shape == (4, 3)
+    assert np.array_equal(sentences[0], sentences[4]) and np.array_equal(sentences[1], sentences[2])
+    again = words.encode_counted(["Beta is second.", "Gamma comes third here."])
+    expected = vectors.passage_vector(again[0].astype(np.float16), again[1])
+    assert np.allclose(passages[1], expected, atol=1e-6)
+    assert progress[-1] == (6, 6) and all(
+        a[0] <= b[0] for a, b in zip(progress, progress[1:], strict=False)
+    )
+
+
+def test_vectors_known_or_checkpointed_are_not_embedded_again(tmp_path: Path):
+    from embeddings.shards import write_shard
+    from qa import vectors
+    from qa.chunks import ChunkSettings
+
+    chunks = [chunk_of("Old news here.", "Checkpointed one."), chunk_of("Brand new one.")]
+    planned = vectors.plan(chunks, key_of)
+    old = vectors.Known(vectors.keys_of([key_of("Old news here.")]), np.ones((1, 3)), np.array([0]))
+    folder = tmp_path / "resume"
+    folder.mkdir()
+    write_shard(
+        folder,
+        vectors.hex_keys(vectors.keys_of([key_of("Checkpointed one.")])),
+        np.ones((1, 3)),
+        np.array([4]),
+    )
+    words = Words()
+    made = vectors.embed_corpus(
+        chunks, ChunkSettings(), key_of, planned, old, vectors.Known.empty(), folder, lambda: words
+    )
+    assert words.encoded == ["Brand new one."] and words.counted == ["Old news here."]
+    assert made.embedded == 2 and np.load(made.sentences).shape == (3, 3)
+    # the passage whose sentences all come from the live index: pooled, not embedded
+    alone = [chunk_of("Old news here.")]
+    made = vectors.embed_corpus(
+        alone,
+        ChunkSettings(),
+        key_of,
+        vectors.plan(alone, key_of),
+        old,
+        vectors.Known.empty(),
+        tmp_path / "other",
+        lambda: words,
+    )
+    assert made.embedded == 0
 
 
 def test_shards_keep_word_pieces_beside_vectors_and_read_the_old_form(tmp_path: Path):
@@ -79,10 +192,11 @@ def chunk_of(*sentences: str) -> Chunk:
 
 
 def ahead_with(stub: Stub, folder: Path, known: tuple[str, ...] = ()):  # type: ignore[no-untyped-def]
-    from qa.vectors import EncodeAhead
+    from qa.vectors import EncodeAhead, Known, keys_of
 
+    keys = keys_of([key_of(t) for t in known])
     return EncodeAhead(
-        lambda: stub, lambda t: f"k:{t}", {f"k:{t}": np.ones(2) for t in known}, folder
+        lambda: stub, key_of, Known(keys, np.ones((len(keys), 2)), np.arange(len(keys))), folder
     )
 
 
@@ -100,8 +214,9 @@ def test_sentences_are_encoded_while_reading_goes_on(tmp_path: Path, monkeypatch
     assert ahead.finish() == 2
     assert stub.calls == [["First one.", "Second one."]]  # "Third" waits for embed
     tokens: dict[str, int] = {}
-    assert sorted(read_shards(tmp_path, np.float16, tokens)) == ["k:First one.", "k:Second one."]
-    assert tokens == {"k:First one.": 4, "k:Second one.": 4}
+    first, second = (key_of(t).hex() for t in ("First one.", "Second one."))
+    assert sorted(read_shards(tmp_path, np.float16, tokens)) == sorted([first, second])
+    assert tokens == {first: 4, second: 4}
 
 
 def test_finishing_drops_the_slices_not_started(tmp_path: Path, monkeypatch):
