@@ -26,8 +26,8 @@ def main() -> None:
     from embeddings.encoder import SentenceEncoder
     from embeddings.models import packaged_model_path
     from qa import evaluation
-    from qa.build import read_and_chunk
     from qa.chunks import ChunkSettings, chunk_sentences, indexed_text
+    from qa.corpus import read_and_chunk
     from qa.workspace import Workspace
 
     parser = argparse.ArgumentParser()

@@ -2,7 +2,7 @@
 
     python benchmarks/read_folders.py FOLDER... [--before CHECKOUT]
 
-For each folder, `qa.build.read_and_chunk` (listing, reading, chunking: everything of
+For each folder, `qa.corpus.read_and_chunk` (listing, reading, chunking: everything of
 `qa index` before the encoder) runs in a fresh process, once with this checkout's code and,
 with --before, once with another checkout's (a `git worktree` of an older commit), sides
 alternated. Prints files/s, passages/s, the files skipped and the peak memory of the process
@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parent.parent
 CHILD = """
 import json, resource, sys, time
 from pathlib import Path
-from qa.build import read_and_chunk
+from qa.corpus import read_and_chunk
 from qa.chunks import ChunkSettings
 started = time.perf_counter()
 got = read_and_chunk(Path(sys.argv[1]), ChunkSettings())

@@ -18,7 +18,6 @@ import hashlib
 import logging
 import shutil
 import time
-import traceback
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -29,13 +28,13 @@ import numpy as np
 
 from embeddings.vector_index import Mapper
 from qa import index as index_mod
-from qa.chunks import Chunk, ChunkSettings, indexed_text, sentence_text, split_document
-from qa.documents import Document, Skipped, read_file, skip_counts, skipped_for
+from qa.chunks import ChunkSettings, indexed_text, sentence_text
+from qa.corpus import ChunkSpill, Corpus, read_and_chunk
+from qa.documents import Skipped, skip_counts
 from qa.errors import IndexBusy, QAError, UsageError
-from qa.files import ReadSettings, Stat, list_folder, stat_files
-from qa.formats import IN_PROCESS, reader_name
+from qa.files import ReadSettings
 from qa.index import TEXT_VERSION, DocEntry, Index, Manifest
-from qa.isolation import Limits, cores, map_isolated
+from qa.isolation import cores
 from qa.vectors import (
     KEY,
     BuildEncoder,
@@ -153,68 +152,95 @@ def _build_locked(
     same_reading = old is not None and (
         old.manifest.chunking == chunking and old.manifest.docs_root == str(docs_root.resolve())
     )
-    reuse = old if same_reading else None
     clock = Stopwatch()
     key = partial(_key, model)
     known, pooled = _known_vectors(old, key) if old else (Known.empty(), Known.empty())
     encoder = cache(encoder_factory)  # made once, and only if something is new
-    read = partial(read_and_chunk, docs_root, chunking, map_files)
-    if map_files is None and (readers := readers_beside_encoder()):
-        ahead = EncodeAhead(encoder, key, known, root / "resume")
-        try:
-            corpus = read(_with_readers(reading, readers), reuse, retry_skipped, ahead.add)
-        finally:
-            ahead.finish()
-    else:
-        ahead, corpus = None, read(reading, reuse, retry_skipped)
+    read = partial(
+        read_and_chunk,
+        docs_root,
+        chunking,
+        map_files=map_files,
+        reuse=old if same_reading else None,
+        retry_skipped=retry_skipped,
+    )
+    corpus, ahead = _read(read, reading, map_files is None, encoder, key, known, root / "resume")
     clock.lap("read and chunk")
-    docs, skipped, chunks = corpus.docs, corpus.skipped, corpus.chunks
-    if not chunks:
-        raise UsageError(_nothing_to_index(docs_root, corpus))
-    planned = plan(chunks, key)
-    clock.lap("texts")
-    made = embed_corpus(
-        chunks, chunking, key, planned, known, pooled, root / "resume", encoder, on_progress
-    )
-    encoder.cache_clear()  # the ONNX session (its repacked weights, its buffers) let go of
-    dim = made.dim or (old.manifest.dim if old else 0)
-    del known, pooled
-    clock.lap("encode")
-
-    manifest = Manifest(
-        model=model,
-        dim=dim,
-        chunking=chunking,
-        docs_root=str(docs_root.resolve()),
-        built_at=time.time(),
-        documents=docs,
-        skipped=skipped,
-        stats={rel: list(st) for rel, st in corpus.stats.items()},
-        exclude=list(reading.exclude if reading else ()),
-        pooled=True,
-    )
-    index_mod.save_version(
-        root,
-        manifest,
-        chunks,
-        (indexed_text(c, chunking) for c in chunks),  # what BM25 reads, made as it reads
-        made.passages,
-        made.sentences,
-        (planned.spans, planned.offsets),
-        map_shards,
-        clock,
-    )
+    try:
+        if not corpus.chunks:
+            raise UsageError(_nothing_to_index(docs_root, corpus))
+        planned = plan(corpus.chunks, key)
+        clock.lap("texts")
+        made = embed_corpus(
+            corpus.chunks,
+            chunking,
+            key,
+            planned,
+            known,
+            pooled,
+            root / "resume",
+            encoder,
+            on_progress,
+        )
+        encoder.cache_clear()  # the ONNX session (its repacked weights, its buffers) let go of
+        del known, pooled
+        clock.lap("encode")
+        manifest = Manifest(
+            model=model,
+            dim=made.dim or (old.manifest.dim if old else 0),
+            chunking=chunking,
+            docs_root=str(docs_root.resolve()),
+            built_at=time.time(),
+            documents=corpus.docs,
+            skipped=corpus.skipped,
+            stats={rel: list(st) for rel, st in corpus.stats.items()},
+            exclude=list(reading.exclude if reading else ()),
+            pooled=True,
+        )
+        index_mod.save_version(
+            root,
+            manifest,
+            corpus.chunks,
+            (indexed_text(c, chunking) for c in corpus.chunks),  # what BM25 reads, as it reads
+            made.passages,
+            made.sentences,
+            (planned.spans, planned.offsets),
+            map_shards,
+            clock,
+        )
+    finally:
+        if isinstance(corpus.chunks, ChunkSpill):
+            corpus.chunks.close()
     shutil.rmtree(root / "resume", ignore_errors=True)
-    report = _report(
-        old, docs, skipped, len(chunks), made.embedded, reason if old is None else None
-    )
+    why = reason if old is None else None
+    report = _report(old, corpus.docs, corpus.skipped, len(corpus.chunks), made.embedded, why)
     return replace(
-        report,
-        ignored=corpus.ignored,
-        read=corpus.read,
-        seconds=clock.laps,
-        ahead=ahead.encoded if ahead is not None else 0,
+        report, ignored=corpus.ignored, read=corpus.read, seconds=clock.laps, ahead=ahead
     )
+
+
+def _read(
+    read: Callable[..., Corpus],
+    reading: ReadSettings | None,
+    here: bool,
+    encoder: Callable[[], BuildEncoder],
+    key: Callable[[str], Key],
+    known: Known,
+    resume: Path,
+) -> tuple[Corpus, int]:
+    """The folder read (`read`, with `reading`), its chunks into a scratch file in `resume`;
+    and how many sentences were embedded while it was read: when files are read `here` and
+    the encoder leaves CPUs free (readers_beside_encoder), the sentences of the files
+    already read are embedded while worker processes read the others (EncodeAhead)."""
+    scratch = resume / "chunks.partial.jsonl"
+    if not here or not (readers := readers_beside_encoder()):
+        return read(reading=reading, spill=scratch), 0
+    ahead = EncodeAhead(encoder, key, known, resume)
+    try:
+        corpus = read(reading=_with_readers(reading, readers), on_chunks=ahead.add, spill=scratch)
+    finally:
+        ahead.finish()
+    return corpus, ahead.encoded
 
 
 class Stopwatch:
@@ -252,119 +278,6 @@ def _key(model: str, text: str) -> Key:
     return hashlib.sha256(f"{model}\0{TEXT_VERSION}\0{text}".encode()).digest()[:16]
 
 
-Read = tuple[Document | DocEntry | Skipped, list[Chunk]]  # one file: what it gave, its chunks
-
-
-@dataclass(frozen=True)
-class Corpus:
-    """A folder read and chunked: documents (what the manifest keeps of each) and their chunks
-    in path order, the files skipped (sorted by path), every listed file's stat when it was
-    listed, how many files the ignore rules left out, and how many were read (the others
-    were taken from the index: unchanged size and modification time)."""
-
-    docs: dict[str, DocEntry]
-    skipped: list[Skipped]
-    chunks: list[Chunk]
-    ignored: int = 0
-    stats: dict[str, Stat] = field(default_factory=dict)
-    read: int = 0
-
-
-def read_and_chunk(
-    docs_root: Path,
-    chunking: ChunkSettings,
-    map_files: Mapper | None = None,
-    reading: ReadSettings | None = None,
-    reuse: Index | None = None,
-    retry_skipped: bool = True,
-    on_chunks: Callable[[list[Chunk]], None] | None = None,
-) -> Corpus:
-    """Every document below `docs_root`, its chunks and the files skipped.
-
-    Files whose size and modification time are those `reuse` (an index of this folder built
-    with the same chunking) recorded are taken from it, not read again. `map_files` runs the
-    per-file work over the other files, in order: by default, text files here and files of
-    other formats in isolated worker processes (qa.isolation), `on_chunks` called with each
-    file's chunks as it is read; a cluster engine passes its own (qa.cluster: Ray Data
-    tasks)."""
-    reading = reading or ReadSettings()
-    listing = list_folder(docs_root, reading.exclude)
-    stats = stat_files(docs_root, [*listing.rels, *(s.rel for s in listing.skipped)])
-    kept = _unchanged(reuse, stats, not retry_skipped) if reuse is not None else {}
-    each = partial(read_and_chunk_file, docs_root, chunking)
-    if map_files is None:
-        map_files = partial(_map_isolated, limits=reading.limits, on_chunks=on_chunks)
-    to_read = [r for r in listing.rels if r not in kept]
-    read = map_files(each, to_read) if to_read else []
-    got = {**kept, **dict(zip(to_read, read, strict=True))}
-    docs: dict[str, DocEntry] = {}
-    chunks: list[Chunk] = []
-    skipped = list(listing.skipped)
-    for rel in listing.rels:
-        doc, doc_chunks = got[rel]
-        if isinstance(doc, Skipped):
-            skipped.append(doc)
-            continue
-        if isinstance(doc, Document):
-            doc = DocEntry(doc.sha256, doc.title, doc.date, len(doc_chunks))
-        docs[rel] = doc
-        chunks.extend(doc_chunks)
-    skipped.sort(key=lambda s: s.rel)
-    return Corpus(docs, skipped, chunks, listing.ignored, stats, len(to_read))
-
-
-def _unchanged(old: Index, stats: dict[str, Stat], keep_skipped: bool) -> dict[str, Read]:
-    """The files whose stat is the one `old` recorded, as `old` has them; with
-    `keep_skipped`, a skipped file stays skipped until it changes (a reader that timed out
-    is not tried again on every refresh)."""
-    recorded = old.manifest.stats
-    skipped = {s.rel: s for s in old.manifest.skipped}
-    rows = old.document_rows
-    kept: dict[str, Read] = {}
-    for rel, st in stats.items():
-        if st[0] < 0 or list(st) != recorded.get(rel):
-            continue
-        if rel in old.manifest.documents:
-            kept[rel] = (old.manifest.documents[rel], [old.chunks[i] for i in rows[rel]])
-        elif keep_skipped and rel in skipped:
-            kept[rel] = (skipped[rel], [])
-    return kept
-
-
-def read_and_chunk_file(
-    docs_root: Path, chunking: ChunkSettings, rel: str
-) -> tuple[Document | Skipped, list[Chunk]]:
-    """One listed file read and chunked, or why it was skipped (and no chunks)."""
-    got = read_file(docs_root, rel)
-    if isinstance(got, Skipped):
-        return got, []
-    try:
-        return got, split_document(got, chunking)
-    except Exception as exc:  # the per-file boundary covers chunking too
-        log.debug("skipped %s:\n%s", rel, traceback.format_exc())
-        return skipped_for(rel, exc), []
-
-
-def _map_isolated(
-    fn: Callable[[str], Read],
-    rels: list[str],
-    limits: Limits,
-    on_chunks: Callable[[list[Chunk]], None] | None = None,
-) -> list[Read]:
-    """Text files read here (fast, nothing to hang), then other formats in worker processes;
-    `on_chunks` gets each file's chunks as soon as they are in."""
-    report = (lambda got: on_chunks(got[1])) if on_chunks is not None else None
-    got: dict[str, Read] = {}
-    for rel in rels:
-        if reader_name(Path(rel)) in IN_PROCESS:
-            got[rel] = fn(rel)
-            if report is not None:
-                report(got[rel])
-    pooled = [r for r in rels if r not in got]
-    got.update(zip(pooled, map_isolated(fn, pooled, limits, _failed, report), strict=True))
-    return [got[r] for r in rels]
-
-
 def readers_beside_encoder() -> int:
     """Reader processes to run while the model encodes the files already read, or 0 to read
     every file first: the logical CPUs that the encoder's threads (one per physical core,
@@ -383,10 +296,6 @@ def _with_readers(reading: ReadSettings | None, readers: int) -> ReadSettings:
     if reading.limits.workers:
         return reading
     return replace(reading, limits=replace(reading.limits, workers=readers))
-
-
-def _failed(rel: str, kind: str, reason: str) -> tuple[Skipped, list[Chunk]]:
-    return Skipped(rel, reason, kind), []
 
 
 def _reusable(root: Path, model: str) -> tuple[Index | None, str | None]:

@@ -16,7 +16,8 @@ import os
 import threading
 import time
 import warnings
-from collections.abc import Callable, Sequence
+from collections import deque
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -49,8 +50,21 @@ def map_isolated(
     """`fn` over `items` in worker processes, results in order; an item whose worker timed
     out, ran out of memory or died gets `on_failure(item, kind, reason)` instead.
     `on_result(result)` is called with each result, in order, as soon as it is in."""
+    results = []
+    for result in iter_isolated(fn, items, limits, on_failure):
+        results.append(result)
+        if on_result is not None:
+            on_result(result)
+    return results
+
+
+def iter_isolated(
+    fn: Callable[[T], R], items: Sequence[T], limits: Limits, on_failure: Failure
+) -> Iterator[R]:
+    """map_isolated's results one at a time, in order, each let go of once yielded (a
+    caller that writes them away never holds them all)."""
     if not items:
-        return []
+        return
     import multiprocessing
 
     from pebble import ProcessPool  # deferred: only builds with files of binary formats
@@ -63,13 +77,9 @@ def map_isolated(
         context=multiprocessing.get_context("forkserver"),
     )
     try:
-        futures = [pool.schedule(fn, args=(item,), timeout=limits.timeout) for item in items]
-        results = []
-        for future, item in zip(futures, items, strict=True):
-            results.append(_result(future, item, limits, on_failure))
-            if on_result is not None:
-                on_result(results[-1])
-        return results
+        futures = deque(pool.schedule(fn, args=(item,), timeout=limits.timeout) for item in items)
+        for item in items:
+            yield _result(futures.popleft(), item, limits, on_failure)
     finally:
         pool.stop()
         pool.join()

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from qa.build import read_and_chunk
 from qa.chunks import ChunkSettings
+from qa.corpus import read_and_chunk
 from qa.files import ReadSettings
 from qa.isolation import Limits, map_isolated
 

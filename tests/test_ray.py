@@ -14,6 +14,7 @@ from embeddings.encoder import SentenceEncoder
 from embeddings.models import packaged_model_path
 from embeddings.onnx_encoder import load_or_export
 from qa import build as build_mod
+from qa import corpus as corpus_mod
 from qa import index as index_mod
 from qa.workspace import Workspace
 from tests.conftest import DATA, SEEDS, pooled_vectors, read_jsonl
@@ -50,8 +51,8 @@ def test_files_are_read_and_chunked_on_ray_as_they_are_here(tmp_path: Path, ray_
     (docs / "broken.txt").write_bytes(b"\x00\x01binary\x00")  # unreadable: skipped by a worker
     engine = RayEngine(lambda: None, RaySettings(workers=2))
     settings = ChunkSettings()
-    on_ray = build_mod.read_and_chunk(docs, settings, engine.map_files)
-    here = build_mod.read_and_chunk(docs, settings)
+    on_ray = corpus_mod.read_and_chunk(docs, settings, engine.map_files)
+    here = corpus_mod.read_and_chunk(docs, settings)
     assert on_ray == here
     assert [s.rel for s in on_ray.skipped] == ["broken.txt", "picture.png"]
     assert len(on_ray.docs) == 14 and len(on_ray.chunks) > 14

@@ -1,0 +1,215 @@
+"""Documents folder → a Corpus: every document's entry and chunks, in path order, and the
+files skipped. For a build the chunks go to a scratch file as each file is read
+(`ChunkSpill`), so reading a folder never holds its text; the build reads them back a
+passage at a time.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import traceback
+from array import array
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import asdict, dataclass, field
+from functools import partial
+from pathlib import Path
+from typing import overload
+
+from embeddings.vector_index import Mapper
+from qa.chunks import Chunk, ChunkSettings, split_document
+from qa.documents import Document, Skipped, read_file, skipped_for
+from qa.files import ReadSettings, Stat, list_folder, stat_files
+from qa.formats import IN_PROCESS, reader_name
+from qa.index import DocEntry, Index
+from qa.isolation import Limits, iter_isolated
+
+log = logging.getLogger("qa")
+
+Read = tuple[Document | DocEntry | Skipped, list[Chunk]]  # one file: what it gave, its chunks
+Take = Callable[[str, Read], None]  # (file, what it gave) as each file is read
+
+
+@dataclass(frozen=True)
+class Corpus:
+    """A folder read and chunked: documents (what the manifest keeps of each) and their chunks
+    in path order, the files skipped (sorted by path), every listed file's stat when it was
+    listed, how many files the ignore rules left out, and how many were read (the others
+    were taken from the index: unchanged size and modification time)."""
+
+    docs: dict[str, DocEntry]
+    skipped: list[Skipped]
+    chunks: Sequence[Chunk]
+    ignored: int = 0
+    stats: dict[str, Stat] = field(default_factory=dict)
+    read: int = 0
+
+
+class ChunkSpill(Sequence[Chunk]):
+    """Chunks in a scratch JSON-lines file: each file's chunks written together as it is
+    read (files in any order), then (`finish`) read back by position in path order, with
+    plain reads (no memory map: pages of a map stay in the process's memory once read)."""
+
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
+        self._out = open(path, "wb")  # noqa: SIM115 (closed by finish)
+        self._ends = array("q", [0])  # byte offset of each line's end
+        self._files: dict[str, tuple[int, int]] = {}  # file → (first line, lines)
+        self._lines = array("q")  # the lines in path order (after finish)
+        self._fd = -1
+
+    def add(self, rel: str, chunks: Iterable[Chunk]) -> None:
+        """Write one file's chunks."""
+        first = len(self._ends) - 1
+        for chunk in chunks:
+            line = json.dumps(asdict(chunk), ensure_ascii=False).encode() + b"\n"
+            self._out.write(line)
+            self._ends.append(self._ends[-1] + len(line))
+        self._files[rel] = (first, len(self._ends) - 1 - first)
+
+    def finish(self, rels: list[str]) -> ChunkSpill:
+        """Stop writing; the chunks of `rels`, in that order, are what it holds."""
+        self._out.close()
+        for rel in rels:
+            first, n = self._files[rel]
+            self._lines.extend(range(first, first + n))
+        self._files = {}
+        self._fd = os.open(self.path, os.O_RDONLY)
+        return self
+
+    def close(self) -> None:
+        """Let go of the file (it stays on disk)."""
+        if self._fd >= 0:
+            os.close(self._fd)
+            self._fd = -1
+
+    def __len__(self) -> int:
+        return len(self._lines)
+
+    @overload
+    def __getitem__(self, i: int) -> Chunk: ...
+    @overload
+    def __getitem__(self, i: slice) -> list[Chunk]: ...
+    def __getitem__(self, i: int | slice) -> Chunk | list[Chunk]:
+        if isinstance(i, slice):
+            return [self[j] for j in range(*i.indices(len(self)))]
+        line = self._lines[i]  # IndexError past the end, as a sequence must
+        start = self._ends[line]
+        return Chunk(**json.loads(os.pread(self._fd, self._ends[line + 1] - start, start)))
+
+
+class ChunkList:
+    """Chunks kept in memory, for `read_and_chunk` without a scratch file."""
+
+    def __init__(self) -> None:
+        self._files: dict[str, list[Chunk]] = {}
+
+    def add(self, rel: str, chunks: Iterable[Chunk]) -> None:
+        self._files[rel] = list(chunks)
+
+    def finish(self, rels: list[str]) -> list[Chunk]:
+        return [c for rel in rels for c in self._files[rel]]
+
+
+def read_and_chunk(
+    docs_root: Path,
+    chunking: ChunkSettings,
+    map_files: Mapper | None = None,
+    reading: ReadSettings | None = None,
+    reuse: Index | None = None,
+    retry_skipped: bool = True,
+    on_chunks: Callable[[list[Chunk]], None] | None = None,
+    spill: Path | None = None,
+) -> Corpus:
+    """Every document below `docs_root`, its chunks and the files skipped.
+
+    Files whose size and modification time are those `reuse` (an index of this folder built
+    with the same chunking) recorded are taken from it, not read again. `map_files` runs the
+    per-file work over the other files, in order: by default, text files here and files of
+    other formats in isolated worker processes (qa.isolation), `on_chunks` called with each
+    file's chunks as it is read; a cluster engine passes its own (qa.cluster: Ray Data
+    tasks). With `spill`, the chunks go to that scratch file as they come (ChunkSpill)."""
+    reading = reading or ReadSettings()
+    listing = list_folder(docs_root, reading.exclude)
+    stats = stat_files(docs_root, [*listing.rels, *(s.rel for s in listing.skipped)])
+    sink = ChunkSpill(spill) if spill is not None else ChunkList()
+    got: dict[str, DocEntry | Skipped] = {}
+
+    def take(rel: str, read: Read) -> None:
+        doc, chunks = read
+        if isinstance(doc, Document):
+            doc = DocEntry(doc.sha256, doc.title, doc.date, len(chunks))
+        got[rel] = doc
+        sink.add(rel, chunks)
+        if on_chunks is not None:
+            on_chunks(chunks)
+
+    if reuse is not None:
+        for rel, doc in _unchanged(reuse, stats, not retry_skipped).items():
+            got[rel] = doc
+            rows = reuse.document_rows.get(rel, range(0)) if isinstance(doc, DocEntry) else ()
+            sink.add(rel, (reuse.chunks[i] for i in rows))
+    to_read = [r for r in listing.rels if r not in got]
+    each = partial(read_and_chunk_file, docs_root, chunking)
+    if map_files is None:
+        _read_isolated(each, to_read, reading.limits, take)
+    elif to_read:
+        for rel, read in zip(to_read, map_files(each, to_read), strict=True):
+            take(rel, read)
+    docs = {rel: d for rel in listing.rels if isinstance(d := got[rel], DocEntry)}
+    skipped = [*listing.skipped, *(d for r in listing.rels if isinstance(d := got[r], Skipped))]
+    skipped.sort(key=lambda s: s.rel)
+    chunks = sink.finish(list(docs))
+    return Corpus(docs, skipped, chunks, listing.ignored, stats, len(to_read))
+
+
+def _unchanged(
+    old: Index, stats: dict[str, Stat], keep_skipped: bool
+) -> dict[str, DocEntry | Skipped]:
+    """The files whose stat is the one `old` recorded, as `old` has them; with
+    `keep_skipped`, a skipped file stays skipped until it changes (a reader that timed out
+    is not tried again on every refresh)."""
+    recorded = old.manifest.stats
+    skipped = {s.rel: s for s in old.manifest.skipped}
+    kept: dict[str, DocEntry | Skipped] = {}
+    for rel, st in stats.items():
+        if st[0] < 0 or list(st) != recorded.get(rel):
+            continue
+        if rel in old.manifest.documents:
+            kept[rel] = old.manifest.documents[rel]
+        elif keep_skipped and rel in skipped:
+            kept[rel] = skipped[rel]
+    return kept
+
+
+def read_and_chunk_file(
+    docs_root: Path, chunking: ChunkSettings, rel: str
+) -> tuple[Document | Skipped, list[Chunk]]:
+    """One listed file read and chunked, or why it was skipped (and no chunks)."""
+    got = read_file(docs_root, rel)
+    if isinstance(got, Skipped):
+        return got, []
+    try:
+        return got, split_document(got, chunking)
+    except Exception as exc:  # the per-file boundary covers chunking too
+        log.debug("skipped %s:\n%s", rel, traceback.format_exc())
+        return skipped_for(rel, exc), []
+
+
+def _read_isolated(fn: Callable[[str], Read], rels: list[str], limits: Limits, take: Take) -> None:
+    """Text files read here (fast, nothing to hang), then other formats in worker processes;
+    `take` gets each file as soon as it is in."""
+    pooled = []
+    for rel in rels:
+        if reader_name(Path(rel)) in IN_PROCESS:
+            take(rel, fn(rel))
+        else:
+            pooled.append(rel)
+    for rel, read in zip(pooled, iter_isolated(fn, pooled, limits, _failed), strict=True):
+        take(rel, read)
+
+
+def _failed(rel: str, kind: str, reason: str) -> tuple[Skipped, list[Chunk]]:
+    return Skipped(rel, reason, kind), []
