@@ -35,18 +35,8 @@ from qa.errors import IndexBusy, QAError, UsageError
 from qa.files import ReadSettings
 from qa.index import TEXT_VERSION, DocEntry, Index, Manifest
 from qa.isolation import cores
-from qa.vectors import (
-    KEY,
-    BuildEncoder,
-    EncodeAhead,
-    Key,
-    Known,
-    Progress,
-    embed_corpus,
-    passage_parts,
-    plan,
-    pooled_key,
-)
+from qa.keys import KEY, Key, Known, plan, pooled_key
+from qa.vectors import BuildEncoder, EncodeAhead, Progress, embed_corpus, passage_parts
 
 log = logging.getLogger("qa")
 

@@ -67,6 +67,19 @@ def pooled_vectors(index, encoder, rows=None):  # type: ignore[no-untyped-def]
     return np.array(out, dtype=np.float32)
 
 
+def key_of(text: str) -> bytes:
+    """A stand-in key: the text's first 16 bytes."""
+    return text.encode().ljust(16, b"-")[:16]
+
+
+def chunk_of(*sentences: str):  # type: ignore[no-untyped-def]
+    """One chunk of `sentences`, in a.txt."""
+    from qa.chunks import Chunk
+
+    text = " ".join(sentences)
+    return Chunk("a.txt", 0, len(text), 1, 1, text, "A", None)
+
+
 def read_jsonl(path: Path) -> list[dict]:
     """Parse a JSON-lines file."""
     return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]

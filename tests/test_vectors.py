@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from qa.chunks import Chunk
+from tests.conftest import chunk_of, key_of
 
 
 def test_pooling_weighs_parts_by_their_word_pieces():
@@ -17,38 +18,6 @@ def test_pooling_weighs_parts_by_their_word_pieces():
     parts = np.array([[1.0, 0.0], [0.0, 1.0]], dtype=np.float32)
     pooled = passage_vector(parts, np.array([3, 1]))
     assert np.allclose(pooled, np.array([3, 1]) / np.sqrt(10))
-
-
-def key_of(text: str) -> bytes:
-    return text.encode().ljust(16, b"-")[:16]
-
-
-def test_a_plan_keys_each_sentence_and_finds_its_first_occurrence():
-    from qa.vectors import keys_of, plan
-
-    chunks = [chunk_of("One here.", "Two here."), chunk_of("Two here.", "Three here.")]
-    planned = plan(chunks, key_of)
-    assert planned.offsets.tolist() == [0, 2, 4]
-    assert (
-        planned.keys.tolist()
-        == keys_of(
-            [key_of(t) for t in ("One here.", "Two here.", "Two here.", "Three here.")]
-        ).tolist()
-    )
-    assert planned.first.tolist() == [0, 1, 1, 3]  # "Two" read once
-    assert planned.spans.tolist() == [[0, 9], [10, 19], [0, 9], [10, 21]]
-
-
-def test_known_vectors_are_found_by_key_in_bulk():
-    from qa.vectors import Known, keys_of
-
-    vectors = np.arange(6, dtype=np.float32).reshape(3, 2)
-    known = Known(keys_of([key_of("b"), key_of("a")]), vectors, np.array([2, 0]))
-    at = known.find(keys_of([key_of("a"), key_of("zz"), key_of("b")]))
-    assert at[1] == -1 and known.vector(int(at[0])).tolist() == [0, 1]
-    assert known.vector(int(at[2])).tolist() == [4, 5]
-    assert key_of("a") in known and key_of("c") not in known
-    assert Known.empty().find(keys_of([key_of("a")])).tolist() == [-1]
 
 
 class Words:
@@ -76,7 +45,7 @@ class Words:
 def test_a_corpus_is_embedded_batch_by_batch_into_spill_files(
     tmp_path: Path, monkeypatch, batch: int
 ):
-    from qa import vectors
+    from qa import keys, vectors
     from qa.chunks import ChunkSettings
 
     monkeypatch.setattr(vectors, "BATCH", batch)
@@ -87,7 +56,7 @@ def test_a_corpus_is_embedded_batch_by_batch_into_spill_files(
         chunk_of("Alpha is first."),
     ]
     chunks.append(Chunk("b.md", 0, 8, 1, 1, "Page 3/9", "B", None, section="Usage"))
-    planned = vectors.plan(chunks, key_of)
+    planned = keys.plan(chunks, key_of)
     words = Words()
     progress: list[tuple[int, int]] = []
     made = vectors.embed_corpus(
@@ -95,8 +64,8 @@ def test_a_corpus_is_embedded_batch_by_batch_into_spill_files(
         ChunkSettings(),
         key_of,
         planned,
-        vectors.Known.empty(),
-        vectors.Known.empty(),
+        keys.Known.empty(),
+        keys.Known.empty(),
         tmp_path / "resume",
         lambda: words,
         lambda done, total: progress.append((done, total)),
@@ -121,23 +90,23 @@ def test_a_corpus_is_embedded_batch_by_batch_into_spill_files(
 
 def test_vectors_known_or_checkpointed_are_not_embedded_again(tmp_path: Path):
     from embeddings.shards import write_shard
-    from qa import vectors
+    from qa import keys, vectors
     from qa.chunks import ChunkSettings
 
     chunks = [chunk_of("Old news here.", "Checkpointed one."), chunk_of("Brand new one.")]
-    planned = vectors.plan(chunks, key_of)
-    old = vectors.Known(vectors.keys_of([key_of("Old news here.")]), np.ones((1, 3)), np.array([0]))
+    planned = keys.plan(chunks, key_of)
+    old = keys.Known(keys.keys_of([key_of("Old news here.")]), np.ones((1, 3)), np.array([0]))
     folder = tmp_path / "resume"
     folder.mkdir()
     write_shard(
         folder,
-        vectors.hex_keys(vectors.keys_of([key_of("Checkpointed one.")])),
+        keys.hex_keys(keys.keys_of([key_of("Checkpointed one.")])),
         np.ones((1, 3)),
         np.array([4]),
     )
     words = Words()
     made = vectors.embed_corpus(
-        chunks, ChunkSettings(), key_of, planned, old, vectors.Known.empty(), folder, lambda: words
+        chunks, ChunkSettings(), key_of, planned, old, keys.Known.empty(), folder, lambda: words
     )
     assert words.encoded == ["Brand new one."] and words.counted == ["Old news here."]
     assert made.embedded == 2 and np.load(made.sentences).shape == (3, 3)
@@ -147,9 +116,9 @@ def test_vectors_known_or_checkpointed_are_not_embedded_again(tmp_path: Path):
         alone,
         ChunkSettings(),
         key_of,
-        vectors.plan(alone, key_of),
+        keys.plan(alone, key_of),
         old,
-        vectors.Known.empty(),
+        keys.Known.empty(),
         tmp_path / "other",
         lambda: words,
     )
@@ -186,13 +155,9 @@ class Stub:
         return vectors, np.array([len(t.split()) + 2 for t in texts])
 
 
-def chunk_of(*sentences: str) -> Chunk:
-    text = " ".join(sentences)
-    return Chunk("a.txt", 0, len(text), 1, 1, text, "A", None)
-
-
 def ahead_with(stub: Stub, folder: Path, known: tuple[str, ...] = ()):  # type: ignore[no-untyped-def]
-    from qa.vectors import EncodeAhead, Known, keys_of
+    from qa.keys import Known, keys_of
+    from qa.vectors import EncodeAhead
 
     keys = keys_of([key_of(t) for t in known])
     return EncodeAhead(
