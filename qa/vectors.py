@@ -146,9 +146,9 @@ class Batches:
         self.sentences: Spill | None = None
         self.passages: Spill | None = None
 
-    def sentence_texts(self, passage: int) -> list[str]:
-        """The sentences of passage `passage`, as the model reads them."""
-        p, chunk = self.plan, self.chunks[passage]
+    def sentence_texts(self, passage: int, chunk: Chunk) -> list[str]:
+        """The sentences of passage `passage` (`chunk`), as the model reads them."""
+        p = self.plan
         spans = p.spans[p.offsets[passage] : p.offsets[passage + 1]]
         return [sentence_text(chunk, int(a), int(b)) for a, b in spans]
 
@@ -202,7 +202,7 @@ def embed_corpus(
     embedded = 0
     for lo in range(0, len(chunks), BATCH):
         hi = min(lo + BATCH, len(chunks))
-        step = _counter(on_progress, int(planned.offsets[lo]), total)
+        step = _counter(on_progress, int(planned.offsets[lo]), int(planned.offsets[hi]), total)
         embedded += _embed_batch(state, lo, hi, pooled, encoder, step)
         if on_progress is not None:
             on_progress(int(planned.offsets[hi]), total)
@@ -226,8 +226,9 @@ def _embed_batch(
     """Passages `lo`–`hi`: their sentences' vectors filled, then the passages' written; how
     many passages needed a text this build embedded."""
     p = state.plan
-    texts = [state.sentence_texts(i) for i in range(lo, hi)]
-    parts = [passage_parts(state.chunks[lo + n], state.settings, t) for n, t in enumerate(texts)]
+    chunks = [state.chunks[i] for i in range(lo, hi)]  # read once: they may come from a file
+    texts = [state.sentence_texts(lo + n, c) for n, c in enumerate(chunks)]
+    parts = [passage_parts(c, state.settings, t) for c, t in zip(chunks, texts, strict=True)]
     heads = [ps[: len(ps) - len(t)] for ps, t in zip(parts, texts, strict=True)]
     found = pooled.find(keys_of([pooled_key(state.key, ps) for ps in parts]))
     base, rows = int(p.offsets[lo]), np.arange(p.offsets[lo], p.offsets[hi])
@@ -363,16 +364,18 @@ def _encode_counted(
     return vectors.astype(np.float16), tokens
 
 
-def _counter(on_progress: Progress | None, start: int, total: int) -> Callable[[int], None] | None:
-    """A step function advancing the progress from `start` (texts embedded count as
-    sentences done; never past `total`)."""
+def _counter(
+    on_progress: Progress | None, start: int, stop: int, total: int
+) -> Callable[[int], None] | None:
+    """A step function advancing the progress from `start` to at most `stop` (of `total`):
+    each text embedded counts as a sentence done."""
     if on_progress is None:
         return None
     done = start
 
     def step(n: int) -> None:
         nonlocal done
-        done = min(done + n, total)
+        done = min(done + n, stop)
         on_progress(done, total)
 
     return step
