@@ -168,14 +168,23 @@ async def test_history_walks_back_with_up(app: QAApp):
         assert field.value == ""
 
 
-async def test_first_start_builds_then_rebuild_reports_changes(tmp_path: Path):
+async def test_first_start_builds_then_rebuild_reports_changes(tmp_path: Path, monkeypatch):
     docs = tmp_path / "docs"
     shutil.copytree(SEEDS, docs)
+    notes: list[str] = []
+    shown = ChatScreen.set_status
+    monkeypatch.setattr(
+        ChatScreen, "set_status", lambda self, note: (notes.append(note), shown(self, note))[1]
+    )
     app = QAApp(Workspace.resolve(docs, tmp_path / "ix"), watch=False)
     async with app.run_test() as pilot:
         await app.workers.wait_for_complete()
         await pilot.pause()
         assert "2 documents" in text_of(app.chat().query_one("#status"))
+        # the first build's progress, in sentences, only ever forward, to the end
+        done = [tuple(map(int, n.split()[1].split("/"))) for n in notes if "embedding:" in n]
+        assert done and done[-1][0] == done[-1][1] > 0
+        assert all(a[0] <= b[0] for a, b in zip(done, done[1:], strict=False))
         (docs / "note.txt").write_text("The spare key is under the blue flowerpot.")
         seen = []
         app.notify = lambda message, **kw: seen.append(message)  # type: ignore[method-assign]

@@ -174,7 +174,7 @@ class ChatScreen(Screen[None]):
     def _show_progress(self, bar: ProgressBar, done: int, total: int) -> None:
         bar.display = True
         bar.update(total=total, progress=done)
-        self.set_status(f"embedding passages: {done}/{total}")
+        self.set_status(f"embedding: {done}/{total} sentences")
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """Show errors of any worker: a failed question marks its own line, and the next one
