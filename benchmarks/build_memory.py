@@ -1,6 +1,6 @@
 """Peak memory of a whole build at 15k and 105k passages (what qa holds, not the model).
 
-    python benchmarks/build_memory.py [--model] 10000 70000
+    python benchmarks/build_memory.py [--model] [--refresh] 10000 70000
 
 For each size (in paragraphs; the chunker makes 1.5 passages of each, so the defaults give
 15k and 105k passages) a fresh process writes a synthetic folder (files of 50 paragraphs
@@ -9,7 +9,9 @@ stand-in encoder (deterministic unit vectors, no model: the model's own memory d
 with the corpus), then reports its peak RSS, the peak reached by the end of each phase, and the
 build's time split. Prints a Markdown table. With `--model` the build encodes with the real
 encoder (the ONNX export of the default model, as `qa index`): the whole process's peak, model
-and ONNX Runtime included (105k passages take about 10 minutes here).
+and ONNX Runtime included (105k passages take about 10 minutes here). With `--refresh` the
+peak measured is that of a second build of the same folder after one file changed (the
+live index's vectors reused: what `qa index` costs on every refresh).
 """
 
 from __future__ import annotations
@@ -64,9 +66,11 @@ def write_corpus(folder: Path, passages: int) -> None:
         (folder / f"doc{f:05d}.txt").write_text("\n\n".join(paragraphs))
 
 
-def one(passages: int, model: bool = False) -> dict:
+def one(passages: int, model: bool = False, folder: Path | None = None) -> dict:
     """Build a corpus of `passages` in this process (with the stand-in encoder, or the real
-    one with `model`); peak RSS and the time split."""
+    one with `model`); peak RSS and the time split. With `folder`, the corpus and its index
+    are kept there; if they are there already, one file gets a new sentence and the build
+    is a refresh of the index (incremental: the rest is reused)."""
     import resource
 
     from qa import build as build_mod
@@ -84,19 +88,23 @@ def one(passages: int, model: bool = False) -> dict:
 
     build_mod.Stopwatch.lap = lap_and_peak  # type: ignore[method-assign]
     with tempfile.TemporaryDirectory() as tmp:
-        docs = Path(tmp) / "docs"
-        write_corpus(docs, passages)
+        where = folder or Path(tmp)
+        docs = where / "docs"
+        if docs.is_dir():
+            first = sorted(docs.iterdir())[0]
+            first.write_text(first.read_text() + "\n\nA new sentence came in today.")
+        else:
+            write_corpus(docs, passages)
         factory, name = StandIn, "stand-in"
         if model:
             from qa.workspace import Workspace
 
-            factory, name = Workspace.resolve(docs, Path(tmp) / "ix")._encoder, "default"
+            factory, name = Workspace.resolve(docs, where / "ix")._encoder, "default"
         before = rss()
-        report = build_mod.build(
-            docs, Path(tmp) / "ix", name, ChunkSettings(paragraphs=True), factory
-        )
+        report = build_mod.build(docs, where / "ix", name, ChunkSettings(paragraphs=True), factory)
     return {
         "passages": report.chunks,
+        "embedded": report.embedded,
         "peak": rss(),
         "before": before,
         "seconds": report.seconds,
@@ -106,30 +114,43 @@ def one(passages: int, model: bool = False) -> dict:
 
 def main() -> None:
     model = "--model" in sys.argv[1:]
-    sizes = [int(a) for a in sys.argv[1:] if a != "--model"] or [10000, 70000]
+    refresh = "--refresh" in sys.argv[1:]
+    sizes = [int(a) for a in sys.argv[1:] if not a.startswith("--")] or [10000, 70000]
     head = (
         "passages | peak RSS of the build process | before the build | peak by phase | time split"
     )
     print(f"| {head} |")
     print("|---|---|---|---|---|")
     for n in sizes:
-        out = subprocess.run(
-            [sys.executable, __file__, "--one", str(n), *(["--model"] if model else [])],
-            capture_output=True,
-            text=True,
-            cwd=ROOT,
-            check=True,
-        )
-        got = json.loads(out.stdout.strip().splitlines()[-1])
+        with tempfile.TemporaryDirectory() as tmp:
+            keep = ["--folder", tmp] if refresh else []
+            if refresh:  # the first build, not measured: the refresh below is
+                _run(n, model, keep)
+            got = _run(n, model, keep)
         split = ", ".join(f"{k} {v:.1f} s" for k, v in got["seconds"].items())
         peaks = ", ".join(f"{k} {v:.0f}" for k, v in got["peaks"].items())
-        row = [f"{got['passages']:,}", f"{got['peak']:.0f} MB", f"{got['before']:.0f} MB"]
+        size = f"{got['passages']:,}" + (f" ({got['embedded']} embedded)" if refresh else "")
+        row = [size, f"{got['peak']:.0f} MB", f"{got['before']:.0f} MB"]
         print("| " + " | ".join([*row, f"{peaks} MB", split]) + " |")
+
+
+def _run(n: int, model: bool, keep: list[str]) -> dict:
+    """`one` in a fresh process."""
+    out = subprocess.run(
+        [sys.executable, __file__, "--one", str(n), *(["--model"] if model else []), *keep],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        check=True,
+    )
+    return json.loads(out.stdout.strip().splitlines()[-1])
 
 
 if __name__ == "__main__":
     if sys.argv[1:2] == ["--one"]:
         sys.path.insert(0, str(ROOT))
-        print(json.dumps(one(int(sys.argv[2]), "--model" in sys.argv[3:])))
+        args = sys.argv[3:]
+        folder = Path(args[args.index("--folder") + 1]) if "--folder" in args else None
+        print(json.dumps(one(int(sys.argv[2]), "--model" in args, folder)))
     else:
         main()

@@ -33,7 +33,7 @@ from qa.corpus import ChunkSpill, Corpus, read_and_chunk
 from qa.documents import Skipped, skip_counts
 from qa.errors import IndexBusy, QAError, UsageError
 from qa.files import ReadSettings
-from qa.index import TEXT_VERSION, DocEntry, Index, Manifest
+from qa.index import TEXT_VERSION, ChunkStore, DocEntry, Index, Manifest, release_pages
 from qa.isolation import cores
 from qa.keys import KEY, Key, Known, plan, pooled_key
 from qa.vectors import BuildEncoder, EncodeAhead, Progress, embed_corpus, passage_parts
@@ -155,6 +155,8 @@ def _build_locked(
         retry_skipped=retry_skipped,
     )
     corpus, ahead = _read(read, reading, map_files is None, encoder, key, known, root / "resume")
+    if old is not None and isinstance(old.chunks, ChunkStore):
+        old.chunks.release()  # every chunk was read for its keys, unchanged ones copied
     clock.lap("read and chunk")
     try:
         if not corpus.chunks:
@@ -314,6 +316,10 @@ def _known_vectors(old: Index, key: Callable[[str], Key]) -> tuple[Known, Known]
     pooling) is left out: it is pooled again from its sentences, which costs no encoding."""
     sentence_keys, passage_keys = bytearray(), bytearray()
     for row in range(len(old.chunks)):
+        if row % 8192 == 0:
+            release_pages(old.sentences.spans)
+            if isinstance(old.chunks, ChunkStore):
+                old.chunks.release()
         texts = indexed_sentences(old, row)
         for text in texts:
             sentence_keys += key(text)

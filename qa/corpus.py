@@ -22,7 +22,7 @@ from qa.chunks import Chunk, ChunkSettings, split_document
 from qa.documents import Document, Skipped, read_file, skipped_for
 from qa.files import ReadSettings, Stat, list_folder, stat_files
 from qa.formats import IN_PROCESS, reader_name
-from qa.index import DocEntry, Index
+from qa.index import ChunkStore, DocEntry, Index
 from qa.isolation import Limits, iter_isolated
 
 log = logging.getLogger("qa")
@@ -147,10 +147,12 @@ def read_and_chunk(
             on_chunks(chunks)
 
     if reuse is not None:
-        for rel, doc in _unchanged(reuse, stats, not retry_skipped).items():
+        for n, (rel, doc) in enumerate(_unchanged(reuse, stats, not retry_skipped).items()):
             got[rel] = doc
             rows = reuse.document_rows.get(rel, range(0)) if isinstance(doc, DocEntry) else ()
             sink.add(rel, (reuse.chunks[i] for i in rows))
+            if n % 256 == 255 and isinstance(reuse.chunks, ChunkStore):
+                reuse.chunks.release()  # the live index's pages, copied
     to_read = [r for r in listing.rels if r not in got]
     each = partial(read_and_chunk_file, docs_root, chunking)
     if map_files is None:

@@ -120,9 +120,31 @@ class ChunkStore(Sequence[Chunk]):
     def __len__(self) -> int:
         return len(self._offsets) - 1
 
+    def release(self) -> None:
+        """Hand back the pages read so far (release_pages): a build reads every chunk."""
+        if isinstance(self._data, mmap.mmap):
+            _advise_dontneed(self._data)
+        release_pages(self._offsets)
+
     def __getitem__(self, i):
         line = self._data[int(self._offsets[i]) : int(self._offsets[i + 1])]
         return Chunk(**json.loads(line))
+
+
+def release_pages(*arrays: np.ndarray) -> None:
+    """Hand back the pages of memory-mapped arrays (as `load` opens them) read so far: they
+    stay in the OS's page cache, but no longer count as this process's memory. A build
+    reads the whole live index (every sentence's key and vector): at 100k passages its
+    pages held 0.5 GB of a refresh's memory."""
+    for each in arrays:
+        mapped = getattr(each, "_mmap", None)  # where numpy's memmap keeps its map
+        if isinstance(mapped, mmap.mmap):
+            _advise_dontneed(mapped)
+
+
+def _advise_dontneed(mapped: mmap.mmap) -> None:
+    if hasattr(mmap, "MADV_DONTNEED"):  # Linux, macOS; elsewhere the pages stay
+        mapped.madvise(mmap.MADV_DONTNEED)
 
 
 @dataclass

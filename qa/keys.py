@@ -18,6 +18,7 @@ import numpy as np
 
 from embeddings.shards import read_shards
 from qa.chunks import Chunk, chunk_sentences, sentence_text
+from qa.index import release_pages
 
 Key = bytes  # 16 bytes: the key of the vector of one text read by one model
 KEY = "S16"  # numpy's type for an array of keys
@@ -112,6 +113,10 @@ class Known:
 
     def __contains__(self, k: Key) -> bool:
         return bool(self.find(keys_of([k]))[0] >= 0)
+
+    def release(self) -> None:
+        """Hand back the pages of `vectors` read so far, if it is memory-mapped."""
+        release_pages(self.vectors)
 
     def vector(self, at: int) -> np.ndarray:
         return np.asarray(self.vectors[self.rows[at]])

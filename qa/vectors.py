@@ -208,6 +208,8 @@ def embed_corpus(
             on_progress(int(planned.offsets[hi]), total)
         if len(state.headings) > HEADINGS_HELD:
             state.headings.clear()
+        known.release()  # the live index's pages read for this batch
+        pooled.release()
     dims = [s.rows.shape[1] for s in (state.sentences, state.passages) if s is not None]
     dim = int(dims[0]) if dims else 0
     sentences = state.sentences.close() if state.sentences else np.zeros((0, dim), np.float16)

@@ -294,3 +294,20 @@ def test_sentences_are_encoded_while_files_are_read_and_give_the_same_index(
     assert list(a.chunks) == list(b.chunks) and not (ws.root / "resume").exists()
     assert np.allclose(a.vectors, b.vectors, atol=1e-5)
     assert np.allclose(a.sentences.vectors, b.sentences.vectors, atol=1e-3)
+
+
+@pytest.mark.skipif(not Path("/proc/self/statm").exists(), reason="reads Linux's /proc")
+def test_pages_of_a_mapped_index_file_are_handed_back_once_read(tmp_path: Path):
+    import numpy as np
+
+    def resident_mb() -> float:
+        return int(Path("/proc/self/statm").read_text().split()[1]) * 4096 / 2**20
+
+    np.save(tmp_path / "v.npy", np.ones((16384, 1024), dtype=np.float32))  # 64 MB
+    mapped = np.load(tmp_path / "v.npy", mmap_mode="r")
+    before = resident_mb()
+    assert float(mapped.sum()) == 16384 * 1024  # every page read
+    assert resident_mb() - before > 48
+    index_mod.release_pages(mapped)
+    assert resident_mb() - before < 16
+    assert float(mapped[-1].sum()) == 1024  # still readable: read again from the file
