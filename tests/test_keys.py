@@ -33,3 +33,18 @@ def test_known_vectors_are_found_by_key_in_bulk():
     assert known.vector(int(at[2])).tolist() == [4, 5]
     assert key_of("a") in known and key_of("c") not in known
     assert Known.empty().find(keys_of([key_of("a")])).tolist() == [-1]
+
+
+def test_checkpoints_are_read_by_key_and_an_older_qas_are_left_out(tmp_path):
+    from embeddings.shards import write_shard
+    from qa.keys import Known, hex_keys, keys_of
+
+    ours = keys_of([key_of("kept one"), key_of("kept two")])
+    write_shard(tmp_path, hex_keys(ours), np.eye(2, dtype=np.float32), np.array([3, 4]))
+    write_shard(tmp_path, ["ab" * 32], np.ones((1, 2), dtype=np.float32))  # a 64-hex key
+    read: set[str] = set()
+    known = Known.from_shards(tmp_path, read)
+    assert len(known.keys) == 2 and len(read) == 2
+    at = known.find(ours)
+    assert known.vector(int(at[1])).tolist() == [0, 1] and known.tokens[at].tolist() == [3, 4]
+    assert len(Known.from_shards(tmp_path, read).keys) == 0  # nothing new since
