@@ -269,3 +269,22 @@ def test_onnx_threads_are_one_per_physical_core(tmp_path: Path, monkeypatch):
 
     monkeypatch.setattr(Path, "read_text", read_text)
     assert onnx_encoder.physical_cores() == 2
+
+
+@pytest.mark.parametrize("flat_max", [10_000, 100])  # flat, then IVF-SQ8 for 3,000 vectors
+def test_an_index_built_from_a_file_in_slices_is_the_one_built_in_memory(
+    tmp_path: Path, monkeypatch, flat_max: int
+):
+    from embeddings import vector_index
+    from embeddings.vector_index import build_index, build_index_from_file, search
+
+    monkeypatch.setattr(vector_index, "FLAT_MAX", flat_max)
+    monkeypatch.setattr(vector_index, "ADD_ROWS", 256)  # many slices
+    rng = np.random.default_rng(5)
+    vecs = rng.standard_normal((3000, 32)).astype(np.float32)
+    vecs /= np.linalg.norm(vecs, axis=1, keepdims=True)
+    np.save(tmp_path / "v.npy", vecs)
+    queries = vecs[:20] + 0.1 * rng.standard_normal((20, 32)).astype(np.float32)
+    whole, from_file = build_index(vecs), build_index_from_file(tmp_path / "v.npy")
+    assert from_file.ntotal == 3000 and hasattr(from_file, "nprobe") == (flat_max == 100)
+    assert np.array_equal(search(whole, queries, 10)[1], search(from_file, queries, 10)[1])
