@@ -201,8 +201,9 @@ def _build_locked(
             clock,
         )
     finally:
-        if isinstance(corpus.chunks, ChunkSpill):
+        if isinstance(corpus.chunks, ChunkSpill):  # the scratch file is made anew each build
             corpus.chunks.close()
+            corpus.chunks.path.unlink(missing_ok=True)
     shutil.rmtree(root / "resume", ignore_errors=True)
     why = reason if old is None else None
     report = _report(old, corpus.docs, corpus.skipped, len(corpus.chunks), made.embedded, why)
