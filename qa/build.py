@@ -177,18 +177,8 @@ def _build_locked(
         encoder.cache_clear()  # the ONNX session (its repacked weights, its buffers) let go of
         del known, pooled
         clock.lap("encode")
-        manifest = Manifest(
-            model=model,
-            dim=made.dim or (old.manifest.dim if old else 0),
-            chunking=chunking,
-            docs_root=str(docs_root.resolve()),
-            built_at=time.time(),
-            documents=corpus.docs,
-            skipped=corpus.skipped,
-            stats={rel: list(st) for rel, st in corpus.stats.items()},
-            exclude=list(reading.exclude if reading else ()),
-            pooled=True,
-        )
+        dim = made.dim or (old.manifest.dim if old else 0)
+        manifest = _manifest(model, dim, chunking, docs_root, corpus, reading)
         index_mod.save_version(
             root,
             manifest,
@@ -209,6 +199,30 @@ def _build_locked(
     report = _report(old, corpus.docs, corpus.skipped, len(corpus.chunks), made.embedded, why)
     return replace(
         report, ignored=corpus.ignored, read=corpus.read, seconds=clock.laps, ahead=ahead
+    )
+
+
+def _manifest(
+    model: str,
+    dim: int,
+    chunking: ChunkSettings,
+    docs_root: Path,
+    corpus: Corpus,
+    reading: ReadSettings | None,
+) -> Manifest:
+    """The manifest of a version built from `corpus` (its files' stats and the exclude
+    patterns kept, so that a refresh can tell what changed)."""
+    return Manifest(
+        model=model,
+        dim=dim,
+        chunking=chunking,
+        docs_root=str(docs_root.resolve()),
+        built_at=time.time(),
+        documents=corpus.docs,
+        skipped=corpus.skipped,
+        stats={rel: list(st) for rel, st in corpus.stats.items()},
+        exclude=list(reading.exclude if reading else ()),
+        pooled=True,
     )
 
 
