@@ -96,6 +96,11 @@ def _empty_index(kind: str, n: int, dim: int, take: Callable[[np.ndarray], np.nd
     index = faiss.IndexIVFScalarQuantizer(
         quantizer, dim, nlist, faiss.ScalarQuantizer.QT_8bit, faiss.METRIC_INNER_PRODUCT
     )
+    # 8-bit codes of the vectors themselves, not of their residuals to the list's centroid:
+    # residual training copies the sample (77 MB more at 105k passages) and, candidates being
+    # rescored exactly, recall@10 came out the same (0.970 and 0.981 for 10 and 50
+    # candidates on 100k clustered vectors, both ways)
+    index.by_residual = False
     rng = np.random.default_rng(0)
     rows = np.sort(rng.choice(n, size=min(n, TRAIN_PER_LIST * nlist), replace=False))
     index.train(np.ascontiguousarray(take(rows), dtype=np.float32))
