@@ -6,13 +6,12 @@ passage at a time.
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import traceback
 from array import array
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 from typing import overload
@@ -22,7 +21,7 @@ from qa.chunks import Chunk, ChunkSettings, split_document
 from qa.documents import Document, Skipped, read_file, skipped_for
 from qa.files import ReadSettings, Stat, list_folder, stat_files
 from qa.formats import IN_PROCESS, reader_name
-from qa.index import ChunkStore, DocEntry, Index
+from qa.index import ChunkStore, DocEntry, Index, chunk_line, chunk_of_line
 from qa.isolation import Limits, iter_isolated
 
 log = logging.getLogger("qa")
@@ -64,7 +63,7 @@ class ChunkSpill(Sequence[Chunk]):
         """Write one file's chunks."""
         first = len(self._ends) - 1
         for chunk in chunks:
-            line = json.dumps(asdict(chunk), ensure_ascii=False).encode() + b"\n"
+            line = chunk_line(chunk)
             self._out.write(line)
             self._ends.append(self._ends[-1] + len(line))
         self._files[rel] = (first, len(self._ends) - 1 - first)
@@ -97,7 +96,7 @@ class ChunkSpill(Sequence[Chunk]):
             return [self[j] for j in range(*i.indices(len(self)))]
         line = self._lines[i]  # IndexError past the end, as a sequence must
         start = self._ends[line]
-        return Chunk(**json.loads(os.pread(self._fd, self._ends[line + 1] - start, start)))
+        return chunk_of_line(os.pread(self._fd, self._ends[line + 1] - start, start))
 
 
 class ChunkList:

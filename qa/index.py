@@ -107,6 +107,16 @@ class Manifest:
         return cls(**raw)
 
 
+def chunk_line(chunk: Chunk) -> bytes:
+    """A chunk as one line of chunks.jsonl (the build's scratch file uses it too)."""
+    return json.dumps(asdict(chunk), ensure_ascii=False).encode() + b"\n"
+
+
+def chunk_of_line(line: bytes) -> Chunk:
+    """The chunk of a line written by `chunk_line`."""
+    return Chunk(**json.loads(line))
+
+
 class ChunkStore(Sequence[Chunk]):
     """Chunks read lazily from chunks.jsonl by line offset (memory-mapped at open, so a reader
     keeps its version even when a newer build removes the files)."""
@@ -127,8 +137,7 @@ class ChunkStore(Sequence[Chunk]):
         release_pages(self._offsets)
 
     def __getitem__(self, i):
-        line = self._data[int(self._offsets[i]) : int(self._offsets[i + 1])]
-        return Chunk(**json.loads(line))
+        return chunk_of_line(self._data[int(self._offsets[i]) : int(self._offsets[i + 1])])
 
 
 def release_pages(*arrays: np.ndarray) -> None:
@@ -350,7 +359,7 @@ def _write_chunks(folder: Path, chunks: Iterable[Chunk]) -> None:
     offsets = array("q", [0])
     with open(folder / "chunks.jsonl", "wb") as out:
         for chunk in chunks:
-            line = json.dumps(asdict(chunk), ensure_ascii=False).encode() + b"\n"
+            line = chunk_line(chunk)
             out.write(line)
             offsets.append(offsets[-1] + len(line))
     np.save(folder / "chunks.offsets.npy", np.frombuffer(offsets, dtype=np.int64))
