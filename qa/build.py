@@ -28,7 +28,7 @@ import numpy as np
 
 from embeddings.vector_index import Mapper
 from qa import index as index_mod
-from qa.chunks import ChunkSettings, indexed_text, sentence_text
+from qa.chunks import ChunkSettings, indexed_text, sentence_texts
 from qa.corpus import ChunkSpill, Corpus, read_and_chunk
 from qa.documents import Skipped, skip_counts
 from qa.errors import IndexBusy, QAError, UsageError
@@ -277,7 +277,7 @@ def indexed_sentences(index: Index, row: int) -> list[str]:
     """The sentences of passage `row` of `index`, as the model read them."""
     rows, chunk = index.sentences.of(row), index.chunks[row]
     spans = index.sentences.spans[rows.start : rows.stop]
-    return [sentence_text(chunk, int(a), int(b)) for a, b in spans]
+    return sentence_texts(chunk, spans)
 
 
 def _key(model: str, text: str) -> Key:

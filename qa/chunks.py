@@ -11,7 +11,7 @@ from __future__ import annotations
 import bisect
 import re
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 
 from qa.documents import Document, is_chrome
@@ -324,6 +324,8 @@ def sentence_text(chunk: Chunk, start: int, end: int) -> str:
     return for_model(chunk.text[start - chunk.start : end - chunk.start])
 
 
-def sentence_texts(chunk: Chunk) -> list[str]:
-    """A chunk's sentences (chunk_sentences), as the model reads them."""
-    return [sentence_text(chunk, a, b) for a, b in chunk_sentences(chunk)]
+def sentence_texts(chunk: Chunk, spans: Iterable[Sequence[int]] | None = None) -> list[str]:
+    """A chunk's sentences (at `spans`, by default chunk_sentences), as the model reads them."""
+    if spans is None:
+        spans = chunk_sentences(chunk)
+    return [sentence_text(chunk, int(a), int(b)) for a, b in spans]

@@ -31,7 +31,6 @@ from qa.chunks import (
     for_model,
     heading_parts,
     indexed_text,
-    sentence_text,
     sentence_texts,
 )
 from qa.keys import Key, Known, Plan, hex_keys, keys_of, pooled_key
@@ -150,7 +149,7 @@ class Batches:
         """The sentences of passage `passage` (`chunk`), as the model reads them."""
         p = self.plan
         spans = p.spans[p.offsets[passage] : p.offsets[passage + 1]]
-        return [sentence_text(chunk, int(a), int(b)) for a, b in spans]
+        return sentence_texts(chunk, spans)
 
     def put_sentences(
         self, rows: np.ndarray, vectors: np.ndarray, tokens: np.ndarray, fresh: np.ndarray | bool
