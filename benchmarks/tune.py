@@ -116,6 +116,25 @@ def use_fields(ws: Workspace, setting: str) -> None:
         index._fields_kind = name  # type: ignore[attr-defined]
 
 
+def read_whole(ws: Workspace) -> None:
+    """Swap the loaded index's passage vectors for each passage read whole by the build's
+    encoder (the way before issue 18: its indexed text, truncated at the model's window),
+    cached beside the index; FAISS rebuilt from them. The comparison for `--whole-passages`."""
+    from embeddings.vector_index import build_index
+    from qa.chunks import indexed_text
+
+    index = ws.retriever().index
+    cache = index.folder.parent / f"whole-{index.folder.name}.npy"
+    if cache.is_file():
+        vectors = np.load(cache)
+    else:
+        texts = [indexed_text(c, ws.chunking) for c in index.chunks]
+        vectors = ws._encoder(ws.quantize).encode(texts).astype(np.float32)
+        np.save(cache, vectors)
+    index.vectors = vectors
+    index.dense = build_index(vectors)
+
+
 def score(ws: Workspace, items: list[evaluation.EvalQuestion], setting: str) -> dict:
     """Metrics of one setting on one loaded set."""
     search, answer = parse_setting(setting)
@@ -149,6 +168,11 @@ def main() -> None:
         "--rebuild", action="store_true", help="re-embed every index first (vectors changed)"
     )
     parser.add_argument(
+        "--whole-passages",
+        action="store_true",
+        help="score with each passage read whole (sentences as built) instead of pooled",
+    )
+    parser.add_argument(
         "--quantize", choices=["int8"], help="score int8 indexes (built beside the float32 ones)"
     )
     args = parser.parse_args()
@@ -167,6 +191,8 @@ def main() -> None:
         sets = {name: (int8(ws), items) for name, (ws, items) in sets.items()}
     for ws, _ in sets.values():
         ws.build(rebuild=args.rebuild)  # incremental: nothing changed, nothing embedded
+        if args.whole_passages:
+            read_whole(ws)
     cols = ["acc@1", "acc@5", "highlight@1", "unanswerable_acc", "precision", "recall"]
     for name, (ws, items) in sets.items():
         print(f"\n| {name} setting | " + " | ".join(cols) + " |")
@@ -182,6 +208,8 @@ def main() -> None:
         ws = int8(ws) if args.quantize else ws
         beir = evaluation.beir_corpus(EVAL / "scifact", ws.docs)  # type: ignore[arg-type]
         ws.build(rebuild=args.rebuild)
+        if args.whole_passages:
+            read_whole(ws)
         print("\n| scifact setting | ndcg@10 | recall@100 |\n|---|---|---|")
         for setting in args.settings:
             m = score_scifact(ws, beir, setting)
