@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import hashlib
 from pathlib import Path
 
 import numpy as np
@@ -119,16 +120,17 @@ def use_fields(ws: Workspace, setting: str) -> None:
 def read_whole(ws: Workspace) -> None:
     """Swap the loaded index's passage vectors for each passage read whole by the build's
     encoder (the way before issue 18: its indexed text, truncated at the model's window),
-    cached beside the index; FAISS rebuilt from them. The comparison for `--whole-passages`."""
+    cached beside the index by their texts; FAISS rebuilt from them. For `--whole-passages`."""
     from embeddings.vector_index import build_index
     from qa.chunks import indexed_text
 
     index = ws.retriever().index
-    cache = index.folder.parent / f"whole-{index.folder.name}.npy"
+    texts = [indexed_text(c, ws.chunking) for c in index.chunks]
+    digest = hashlib.sha256("\0".join(texts).encode()).hexdigest()[:16]
+    cache = index.folder.parent / f"whole-{digest}.npy"
     if cache.is_file():
         vectors = np.load(cache)
     else:
-        texts = [indexed_text(c, ws.chunking) for c in index.chunks]
         vectors = ws._encoder(ws.quantize).encode(texts).astype(np.float32)
         np.save(cache, vectors)
     index.vectors = vectors
