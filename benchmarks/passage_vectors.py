@@ -24,15 +24,18 @@ here for the token embeddings; nothing here is cached but the whole-passage vect
 from __future__ import annotations
 
 import argparse
+import functools
 import math
 from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
-from tune import ROOT, question_set, read_whole, score, squad_set
+from tune import ROOT, question_set, score, squad_set, use_vectors, whole_vectors
 
 WINDOW = 254  # word pieces between [CLS] and [SEP]
 SHARES = (0.0, 0.5, 0.8)  # how much of the passage vector late-chunked sentences lose
+POOLED = "pooled (the build: one pass)"
+WHOLE = "read whole + sentences alone (before issue 18: two passes)"
 
 
 def unit(rows: np.ndarray) -> np.ndarray:
@@ -58,11 +61,9 @@ def pooled_with_norms(model, parts: list[list[str]]) -> np.ndarray:
     pieces, then normalised."""
     flat = [t for p in parts for t in p]
     raw = model.encode(flat, batch_size=64, output_value="token_embeddings")
-    means = np.stack([np.asarray(t, dtype=np.float32).mean(axis=0) for t in raw])
-    pieces = np.array([len(t) for t in raw], dtype=np.float32)
-    ends = np.cumsum([len(p) for p in parts])
-    sums = np.add.reduceat(means * pieces[:, None], ends - [len(p) for p in parts])
-    return unit(sums)
+    sums = np.stack([np.asarray(t, dtype=np.float32).sum(axis=0) for t in raw])  # mean × pieces
+    starts = np.cumsum([0, *(len(p) for p in parts[:-1])])
+    return unit(np.add.reduceat(sums, starts))
 
 
 def late_chunks(model, parts: list[list[str]]) -> tuple[np.ndarray, list[list[np.ndarray]]]:
@@ -102,31 +103,30 @@ def late_chunks(model, parts: list[list[str]]) -> tuple[np.ndarray, list[list[np
     return unit(sums / counts[:, None]), means
 
 
-def variants(ws, model, whole8: np.ndarray) -> dict[str, Callable[[], tuple]]:
+def variants(ws, model) -> dict[str, Callable[[], tuple]]:
     """Each row's (passage vectors, sentence vectors), made when the row is scored."""
     index = ws.retriever().index
     pooled, alone = np.array(index.vectors, dtype=np.float32), np.array(index.sentences.vectors)
-    read_whole(ws)
-    whole = np.array(index.vectors)
     parts, counts = all_parts(ws)
-    late: dict[str, tuple] = {}
 
+    @functools.cache
     def late_vectors() -> tuple:
-        if not late:
-            passages, means = late_chunks(model, parts)
-            sentences = [m for ms, c in zip(means, counts, strict=True) for m in ms[len(ms) - c :]]
-            late["p"], late["s"] = passages, unit(np.stack(sentences))
-            late["of"] = np.repeat(passages, counts, axis=0)
-        return late["p"], late["s"], late["of"]
+        """Late-chunked passages, their sentences, and each sentence's passage."""
+        passages, means = late_chunks(model, parts)
+        sentences = [m for ms, c in zip(means, counts, strict=True) for m in ms[len(ms) - c :]]
+        return passages, unit(np.stack(sentences)), np.repeat(passages, counts, axis=0)
 
     def debiased(share: float) -> tuple:
         passages, sentences, of = late_vectors()
         return passages, unit(sentences - share * of).astype(np.float16)
 
     rows = {
-        "pooled (the build: one pass)": lambda: (pooled, alone),
-        "read whole + sentences alone (before issue 18: two passes)": lambda: (whole, alone),
-        "read whole in int8 + sentences alone (two passes)": lambda: (whole8, alone),
+        POOLED: lambda: (pooled, alone),
+        WHOLE: lambda: (whole_vectors(ws), alone),
+        "read whole in int8 + sentences alone (two passes)": lambda: (
+            whole_vectors(ws, "int8"),
+            alone,
+        ),
         "pooled with norms + sentences alone (one pass)": lambda: (
             pooled_with_norms(model, parts),
             alone,
@@ -143,31 +143,13 @@ def variants(ws, model, whole8: np.ndarray) -> dict[str, Callable[[], tuple]]:
     return rows
 
 
-def whole_int8(ws) -> np.ndarray:
-    """Each passage's indexed text encoded whole by the int8 ONNX encoder."""
-    from qa.chunks import indexed_text
-
-    texts = [indexed_text(c, ws.chunking) for c in ws.retriever().index.chunks]
-    return unit(ws._encoder("int8").encode(texts))
-
-
-def use(ws, passages: np.ndarray, sentences: np.ndarray) -> None:
-    """Put these vectors into the loaded index (FAISS rebuilt from the passages)."""
-    from embeddings.vector_index import build_index
-    from qa.index import Sentences
-
-    index = ws.retriever().index
-    index.vectors, index.dense = passages, build_index(passages)
-    index.sentences = Sentences(sentences, index.sentences.spans, index.sentences.offsets)
-
-
 def mcnemar(ws, items, first: tuple, second: tuple) -> str:
     """Questions only `first` / only `second` answers at rank 1, and McNemar's z."""
     from qa import evaluation
 
     right = []
     for vectors in (first, second):
-        use(ws, *vectors)
+        use_vectors(ws, *vectors)
         said = evaluation.ask_batch(ws, items, True)
         pairs = zip(items, said, strict=True)
         right.append(np.array([evaluation.hit_rank(i, s.passages[:1]) == 1 for i, s in pairs]))
@@ -196,9 +178,9 @@ def main() -> None:
     print("| set | vectors | acc@1 | acc@5 | highlight@1 |\n|---|---|---|---|---|")
     for name, (ws, items) in sets.items():
         ws.build()
-        rows = variants(ws, model, whole_int8(ws))
+        rows = variants(ws, model)
         for label, make in rows.items():
-            use(ws, *make())
+            use_vectors(ws, *make())
             m = score(ws, items, "")
             print(
                 f"| {name} | {label} | {m['acc@1']:.3f} | {m['acc@5']:.3f} | "
@@ -206,8 +188,8 @@ def main() -> None:
                 flush=True,
             )
         if name == "squad":
-            pooled, whole = list(rows.values())[:2]
-            print(f"\nSQuAD, pooled against read whole: {mcnemar(ws, items, pooled(), whole())}\n")
+            against = mcnemar(ws, items, rows[POOLED](), rows[WHOLE]())
+            print(f"\nSQuAD, pooled against read whole: {against}\n")
 
 
 if __name__ == "__main__":

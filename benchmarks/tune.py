@@ -117,24 +117,33 @@ def use_fields(ws: Workspace, setting: str) -> None:
         index._fields_kind = name  # type: ignore[attr-defined]
 
 
-def read_whole(ws: Workspace) -> None:
-    """Swap the loaded index's passage vectors for each passage read whole by the build's
-    encoder (the way before issue 18: its indexed text, truncated at the model's window),
-    cached beside the index by their texts; FAISS rebuilt from them. For `--whole-passages`."""
-    from embeddings.vector_index import build_index
+def whole_vectors(ws: Workspace, quantize: str | None = None) -> np.ndarray:
+    """Each passage of the loaded index read whole by the build's encoder (its int8 copy with
+    `quantize`): the way before issue 18, its indexed text truncated at the model's window.
+    Cached beside the index by the passages' texts."""
     from qa.chunks import indexed_text
 
     index = ws.retriever().index
     texts = [indexed_text(c, ws.chunking) for c in index.chunks]
     digest = hashlib.sha256("\0".join(texts).encode()).hexdigest()[:16]
-    cache = index.folder.parent / f"whole-{digest}.npy"
+    cache = index.folder.parent / f"whole-{quantize or 'float32'}-{digest}.npy"
     if cache.is_file():
-        vectors = np.load(cache)
-    else:
-        vectors = ws._encoder(ws.quantize).encode(texts).astype(np.float32)
-        np.save(cache, vectors)
-    index.vectors = vectors
-    index.dense = build_index(vectors)
+        return np.load(cache)
+    vectors = ws._encoder(quantize).encode(texts).astype(np.float32)
+    np.save(cache, vectors)
+    return vectors
+
+
+def use_vectors(ws: Workspace, passages: np.ndarray, sentences: np.ndarray | None = None) -> None:
+    """Put these passage (and sentence) vectors into the loaded index, FAISS rebuilt from
+    the passages: what `--whole-passages` and benchmarks/passage_vectors.py score."""
+    from embeddings.vector_index import build_index
+    from qa.index import Sentences
+
+    index = ws.retriever().index
+    index.vectors, index.dense = passages, build_index(passages)
+    if sentences is not None:
+        index.sentences = Sentences(sentences, index.sentences.spans, index.sentences.offsets)
 
 
 def score(ws: Workspace, items: list[evaluation.EvalQuestion], setting: str) -> dict:
@@ -194,7 +203,7 @@ def main() -> None:
     for ws, _ in sets.values():
         ws.build(rebuild=args.rebuild)  # incremental: nothing changed, nothing embedded
         if args.whole_passages:
-            read_whole(ws)
+            use_vectors(ws, whole_vectors(ws, ws.quantize))
     cols = ["acc@1", "acc@5", "highlight@1", "unanswerable_acc", "precision", "recall"]
     for name, (ws, items) in sets.items():
         print(f"\n| {name} setting | " + " | ".join(cols) + " |")
@@ -211,7 +220,7 @@ def main() -> None:
         beir = evaluation.beir_corpus(EVAL / "scifact", ws.docs)  # type: ignore[arg-type]
         ws.build(rebuild=args.rebuild)
         if args.whole_passages:
-            read_whole(ws)
+            use_vectors(ws, whole_vectors(ws, ws.quantize))
         print("\n| scifact setting | ndcg@10 | recall@100 |\n|---|---|---|")
         for setting in args.settings:
             m = score_scifact(ws, beir, setting)
