@@ -222,6 +222,7 @@ def _manifest(
         skipped=corpus.skipped,
         stats={rel: list(st) for rel, st in corpus.stats.items()},
         exclude=list(reading.exclude if reading else ()),
+        follow_links=reading.follow_links if reading else False,
         pooled=True,
     )
 

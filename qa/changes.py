@@ -28,12 +28,18 @@ class Changes:
 
 def find_changes(docs_root: Path, manifest: Manifest) -> Changes:
     """What differs between the folder now (listed with the index's ignore rules) and the
-    stats its manifest recorded."""
-    listing = list_folder(docs_root, manifest.exclude)
+    stats its manifest recorded; a document that the listing now sets aside (a link found to
+    lead outside the folder) has changed, whatever its stat."""
+    listing = list_folder(docs_root, manifest.exclude, follow_links=manifest.follow_links)
     stats = stat_files(docs_root, [*listing.rels, *(s.rel for s in listing.skipped)])
     recorded = manifest.stats
+    set_aside = {s.rel for s in listing.skipped if s.rel in manifest.documents}
     return Changes(
         added=[r for r in stats if r not in recorded],
-        changed=[r for r, st in stats.items() if r in recorded and list(st) != recorded[r]],
+        changed=[
+            r
+            for r, st in stats.items()
+            if r in recorded and (list(st) != recorded[r] or r in set_aside)
+        ],
         removed=[r for r in recorded if r not in stats],
     )

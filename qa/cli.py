@@ -22,6 +22,7 @@ from qa.errors import ExitCode, QAError, UsageError
 if TYPE_CHECKING:  # run-time imports are deferred to keep `qa --help` instant
     from qa.answer import Citation, Result
     from qa.build import BuildReport
+    from qa.index import Manifest
     from qa.workspace import Workspace
 
 
@@ -150,6 +151,12 @@ def cli() -> None:
     help="Embed with the int8-quantised model (faster, slightly less exact; questions follow "
     "the index) or float32. Default: as the index was built; float32 for a new one.",
 )
+@click.option(
+    "--follow-links/--no-follow-links",
+    default=None,
+    help="Read symbolic links to files outside the folder (default: as the index was built, "
+    "or `follow_links` in the config; off for a new index).",
+)
 @click.option("-v", "--verbose", is_flag=True, help="Show library logs and why each file failed.")
 @click.option("--name", help="Name this folder as a collection (default: the folder's name).")
 def index_cmd(
@@ -166,6 +173,7 @@ def index_cmd(
     file_timeout: float,
     file_memory: int,
     quantize: str | None,
+    follow_links: bool | None,
     verbose: bool,
     name: str | None,
 ) -> None:
@@ -176,6 +184,7 @@ def index_cmd(
     node_modules, virtualenvs and what .gitignore/.qaignore exclude are never read.
     """
     from qa.chunks import ChunkSettings
+    from qa.config import load_config
     from qa.files import ReadSettings
     from qa.isolation import Limits
     from qa.workspace import Workspace
@@ -197,11 +206,13 @@ def index_cmd(
         raise UsageError("--address goes with --engine ray")
     chunking = ChunkSettings(max_words=max_words, short_max_words=short_max_words)
     limits = Limits(timeout=file_timeout, memory_mb=file_memory, verbose=verbose)
-    reading = ReadSettings(exclude=exclude, limits=limits)
-    ws = Workspace.resolve(
-        docs, index_dir, chunking=chunking, ray=ray, reading=reading, quantize=quantize
-    )
+    ws = Workspace.resolve(docs, index_dir, chunking=chunking, ray=ray, quantize=quantize)
     ws.docs = ws.docs or ws.indexed_docs()  # `qa index --index DIR`: the folder DIR indexes
+    if follow_links is None:
+        follow_links = load_config().follow_links
+    if follow_links is None:
+        follow_links = ws.built_with_links()
+    ws.reading = ReadSettings(exclude=exclude, limits=limits, follow_links=follow_links)
     try:
         report = _build(ws, rebuild)
     except KeyboardInterrupt:
@@ -604,15 +615,24 @@ def eval_cmd(
 
 @cli.command("show")
 @click.argument("citation")
+@_DOCS
+@_INDEX
+@_IN
 @_number("-C", "--context", default=3, kind=click.IntRange(min=0), help="Lines around the passage.")
-def show_cmd(citation: str, context: int) -> None:
-    """Print the passage a CITATION points at (as `qa ask` prints it) with lines around it."""
+def show_cmd(
+    citation: str, docs: Path | None, index_dir: Path | None, names: str | None, context: int
+) -> None:
+    """Print the passage a CITATION points at (as `qa ask` prints it) with lines around it.
+
+    Only documents of an index are shown: of the index --docs/--index/--in name, else of
+    whichever index qa has built (the seeds' and your collections') holds the cited file.
+    """
     from rich.console import Console
     from rich.text import Text
 
-    from qa.sources import excerpt
+    from qa.sources import excerpt_in
 
-    cut = excerpt(citation, context)
+    cut = excerpt_in(_shown_manifests(docs, index_dir, names), citation, context=context)
     console = Console(highlight=False)
     console.print(Text(_plain(str(cut.path)), style="cyan"))
     offset = 0
@@ -624,6 +644,27 @@ def show_cmd(citation: str, context: int) -> None:
             body.stylize("bold yellow", lo, hi)
         console.print(text + body, soft_wrap=True)
         offset += len(line) + 1
+
+
+def _shown_manifests(
+    docs: Path | None, index_dir: Path | None, names: str | None
+) -> Iterator[Manifest]:
+    """The indexes `qa show` may show from: those named, else every index qa knows of
+    (the default one, then the collections) that can be read."""
+    from qa import index as index_mod
+    from qa.collections import load_all
+    from qa.workspace import Workspace
+
+    if docs is not None or index_dir is not None or names is not None:
+        for ws in _workspaces(docs, index_dir, names, ()):
+            yield index_mod.read_manifest(index_mod.current_folder(ws.root))
+        return
+    roots = [Workspace.resolve(None, None).root, *(c.index for c in load_all().values())]
+    for root in dict.fromkeys(roots):
+        try:
+            yield index_mod.read_manifest(index_mod.current_folder(root))
+        except QAError:  # not built yet, or damaged: it holds nothing to show
+            continue
 
 
 @cli.command("watch")
@@ -681,7 +722,7 @@ def mcp_cmd(
     service = Service(docs, index_dir, collection, config.refresh if refresh is None else refresh)
     ws = service.workspace()  # built if missing: errors here are one line, before serving
     ws.retriever()  # loaded now, so the first call is as fast as the rest
-    click.echo(f"qa: serving {_plain(str(ws.docs or ws.root))} over MCP on stdio", err=True)
+    click.echo(f"qa: serving {_plain(service.served())} over MCP on stdio", err=True)
     serve(service)
 
 

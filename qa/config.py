@@ -3,6 +3,7 @@
     k = 8                          # passages per answer (qa ask -k)
     refresh = true                 # bring the index up to date before answering
     collections = ["notes", "papers"]   # what `qa ask` searches when not told (qa ask --in)
+    follow_links = true            # qa index reads links to files outside the folder
 
 Options on the command line win over the file. A missing file is no configuration; a file
 that is not TOML, an unknown key or a value of the wrong kind is one line naming the file and
@@ -26,6 +27,10 @@ class Config:
     k: int = 5
     refresh: bool = True
     collections: tuple[str, ...] = ()
+    follow_links: bool | None = None  # None: as the index was built (off for a new one)
+
+
+KEYS = ("k", "refresh", "collections", "follow_links")
 
 
 def config_path() -> Path:
@@ -49,15 +54,17 @@ def load_config() -> Config:
     except tomllib.TOMLDecodeError as exc:
         raise UsageError(f"{path} is not valid TOML: {exc}") from None
     for key in raw:
-        if key not in ("k", "refresh", "collections"):
-            raise UsageError(f"{path}: unknown key {key!r} (known: k, refresh, collections)")
+        if key not in KEYS:
+            raise UsageError(f"{path}: unknown key {key!r} (known: {', '.join(KEYS)})")
     k = raw.get("k", 5)
     if not isinstance(k, int) or isinstance(k, bool) or k < 1:
         raise UsageError(f"{path}: k must be a whole number of at least 1, not {k!r}")
     refresh = raw.get("refresh", True)
-    if not isinstance(refresh, bool):
-        raise UsageError(f"{path}: refresh must be true or false, not {refresh!r}")
+    follow_links = raw.get("follow_links")
+    for key, value in (("refresh", refresh), ("follow_links", follow_links)):
+        if value is not None and not isinstance(value, bool):
+            raise UsageError(f"{path}: {key} must be true or false, not {value!r}")
     names = raw.get("collections", [])
     if not isinstance(names, list) or not all(isinstance(n, str) and n for n in names):
         raise UsageError(f'{path}: collections must be a list of names, e.g. ["notes"]')
-    return Config(k=k, refresh=refresh, collections=tuple(names))
+    return Config(k=k, refresh=refresh, collections=tuple(names), follow_links=follow_links)

@@ -131,7 +131,7 @@ def read_and_chunk(
     file's chunks as it is read; a cluster engine passes its own (qa.cluster: Ray Data
     tasks). With `spill`, the chunks go to that scratch file as they come (ChunkSpill)."""
     reading = reading or ReadSettings()
-    listing = list_folder(docs_root, reading.exclude)
+    listing = list_folder(docs_root, reading.exclude, follow_links=reading.follow_links)
     stats = stat_files(docs_root, [*listing.rels, *(s.rel for s in listing.skipped)])
     sink = ChunkSpill(spill) if spill is not None else ChunkList()
     got: dict[str, DocEntry | Skipped] = {}
@@ -146,7 +146,8 @@ def read_and_chunk(
             on_chunks(chunks)
 
     if reuse is not None:
-        for n, (rel, doc) in enumerate(_unchanged(reuse, stats, not retry_skipped).items()):
+        listed = {rel: stats[rel] for rel in listing.rels}  # a file set aside is not reused
+        for n, (rel, doc) in enumerate(_unchanged(reuse, listed, not retry_skipped).items()):
             got[rel] = doc
             rows = reuse.document_rows.get(rel, range(0)) if isinstance(doc, DocEntry) else ()
             sink.add(rel, (reuse.chunks[i] for i in rows))

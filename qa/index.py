@@ -77,6 +77,7 @@ class Manifest:
     # tells what changed since (qa.changes); the exclude patterns the folder was listed with
     stats: dict[str, list[int]] = field(default_factory=dict)
     exclude: list[str] = field(default_factory=list)
+    follow_links: bool = False  # links to files outside the folder were read (and may be served)
     text_version: int = TEXT_VERSION
     format_version: int = FORMAT_VERSION
     # passage vectors pooled from their sentences' (qa.vectors.passage_vector); an index

@@ -1,16 +1,35 @@
-"""Citations → the source text they point into, checked against what was indexed."""
+"""Citations → the source text they point into, checked against what was indexed.
+
+One rule for every front end (`qa show`, `qa mcp`'s show tool and resources, `qa chat`'s
+source pane and editor): a path is served only when it names a document of the index being
+served (`served_document`). The spelling does not matter (absolute, relative to the working
+directory or to the indexed folder, with `..`, percent-encoded, through a symlink); what it
+resolves to does. A document whose file has since become a link leading out of the folder is
+refused too, unless the index was built with `--follow-links`.
+"""
 
 from __future__ import annotations
 
 import bisect
 import functools
+import os
 import re
+from collections.abc import Container, Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
+from urllib.parse import unquote
 
 from qa.answer import Citation, parse_label
 from qa.documents import read_document
 from qa.errors import QAError, UsageError
+from qa.files import within
+from qa.terminal import printable
+
+if TYPE_CHECKING:
+    from qa.index import Manifest
+
+SHOWN_CHARS = 200  # of a refused path, in the one-line refusal
 
 
 @dataclass(frozen=True)
@@ -31,6 +50,55 @@ class Excerpt:
         return "\n".join(self.lines)
 
 
+class NotServed(UsageError):
+    """A path that is not a document of the index being served."""
+
+
+def served_document(manifest: Manifest, spelled: str) -> tuple[str, Path]:
+    """The indexed document `spelled` names: its path in the indexed folder and the file to
+    read. Anything else is refused (`NotServed`)."""
+    root = Path(manifest.docs_root)
+    spellings = [spelled, unquote(spelled)] if "%" in spelled else [spelled]
+    for form in spellings:
+        rel = _indexed_rel(root, form, manifest.documents)
+        if rel is not None:
+            path = root / rel
+            real = os.path.realpath(path)
+            if manifest.follow_links or within(real, os.path.realpath(root)):
+                return rel, path
+            raise NotServed(f"{_shown(spelled)} now links outside the indexed folder: not shown")
+    raise NotServed(
+        f"{_shown(spelled)} is not a document of this index ({_shown(str(root))}): "
+        "give a citation that qa printed"
+    )
+
+
+def _indexed_rel(root: Path, spelled: str, documents: Container[str]) -> str | None:
+    """The document path (as the index keys it) that `spelled` resolves to, if any."""
+    if "\x00" in spelled or not spelled.strip():
+        return None
+    try:
+        path = Path(spelled).expanduser()
+        places = [path] if path.is_absolute() else [Path.cwd() / path, root / path]
+        roots = {str(root), os.path.realpath(root)}
+        for place in places:
+            for resolved in {os.path.normpath(place), os.path.realpath(place)}:
+                for top in roots:
+                    if within(resolved, top):
+                        rel = Path(os.path.relpath(resolved, top)).as_posix()
+                        if rel in documents:
+                            return rel
+    except (OSError, ValueError, RuntimeError):  # an unusable spelling names no document
+        return None
+    return None
+
+
+def _shown(text: str) -> str:
+    """A path as a refusal shows it: printable, and not a screenful."""
+    cut = text if len(text) <= SHOWN_CHARS else text[:SHOWN_CHARS] + "…"
+    return repr(printable(cut))
+
+
 def read_source(path: Path) -> str:
     """The current text of a cited file, as qa reads it; the last few are kept, by size and
     modification time, so moving between passages of one long PDF parses it once."""
@@ -48,12 +116,17 @@ def _read_cached(path: Path, mtime_ns: int, size: int) -> str:
 
 
 def open_source(
-    citation: Citation, passage_text: str, context: int, context_chars: int | None = None
+    manifest: Manifest,
+    citation: Citation,
+    passage_text: str,
+    *,
+    context: int,
+    context_chars: int | None = None,
 ) -> Excerpt:
     """The passage a citation names in its file now, with `context` lines on each side, but
-    no more lines than fit in `context_chars` characters (relative paths are relative to the
-    working directory); `stale` if the file changed."""
-    path = Path(citation.path).expanduser().resolve()
+    no more lines than fit in `context_chars` characters; `stale` if the file changed. Only
+    a document of `manifest`'s index is read."""
+    _, path = served_document(manifest, citation.path)
     text = read_source(path)
     stale = text[citation.start : citation.end] != passage_text
     start, end = citation.start, citation.end
@@ -62,14 +135,15 @@ def open_source(
     return _cut(path, text, start, end, context, context_chars, stale)
 
 
-def excerpt(citation: str, context: int = 3) -> Excerpt:
-    """Parse `path:line [chars a-b] …` (the form qa prints) and cut the span with context."""
+def excerpt(manifest: Manifest, citation: str, *, context: int = 3) -> Excerpt:
+    """Parse `path:line [chars a-b] …` (the form qa prints) and cut the span with context,
+    from a document of `manifest`'s index only."""
     place = parse_label(citation)
     if place is None:
         raise UsageError(
-            f"{citation!r} is not a citation: give PATH:LINE or PATH:LINE [chars START-END]"
+            f"{_shown(citation)} is not a citation: give PATH:LINE or PATH:LINE [chars START-END]"
         )
-    path = Path(place.path).expanduser().resolve()
+    _, path = served_document(manifest, place.path)
     text = read_source(path)
     line_starts = _line_starts(text)
     if place.chars:
@@ -83,6 +157,17 @@ def excerpt(citation: str, context: int = 3) -> Excerpt:
     if not 0 <= start <= end <= len(text):
         raise UsageError(f"chars {start}-{end} are outside {path} ({len(text)} characters)")
     return _cut(path, text, start, end, context)
+
+
+def excerpt_in(manifests: Iterable[Manifest], citation: str, *, context: int = 3) -> Excerpt:
+    """`excerpt` from the first of `manifests` whose index holds the cited document."""
+    refused: NotServed | None = None
+    for manifest in manifests:
+        try:
+            return excerpt(manifest, citation, context=context)
+        except NotServed as exc:
+            refused = refused or exc
+    raise refused or UsageError("there is no index to show from: build one with `qa index DOCS`")
 
 
 def _line_starts(text: str) -> list[int]:

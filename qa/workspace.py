@@ -177,13 +177,22 @@ class Workspace:
         if not changes:
             return None
         start = time.perf_counter()
-        reading = replace(self.reading, exclude=tuple(manifest.exclude))  # as it was indexed
+        reading = replace(  # as it was indexed
+            self.reading, exclude=tuple(manifest.exclude), follow_links=manifest.follow_links
+        )
         try:
             report = replace(self, docs=docs, reading=reading).build(retry_skipped=False)
         except IndexBusy:
             return Refreshed(changes, None, time.perf_counter() - start)
         self._retriever = None
         return Refreshed(changes, report, time.perf_counter() - start)
+
+    def built_with_links(self) -> bool:
+        """Whether the live index read links leading out of its folder (False if none)."""
+        try:
+            return index_mod.read_manifest(index_mod.current_folder(self.root)).follow_links
+        except QAError:
+            return False
 
     def indexed_docs(self) -> Path:
         """The corpus folder recorded by the existing index."""

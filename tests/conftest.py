@@ -80,6 +80,18 @@ def chunk_of(*sentences: str):  # type: ignore[no-untyped-def]
     return Chunk("a.txt", 0, len(text), 1, 1, text, "A", None)
 
 
+def manifest_of(root: Path, *rels: str, follow_links: bool = False):  # type: ignore[no-untyped-def]
+    """The manifest of an index of `root` holding the documents `rels` (no vectors needed:
+    what may be shown is decided by the manifest alone)."""
+    from qa.chunks import ChunkSettings
+    from qa.index import DocEntry, Manifest
+
+    documents = {rel: DocEntry("0" * 64, rel, None, 1) for rel in rels}
+    return Manifest(
+        "model", 1, ChunkSettings(), str(root.resolve()), 0.0, documents, follow_links=follow_links
+    )
+
+
 def read_jsonl(path: Path) -> list[dict]:
     """Parse a JSON-lines file."""
     return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]

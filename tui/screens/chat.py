@@ -257,7 +257,14 @@ class ChatScreen(Screen[None]):
 
         from qa.sources import open_source
 
-        cut = open_source(passage.citation, passage.text, CONTEXT_LINES, CONTEXT_CHARS)
+        manifest = self.workspace.load().manifest
+        cut = open_source(
+            manifest,
+            passage.citation,
+            passage.text,
+            context=CONTEXT_LINES,
+            context_chars=CONTEXT_CHARS,
+        )
         if not get_current_worker().is_cancelled:  # another card was focused meanwhile
             self.post_message(self.SourceRead(passage, cut))
 

@@ -12,6 +12,7 @@ from textual.widgets import Static
 
 from qa.answer import AnsweredPassage, Result
 from qa.terminal import highlighted, printable
+from qa.workspace import Workspace
 
 PASSAGE_STYLE = {"": "", "sentence": "bold reverse", "short": "bold reverse underline"}
 ANSWER_STYLE = {"": "", "sentence": "", "short": "bold underline"}
@@ -61,7 +62,9 @@ class PassageCard(Static, can_focus=True):
 
         from textual.app import SuspendNotSupported
 
+        from qa.errors import QAError
         from qa.formats import IN_PROCESS, reader_name
+        from qa.sources import served_document
 
         c = self.passage.citation
         editor = os.environ.get("VISUAL") or os.environ.get("EDITOR")
@@ -71,7 +74,12 @@ class PassageCard(Static, can_focus=True):
         if reader_name(Path(c.path)) not in IN_PROCESS:  # a PDF's lines are qa's, not the file's
             self.notify(f"{c.path}: not a text file; `o` shows the passage in qa.")
             return
-        command = [*shlex.split(editor), f"+{c.line}", c.path]
+        try:  # the editor opens only a document of the index, as `qa show` reads only those
+            _, path = served_document(self._workspace().load().manifest, c.path)
+        except QAError as exc:
+            self.notify(str(exc), severity="error")
+            return
+        command = [*shlex.split(editor), f"+{c.line}", str(path)]
         try:
             with self.app.suspend():
                 subprocess.run(command, check=False)
@@ -79,6 +87,13 @@ class PassageCard(Static, can_focus=True):
             subprocess.run(command, check=False, stdin=subprocess.DEVNULL)
         except OSError as exc:
             self.notify(f"cannot run {editor}: {exc.strerror}", severity="error")
+
+
+    def _workspace(self) -> Workspace:
+        from tui.app import QAApp
+
+        assert isinstance(self.app, QAApp), "cards live in qa's app"
+        return self.app.workspace
 
 
 CONTEXT_CHARS = 80  # shown on each side of the answer sentence in a compact card
