@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from qa.errors import UsageError
 from qa.files import LINK_OUTSIDE, list_folder
 from qa.sources import NotServed, excerpt, served_document
-from tests.conftest import manifest_of
+from tests.conftest import SEEDS, manifest_of, run
 
 SECRET = "root:x:0:0 the secret nobody indexed"
 
@@ -230,8 +230,6 @@ def linked(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, Path]:
     `qa index` indexes it (so it is also a collection)."""
     import shutil
 
-    from tests.conftest import SEEDS, run
-
     base = tmp_path_factory.mktemp("linked")
     docs = base / "docs"
     shutil.copytree(SEEDS, docs)
@@ -246,8 +244,6 @@ def linked(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, Path]:
 
 @pytest.mark.slow
 def test_qa_show_refuses_everything_outside_the_index(linked, monkeypatch):
-    from tests.conftest import run
-
     from qa.collections import register
 
     docs, index, secret = linked
@@ -272,8 +268,6 @@ def test_qa_show_refuses_everything_outside_the_index(linked, monkeypatch):
 @pytest.mark.slow
 def test_follow_links_reads_them_and_is_kept_until_turned_off(tmp_path):
     import shutil
-
-    from tests.conftest import SEEDS, run
 
     docs, index = tmp_path / "docs", tmp_path / "index"
     shutil.copytree(SEEDS, docs)
