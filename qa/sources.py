@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import unquote
 
-from qa.answer import Citation, parse_label
+from qa.answer import Citation, CitedPlace, parse_label
 from qa.documents import read_document
 from qa.errors import QAError, UsageError
 from qa.files import within
@@ -138,11 +138,7 @@ def open_source(
 def excerpt(manifest: Manifest, citation: str, *, context: int = 3) -> Excerpt:
     """Parse `path:line [chars a-b] …` (the form qa prints) and cut the span with context,
     from a document of `manifest`'s index only."""
-    place = parse_label(citation)
-    if place is None:
-        raise UsageError(
-            f"{_shown(citation)} is not a citation: give PATH:LINE or PATH:LINE [chars START-END]"
-        )
+    place = _place(citation)
     _, path = served_document(manifest, place.path)
     text = read_source(path)
     line_starts = _line_starts(text)
@@ -161,6 +157,7 @@ def excerpt(manifest: Manifest, citation: str, *, context: int = 3) -> Excerpt:
 
 def excerpt_in(manifests: Iterable[Manifest], citation: str, *, context: int = 3) -> Excerpt:
     """`excerpt` from the first of `manifests` whose index holds the cited document."""
+    _place(citation)  # not a citation: said before any index is looked for
     refused: NotServed | None = None
     for manifest in manifests:
         try:
@@ -168,6 +165,16 @@ def excerpt_in(manifests: Iterable[Manifest], citation: str, *, context: int = 3
         except NotServed as exc:
             refused = refused or exc
     raise refused or UsageError("there is no index to show from: build one with `qa index DOCS`")
+
+
+def _place(citation: str) -> CitedPlace:
+    """The place a citation names, or a usage error saying what a citation looks like."""
+    place = parse_label(citation)
+    if place is None:
+        raise UsageError(
+            f"{_shown(citation)} is not a citation: give PATH:LINE or PATH:LINE [chars START-END]"
+        )
+    return place
 
 
 def _line_starts(text: str) -> list[int]:

@@ -149,6 +149,9 @@ def test_pdf_page_in_json_and_human_output(workspace: Workspace):
 def test_show_prints_the_cited_passage_with_context(workspace: Workspace, corpus: Path):
     top = workspace.ask(["What temperature did the reactor core reach?"])[0].passages[0]
     out = CliRunner().invoke(cli, ["show", top.citation.label(), "-C", "1"])
+    assert out.exit_code == 2 and "451" not in out.stdout  # not an index qa knows of
+    where = ["--index", str(workspace.root)]
+    out = CliRunner().invoke(cli, ["show", top.citation.label(), "-C", "1", *where])
     assert out.exit_code == 0, out.output
     assert "451 degrees" in out.stdout
     assert str(corpus / "report.pdf") in out.stdout
@@ -411,7 +414,9 @@ def test_locked_pdf_is_skipped_as_needing_a_password(kept: Workspace):
 
 def test_citation_with_brackets_in_its_section_opens_with_show(kept: Workspace):
     passage = top(kept, "Why is the car park closed on Friday?")
-    out = CliRunner().invoke(cli, ["show", passage.citation.label(), "-C", "0"])
+    out = CliRunner().invoke(
+        cli, ["show", passage.citation.label(), "-C", "0", "--index", str(kept.root)]
+    )
     assert out.exit_code == 0, out.output
     assert "line painting" in out.stdout
 

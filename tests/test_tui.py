@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -124,9 +125,9 @@ async def test_tabbing_fast_through_cards_ends_on_the_last_ones_source(app: QAAp
 
     real = qa.sources.open_source
 
-    def slow(*args):
+    def slow(*args, **kwargs):
         clock.sleep(0.3)
-        return real(*args)
+        return real(*args, **kwargs)
 
     monkeypatch.setattr(qa.sources, "open_source", slow)
     async with app.run_test(size=(130, 40)) as pilot:
@@ -432,9 +433,18 @@ async def test_tab_reaches_a_passage_and_e_opens_the_editor_at_its_line(
         assert isinstance(card, PassageCard) and card is view.query(PassageCard).first()
         await pilot.press("e")
         await pilot.pause()
-    line, path = record.read_text().splitlines()
-    assert line == f"+{card.passage.citation.line}"
-    assert path == card.passage.citation.path and path.endswith("000_1d2b28749ff36f0e.txt")
+        line, path = record.read_text().splitlines()
+        assert line == f"+{card.passage.citation.line}"
+        assert path == card.passage.citation.path and path.endswith("000_1d2b28749ff36f0e.txt")
+        record.unlink()
+        outside = replace(card.passage.citation, path="seeds/../../../../etc/passwd")
+        card.passage = replace(card.passage, citation=outside)  # as a tampered card would be
+        said: list[str] = []
+        monkeypatch.setattr(card, "notify", lambda message, **_: said.append(message))
+        await pilot.press("e")
+        await pilot.pause()
+        assert not record.exists()  # the editor never ran
+        assert len(said) == 1 and "not a document of this index" in said[0]
 
 
 async def test_cards_are_compact_and_enter_shows_the_whole_passage(app: QAApp):
@@ -460,9 +470,9 @@ async def test_the_app_answers_keys_while_a_slow_source_loads(app: QAApp, monkey
 
     real = qa.sources.open_source
 
-    def slow(*args):
+    def slow(*args, **kwargs):
         clock.sleep(1.5)  # as parsing a long PDF does
-        return real(*args)
+        return real(*args, **kwargs)
 
     monkeypatch.setattr(qa.sources, "open_source", slow)
     async with app.run_test(size=(120, 40)) as pilot:
@@ -521,3 +531,54 @@ async def test_a_question_narrowed_in_chat(app: QAApp):
         view = await ask(app, pilot, f"{SAMPLE} path:002_*")
         cards = list(view.query(PassageCard))
         assert cards and all("002_" in c.passage.citation.path for c in cards)
+
+
+BURST = [
+    SAMPLE,
+    "Who invited Lavrov to visit Japan?",
+    "Where is the training centre?",
+    "What did Machimura say?",
+    "Who is Lavrov?",
+]
+KEY_NAMES = {" ": "space", "?": "question_mark", "-": "minus"}  # Textual's names of these
+
+
+async def test_a_burst_of_keys_is_each_question_in_order(app: QAApp):
+    """Keys posted all at once, as a terminal delivers a burst (Pilot waits after each)."""
+    from textual import events
+
+    async with app.run_test(size=(120, 200)) as pilot:
+        await app.workers.wait_for_complete()
+        for question in BURST[:2]:
+            for char in question:
+                app.post_message(events.Key(KEY_NAMES.get(char, char), char))
+            app.post_message(events.Key("enter", "\r"))
+        for _ in range(6):
+            await pilot.pause()
+            await app.workers.wait_for_complete()
+        questions = [line for line in transcript_lines(app) if line.startswith("Q: ")]
+        assert questions == [f"Q: {q}" for q in BURST[:2]]
+        assert sum(line.startswith("A: ") for line in transcript_lines(app)) == 2
+
+
+def test_five_questions_in_one_burst_in_a_real_terminal(seed_index: Path):
+    """`qa chat` in a pseudo-terminal, read back through a terminal emulator (pyte): five
+    questions and Enters written at once are five questions, in order, each answered."""
+    import re
+    import sys
+
+    from tests.terminal import Terminal
+
+    qa = str(Path(sys.executable).parent / "qa")
+    with Terminal([qa, "chat", "--index", str(seed_index), "--no-refresh"], rows=200) as term:
+        term.wait_for(lambda screen: "Ask a question" in screen, timeout=120)
+        term.wait_for(lambda screen: "documents ·" in screen, timeout=120)  # index loaded
+        term.write("".join(f"{q}\r" for q in BURST))
+        answer = re.compile(r"^\s*(?:█\s*)?(?:A: |No passage answers this well)", re.M)
+        answered = term.wait_for(
+            lambda screen: len(answer.findall(screen)) >= len(BURST), timeout=180
+        )
+        asked = re.findall(r"^\s*Q: (.*?)\s*$", answered, re.M)
+        assert asked == BURST
+        term.write("\x11")  # ctrl+q
+        assert term.wait_exit(timeout=30) == 0

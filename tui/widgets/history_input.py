@@ -1,8 +1,11 @@
 """An Input that remembers what was submitted; up/down walk the history.
 
-Enter clears the field at once, on the key press, so a question typed while the last one is
-still being handled is never merged into it; a multi-line paste is submitted as one question
-per line, in order (Textual's Input would keep the first line only).
+Enter submits on the key itself, in the order keys arrive: Textual runs a binding only after
+the key has bubbled up to the app, and by then the keys behind it in a burst (a fast typist,
+tmux send-keys, a terminal on a busy machine) have been typed into the field, so two questions
+sent in one burst became one. Enter clears the field in the same step, so a question typed
+while the last one is still being handled is never merged into it; a multi-line paste is
+submitted as one question per line, in order (Textual's Input would keep the first line only).
 """
 
 from __future__ import annotations
@@ -45,12 +48,19 @@ class HistoryInput(Input):
         self.remember(value.strip())
         self.post_message(self.Submitted(self, value))
 
+    async def _on_key(self, event: events.Key) -> None:
+        """Enter submits now, before the keys behind it are typed (Input's own handler,
+        next in the class order, types the rest)."""
+        if event.key == "enter":
+            event.stop()
+            event.prevent_default()
+            await self.action_submit()
+
     def _on_paste(self, event: events.Paste) -> None:
         """Several pasted lines are several questions: each is submitted in turn."""
         lines = [line.strip() for line in event.text.splitlines() if line.strip()]
         if len(lines) < 2:
-            super()._on_paste(event)
-            return
+            return  # Input's own handler, next in the class order, pastes it (once)
         event.stop()
         event.prevent_default()
         lines[0] = f"{self.value} {lines[0]}".strip()  # a question begun, then pasted into
