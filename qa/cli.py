@@ -657,12 +657,12 @@ def _shown_manifests(
 
     if docs is not None or index_dir is not None or names is not None:
         for ws in _workspaces(docs, index_dir, names, ()):
-            yield index_mod.read_manifest(index_mod.current_folder(ws.root))
+            yield index_mod.live_manifest(ws.root)
         return
     roots = [Workspace.resolve(None, None).root, *(c.index for c in load_all().values())]
     for root in dict.fromkeys(roots):
         try:
-            yield index_mod.read_manifest(index_mod.current_folder(root))
+            yield index_mod.live_manifest(root)
         except QAError:  # not built yet, or damaged: it holds nothing to show
             continue
 
@@ -738,7 +738,7 @@ def collections_cmd(as_json: bool) -> None:
     for c in load_all().values():
         row: dict[str, Any] = {"name": c.name, "docs": str(c.docs), "index": str(c.index)}
         try:
-            manifest = index_mod.read_manifest(index_mod.current_folder(c.index))
+            manifest = index_mod.live_manifest(c.index)
             row["documents"] = len(manifest.documents)
             row["passages"] = manifest.passages
             row["built_at"] = manifest.built_at

@@ -249,6 +249,11 @@ def read_manifest(folder: Path) -> Manifest:
         ) from None
 
 
+def live_manifest(root: Path) -> Manifest:
+    """The manifest of the live version of the index at `root`."""
+    return read_manifest(current_folder(root))
+
+
 def load(root: Path) -> Index:
     """Open the live version of the index at `root`, checking what it reads."""
     from embeddings.vector_index import load_index

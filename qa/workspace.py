@@ -169,7 +169,7 @@ class Workspace:
 
         if not index_mod.exists(self.root):
             return None
-        manifest = index_mod.read_manifest(index_mod.current_folder(self.root))
+        manifest = index_mod.live_manifest(self.root)
         docs = self.docs or Path(manifest.docs_root)
         if not docs.is_dir():
             return None  # nothing to compare with: `qa status` and `qa index` say so
@@ -190,13 +190,13 @@ class Workspace:
     def built_with_links(self) -> bool:
         """Whether the live index read links leading out of its folder (False if none)."""
         try:
-            return index_mod.read_manifest(index_mod.current_folder(self.root)).follow_links
+            return index_mod.live_manifest(self.root).follow_links
         except QAError:
             return False
 
     def indexed_docs(self) -> Path:
         """The corpus folder recorded by the existing index."""
-        manifest = index_mod.read_manifest(index_mod.current_folder(self.root))
+        manifest = index_mod.live_manifest(self.root)
         docs = Path(manifest.docs_root)
         if not docs.is_dir():
             raise UsageError(
@@ -218,7 +218,7 @@ class Workspace:
         if self.quantize is not None:
             return None if self.quantize == "float32" else self.quantize
         try:
-            built = index_mod.read_manifest(index_mod.current_folder(self.root)).model
+            built = index_mod.live_manifest(self.root).model
         except (QAError, OSError):
             return None
         base, quantize = split_model_id(built)

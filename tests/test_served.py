@@ -276,9 +276,9 @@ def test_follow_links_reads_them_and_is_kept_until_turned_off(tmp_path):
     (docs / "again.txt").symlink_to(docs / "000_1d2b28749ff36f0e.txt")
 
     def documents() -> list[str]:
-        from qa.index import current_folder, read_manifest
+        from qa.index import live_manifest
 
-        return sorted(read_manifest(current_folder(index)).documents)
+        return sorted(live_manifest(index).documents)
 
     assert run("index", str(docs), "--index", str(index), "--follow-links").exit_code == 0
     assert documents() == ["000_1d2b28749ff36f0e.txt", "002_80cab102279fe767.txt", "ferry.md"]
