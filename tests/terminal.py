@@ -23,6 +23,7 @@ class Terminal:
         self.screen = pyte.Screen(cols, rows)
         self._stream = pyte.ByteStream(self.screen)
         self._lock = threading.Lock()
+        self._last_output = time.monotonic()
         master, slave = pty.openpty()
         fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", rows, cols, 0, 0))
         env = {**os.environ, "TERM": "xterm-256color", "HF_HUB_OFFLINE": "1"}
@@ -44,6 +45,7 @@ class Terminal:
                 return
             with self._lock:
                 self._stream.feed(data)
+                self._last_output = time.monotonic()
 
     def text(self) -> str:
         """The screen as lines of text."""
@@ -54,12 +56,15 @@ class Terminal:
         """Send `keys` in one write, as a burst."""
         os.write(self._master, keys.encode())
 
-    def wait_for(self, seen: Callable[[str], bool], timeout: float) -> str:
-        """The screen once `seen(screen)` holds; fails with the screen after `timeout` s."""
+    def wait_for(self, seen: Callable[[str], bool], timeout: float, quiet: float = 0.2) -> str:
+        """The screen once `seen(screen)` holds on a settled screen (no output for `quiet` s, less
+        than a cursor blink: never a frame half drawn); fails with the screen after `timeout` s."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
+            with self._lock:
+                settled = time.monotonic() - self._last_output >= quiet
             screen = self.text()
-            if seen(screen):
+            if settled and seen(screen):
                 return screen
             if self.proc.poll() is not None:
                 break

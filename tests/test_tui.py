@@ -576,9 +576,10 @@ def test_five_questions_in_one_burst_in_a_real_terminal(seed_index: Path):
         term.write("".join(f"{q}\r" for q in BURST))
         answer = re.compile(r"^\s*(?:█\s*)?(?:A: |No passage answers this well)", re.M)
         answered = term.wait_for(
-            lambda screen: len(answer.findall(screen)) >= len(BURST), timeout=180
+            lambda screen: len(answer.findall(screen)) >= len(BURST) and "searching…" not in screen,
+            timeout=180,
         )
         asked = re.findall(r"^\s*Q: (.*?)\s*$", answered, re.M)
-        assert asked == BURST
+        assert asked == BURST, answered
         term.write("\x11")  # ctrl+q
         assert term.wait_exit(timeout=30) == 0
