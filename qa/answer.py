@@ -10,7 +10,6 @@ similarity, plus optionally the share of question terms it contains) reaches
 
 from __future__ import annotations
 
-import os
 import re
 from dataclasses import asdict, dataclass
 from itertools import pairwise
@@ -50,17 +49,25 @@ class Citation:
     date: str | None
     page: int | None = None
     section: str = ""
+    folder: str = ""  # the indexed folder, absolute; `path` is relative to it
 
-    def place(self) -> str:
+    @property
+    def absolute(self) -> str:
+        """The cited file's absolute path."""
+        return str(Path(self.folder) / self.path) if self.folder else self.path
+
+    def place(self, *, absolute: bool = False) -> str:
         """`path p.N:line § section`: where the passage is, the head of every label."""
         page = f" p.{self.page}" if self.page else ""
         section = f" § {self.section}" if self.section else ""
-        return f"{self.path}{page}:{self.line}{section}"
+        return f"{self.absolute if absolute else self.path}{page}:{self.line}{section}"
 
-    def label(self) -> str:
-        """`path p.N:line § section [chars a-b] · "title" · date`, as shown to people."""
+    def label(self, *, absolute: bool = False) -> str:
+        """`path p.N:line § section [chars a-b] · "title" · date`, as shown to people (the
+        path relative to the indexed folder, or `absolute`, as copied out of qa)."""
         date = f" · {self.date}" if self.date else ""
-        return f'{self.place()} [chars {self.start}-{self.end}] · "{self.title}"{date}'
+        place = self.place(absolute=absolute)
+        return f'{place} [chars {self.start}-{self.end}] · "{self.title}"{date}'
 
 
 @dataclass(frozen=True)
@@ -354,9 +361,9 @@ def pieces(text: str, start: int, sentence: Span, short: Span | None) -> list[tu
 
 
 def cite(chunk: Chunk, docs_root: Path) -> Citation:
-    """The citation of a chunk, its path as `display_path` gives it."""
+    """The citation of a chunk of the folder `docs_root`."""
     return Citation(
-        path=display_path(docs_root, chunk.path),
+        path=chunk.path,
         line=chunk.line,
         end_line=chunk.end_line,
         start=chunk.start,
@@ -365,22 +372,19 @@ def cite(chunk: Chunk, docs_root: Path) -> Citation:
         date=chunk.date,
         page=chunk.page,
         section=chunk.section,
+        folder=str(docs_root),
     )
 
 
-def display_path(docs_root: Path, rel: str) -> str:
-    """Relative to the corpus folder's parent when that is the working directory, else absolute."""
-    if docs_root.parent == Path(os.getcwd()).resolve():
-        return f"{docs_root.name}/{rel}"
-    return str(docs_root / rel)
-
-
 def result_to_json(result: Result) -> dict[str, Any]:
-    """The public JSON form of a result (schema in the README)."""
+    """The public JSON form of a result (schema in docs/json.md)."""
     out = asdict(result)
-    for passage in out["passages"]:
+    for passage, p in zip(out["passages"], result.passages, strict=True):
         passage["answer"]["short"] = passage.pop("short")
+        passage["citation"]["absolute"] = p.citation.absolute
     citation = out.pop("citation")
+    if citation is not None and result.citation is not None:
+        citation["absolute"] = result.citation.absolute
     if out["answer"] is not None:
         out["answer"]["short"] = out["passages"][0]["answer"]["short"]
         out["answer"]["citation"] = citation

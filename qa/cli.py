@@ -376,6 +376,8 @@ def ask_cmd(
         per = [ws.ask(asked, k, searches=searches, filters=filters) for ws in targets]
         results = [merge([r[i] for r in per], k) for i in range(len(asked))]
     output = "json" if as_json else output
+    if output == "text":
+        _print_folders(results)
     for n, result in enumerate(results):
         if output == "json":
             from qa.answer import result_to_json
@@ -433,6 +435,13 @@ def _plain(text: str) -> str:
     from qa.terminal import printable
 
     return printable(text)
+
+
+def _print_folders(results: list[Result]) -> None:
+    """The indexed folders the citations below are relative to, named once."""
+    folders = {p.citation.folder: None for r in results for p in r.passages}
+    if folders:
+        click.secho(f"In {_plain(', '.join(folders))}:", dim=True)
 
 
 def _print_result(result: Result) -> None:

@@ -12,9 +12,10 @@ from qa.answer import Citation, Result
 
 
 def link(citation: Citation) -> str:
-    """`[path p.N:line § section](<path>#Lline)`: a citation as a Markdown link."""
+    """`[path p.N:line § section](<absolute path>#Lline)`: a citation as a Markdown link
+    (the text relative to the indexed folder, the target absolute, so it opens from anywhere)."""
     text = citation.place().replace("[", "\\[").replace("]", "\\]")
-    return f"[{text}](<{citation.path}#L{citation.line}>)"
+    return f"[{text}](<{citation.absolute}#L{citation.line}>)"
 
 
 def result_to_markdown(result: Result) -> str:

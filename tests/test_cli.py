@@ -39,18 +39,27 @@ def test_ask_json_follows_the_schema(seed_index: Path):
             "date",
             "page",
             "section",
+            "folder",
+            "absolute",
         }
-    assert out["answer"]["citation"]["path"].endswith("000_1d2b28749ff36f0e.txt")
+        folder = p["citation"]["folder"]
+        assert Path(p["citation"]["absolute"]) == Path(folder) / p["citation"]["path"]
+        assert (Path(folder) / p["citation"]["path"]).is_file()
+    cited = out["answer"]["citation"]
+    assert cited["path"] == "000_1d2b28749ff36f0e.txt"  # relative to the indexed folder
+    assert cited["folder"] == str(seed_index.parent / "seeds")
 
 
 def test_human_output_has_highlight_and_citation(seed_index: Path):
     result = run("ask", SAMPLE, "--index", str(seed_index))
     assert result.exit_code == 0
     lines = result.stdout.splitlines()
-    assert lines[1] == "A: early March"  # the short answer first, then its sentence
-    assert lines[2].strip() == "Sergei Lavrov will visit Japan in early March"
-    assert "000_1d2b28749ff36f0e.txt:" in result.stdout
-    assert '· "Sergei Lavrov will visit Japan in early March"' in result.stdout
+    assert lines[0] == f"In {seed_index.parent / 'seeds'}:"  # the folder, named once
+    assert lines[2] == "A: early March"  # the short answer first, then its sentence
+    assert lines[3].strip() == "Sergei Lavrov will visit Japan in early March"
+    assert lines[4].strip().startswith("000_1d2b28749ff36f0e.txt:1 [chars 0-1253]")
+    assert str(seed_index.parent) not in "\n".join(lines[1:])  # citations are relative
+    assert '· "Sergei Lavrov will visit Japan in early March"' in " ".join(result.stdout.split())
 
 
 def test_unanswerable_says_so_plainly(seed_index: Path):

@@ -89,9 +89,12 @@ def test_a_question_over_two_collections_merges_their_passages(two_collections, 
     assert result.exit_code == 0, result.output
     got = json.loads(result.stdout)
     assert got["answered"] and "7:00" in got["answer"]["text"]
-    paths = [p["citation"]["path"] for p in got["passages"]]
-    assert paths[0] == str(harbour / "ferry.txt")  # citations keep their folder
-    assert any(p.startswith(str(news)) for p in paths[1:]) and len(paths) == 3
+    cited = [p["citation"] for p in got["passages"]]
+    assert cited[0]["path"] == "ferry.txt" and cited[0]["folder"] == str(harbour)
+    assert cited[0]["absolute"] == str(harbour / "ferry.txt")  # citations keep their folder
+    assert any(c["folder"] == str(news) for c in cited[1:]) and len(cited) == 3
+    human = run("ask", "When does the ferry leave?", "--in", "news,harbour", "-k", "3").stdout
+    assert human.splitlines()[0] in (f"In {harbour}, {news}:", f"In {news}, {harbour}:")
     assert [p["rank"] for p in got["passages"]] == [1, 2, 3]
 
     lavrov = run("ask", "When did Lavrov plan to visit Japan?", "--in", "harbour,news", "--json")

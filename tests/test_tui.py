@@ -299,7 +299,9 @@ async def test_copy_answer_and_palette_commands(app: QAApp):
         await app.workers.wait_for_complete()
         await ask(app, pilot, SAMPLE)
         await pilot.press("ctrl+y")
-        assert "early March" in app.clipboard and "000_1d2b28749ff36f0e.txt" in app.clipboard
+        assert "early March" in app.clipboard  # the citation absolute, to paste anywhere
+        folder = app.workspace.load().manifest.docs_root
+        assert f"{folder}/000_1d2b28749ff36f0e.txt:1 [chars" in app.clipboard
         titles = [c.title for c in app.get_system_commands(app.screen)]
         assert {"Rebuild index", "New conversation", "Save conversation", "Help"} <= set(titles)
 
@@ -435,7 +437,7 @@ async def test_tab_reaches_a_passage_and_e_opens_the_editor_at_its_line(
         await pilot.pause()
         line, path = record.read_text().splitlines()
         assert line == f"+{card.passage.citation.line}"
-        assert path == card.passage.citation.path and path.endswith("000_1d2b28749ff36f0e.txt")
+        assert path == card.passage.citation.absolute and path.endswith("000_1d2b28749ff36f0e.txt")
         record.unlink()
         outside = replace(card.passage.citation, path="seeds/../../../../etc/passwd")
         card.passage = replace(card.passage, citation=outside)  # as a tampered card would be
@@ -483,7 +485,8 @@ async def test_the_app_answers_keys_while_a_slow_source_loads(app: QAApp, monkey
         pane = app.chat().query_one(SourcePane)
         assert "opening" in text_of(pane.query_one("#source-title"))
         await pilot.press("c")  # handled at once, while the document is read
-        assert app.clipboard == card.passage.citation.label()
+        assert app.clipboard == card.passage.citation.label(absolute=True)
+        assert app.clipboard.startswith(card.passage.citation.folder + "/")
         await pilot.press("enter")
         assert card.whole
         await app.workers.wait_for_complete()

@@ -309,7 +309,7 @@ class ChatScreen(Screen[None]):
             self.notify("No answer to copy yet.", severity="warning")
             return
         top = r.passages[0]
-        self.app.copy_to_clipboard(f"{top.answer.text}\n— {top.citation.label()}")
+        self.app.copy_to_clipboard(f"{top.answer.text}\n— {top.citation.label(absolute=True)}")
         self.notify("Answer and citation copied")
 
     def action_export(self) -> None:

@@ -50,7 +50,7 @@ class PassageCard(Static, can_focus=True):
         self.post_message(self.Opened(self))
 
     def action_copy(self) -> None:
-        self.app.copy_to_clipboard(self.passage.citation.label())
+        self.app.copy_to_clipboard(self.passage.citation.label(absolute=True))
         self.notify("Citation copied")
 
     def action_edit(self) -> None:
@@ -87,7 +87,6 @@ class PassageCard(Static, can_focus=True):
             subprocess.run(command, check=False, stdin=subprocess.DEVNULL)
         except OSError as exc:
             self.notify(f"cannot run {editor}: {exc.strerror}", severity="error")
-
 
     def _workspace(self) -> Workspace:
         from tui.app import QAApp
