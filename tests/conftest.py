@@ -5,7 +5,10 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
 
@@ -15,17 +18,48 @@ os.environ["TRANSFORMERS_OFFLINE"] = "1"
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
 DATA = Path(__file__).resolve().parent / "data"
+T = TypeVar("T")
 
 
-MODEL_FIXTURES = {"seed_index"}  # every fixture that loads the model builds on this one
+# Fixtures that load the embedding model: seed_index, and those that build an index of their
+# own (a fixture of one of these names anywhere in tests/ loads it; a fixture built on one of
+# them is seen through it).
+MODEL_FIXTURES = {
+    "seed_index",
+    "ferries",  # test_filters
+    "two_collections",  # test_collections
+    "reports",  # test_retrieve
+    "folder",  # test_freshness, test_mcp
+    "linked",  # test_served
+    "workspace",  # test_formats
+    "kept",  # test_formats
+}
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Tests that need the model are slow: `make test-fast` leaves them out. (Modules whose
-    tests build indexes or start processes themselves carry `pytestmark = slow`.)"""
+    """Tests marked `model` are slow (`make test-fast` leaves them out); a test that takes a
+    fixture of MODEL_FIXTURES without the mark stops the run, naming it."""
+    unmarked = []
     for item in items:
-        if MODEL_FIXTURES & set(getattr(item, "fixturenames", ())):
+        if item.get_closest_marker("model") is not None:
             item.add_marker(pytest.mark.slow)
+        elif used := MODEL_FIXTURES & set(getattr(item, "fixturenames", ())):
+            unmarked.append(f"{item.nodeid} (takes {', '.join(sorted(used))})")
+    if unmarked:
+        raise pytest.UsageError(
+            "tests that load the model need @pytest.mark.model:\n  " + "\n  ".join(unmarked)
+        )
+
+
+def wait_until(predicate: Callable[[], T], timeout: float, every: float = 0.05) -> T:
+    """The first true value of `predicate()`, polled every `every` s; fails the test when
+    there is none within `timeout` s."""
+    deadline = time.monotonic() + timeout
+    while not (value := predicate()):
+        if time.monotonic() > deadline:
+            pytest.fail(f"{getattr(predicate, '__name__', predicate)}: not true in {timeout} s")
+        time.sleep(every)
+    return value
 
 
 def read_folder(root: Path) -> tuple[list, list]:

@@ -9,6 +9,7 @@ import pytest
 SAMPLE = "When did Lavrov plan to visit Japan?"
 
 
+@pytest.mark.model
 def test_sample_question_cites_doc_000_with_early_march(seed_workspace, seed_index: Path):
     result = seed_workspace.ask([SAMPLE])[0]
     top = result.passages[0]
@@ -23,6 +24,7 @@ def test_sample_question_cites_doc_000_with_early_march(seed_workspace, seed_ind
     assert source[top.short.start : top.short.end] == "early March"
 
 
+@pytest.mark.model
 def test_every_seed_question_is_right_at_rank_1(seed_workspace, seed_questions):
     answerable = [q for q in seed_questions if not q.get("unanswerable")]
     results = seed_workspace.ask([q["question"] for q in answerable])
@@ -36,6 +38,7 @@ def test_every_seed_question_is_right_at_rank_1(seed_workspace, seed_questions):
     assert sum(r.answered for r in results) >= len(answerable) - 1
 
 
+@pytest.mark.model
 def test_unanswerable_seed_question_is_not_answered(seed_workspace, seed_questions):
     for q in (q for q in seed_questions if q.get("unanswerable")):
         result = seed_workspace.ask([q["question"]])[0]
@@ -44,6 +47,7 @@ def test_unanswerable_seed_question_is_not_answered(seed_workspace, seed_questio
         assert result.passages, "the nearest passages are still listed as weak"
 
 
+@pytest.mark.model
 @pytest.mark.parametrize("k", [1, 3, 7])
 def test_k_passages_ranked_in_order(seed_workspace, k):
     passages = seed_workspace.ask([SAMPLE], k=k)[0].passages
@@ -51,6 +55,7 @@ def test_k_passages_ranked_in_order(seed_workspace, k):
     assert [p.score for p in passages] == sorted((p.score for p in passages), reverse=True)
 
 
+@pytest.mark.model
 def test_every_answer_span_slices_its_source(seed_workspace, seed_questions, seed_index: Path):
     docs = seed_index.parent / "seeds"
     for result in seed_workspace.ask([q["question"] for q in seed_questions]):
@@ -60,6 +65,7 @@ def test_every_answer_span_slices_its_source(seed_workspace, seed_questions, see
             assert p.citation.start <= p.answer.start < p.answer.end <= p.citation.end
 
 
+@pytest.mark.model
 def test_every_short_answer_slices_its_source_inside_its_sentence(
     seed_workspace, seed_questions, seed_index: Path
 ):
@@ -96,6 +102,7 @@ def test_pieces_cut_a_passage_around_sentence_and_short_answer():
     ]
 
 
+@pytest.mark.model
 def test_dedupe_leaves_out_passages_overlapping_a_better_one(seed_workspace):
     from dataclasses import replace
 
@@ -173,11 +180,13 @@ def test_term_overlap_weighs_the_rare_and_the_asked_for_term():
     assert focused.argmax() == 1
 
 
+@pytest.mark.model
 def test_what_a_body_does_highlights_its_tasks_not_its_founding(seed_workspace):
     result = seed_workspace.ask(["What are the tasks of the Council of Wise Men?"])[0]
     assert "tasks include" in result.passages[0].answer.text
 
 
+@pytest.mark.model
 def test_terms_the_corpus_never_has_lower_confidence(seed_workspace):
     from qa.answer import confidence
 
@@ -192,7 +201,7 @@ def test_terms_the_corpus_never_has_lower_confidence(seed_workspace):
     )
 
 
-@pytest.mark.slow  # builds an index with the model
+@pytest.mark.model
 def test_a_how_to_question_highlights_the_sentence_with_the_code(tmp_path: Path):
     from qa.workspace import Workspace
 

@@ -115,7 +115,7 @@ def test_hard_wrapped_lines_of_a_paragraph_are_one_sentence():
     assert "## Counting" in got
 
 
-@pytest.mark.slow
+@pytest.mark.model
 def test_an_index_chunked_by_the_old_splitter_is_chunked_again(tmp_path):
     from qa import index as index_mod
     from qa.workspace import Workspace

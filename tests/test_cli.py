@@ -13,6 +13,7 @@ from tests.conftest import ROOT, run
 SAMPLE = "When did Lavrov plan to visit Japan?"
 
 
+@pytest.mark.model
 def test_ask_json_follows_the_schema(seed_index: Path):
     result = run("ask", SAMPLE, "--index", str(seed_index), "--json", "-k", "3")
     assert result.exit_code == 0, result.output
@@ -50,6 +51,7 @@ def test_ask_json_follows_the_schema(seed_index: Path):
     assert cited["folder"] == str(seed_index.parent / "seeds")
 
 
+@pytest.mark.model
 def test_human_output_has_highlight_and_citation(seed_index: Path):
     result = run("ask", SAMPLE, "--index", str(seed_index))
     assert result.exit_code == 0
@@ -62,6 +64,7 @@ def test_human_output_has_highlight_and_citation(seed_index: Path):
     assert '· "Sergei Lavrov will visit Japan in early March"' in " ".join(result.stdout.split())
 
 
+@pytest.mark.model
 def test_unanswerable_says_so_plainly(seed_index: Path):
     result = run("ask", "What is the capital of Australia?", "--index", str(seed_index))
     assert result.exit_code == 0
@@ -69,6 +72,7 @@ def test_unanswerable_says_so_plainly(seed_index: Path):
     assert "A: " not in result.stdout
 
 
+@pytest.mark.model
 def test_batch_from_stdin_gives_one_line_per_question(seed_index: Path):
     questions = (
         f"{SAMPLE}\n\nWho invited Lavrov to visit Japan?\nWhat is the capital of Australia?\n"
@@ -84,6 +88,7 @@ def test_batch_from_stdin_gives_one_line_per_question(seed_index: Path):
     assert [x["answered"] for x in lines] == [True, True, False]
 
 
+@pytest.mark.model
 @pytest.mark.parametrize("question", ["", "   "])
 def test_empty_question_is_one_line_and_exit_2(seed_index: Path, question: str):
     result = run("ask", question, "--index", str(seed_index))
@@ -110,6 +115,7 @@ def test_unknown_option_is_one_line_and_exit_2():
     assert result.stderr.count("\n") == 1 and "--frobnicate" in result.stderr
 
 
+@pytest.mark.model
 def test_damaged_index_exits_1(seed_index: Path, tmp_path: Path):
     import shutil
 
@@ -121,6 +127,7 @@ def test_damaged_index_exits_1(seed_index: Path, tmp_path: Path):
     assert "qa index --rebuild" in result.stderr
 
 
+@pytest.mark.model
 def test_index_reports_changes_and_status_describes_it(tmp_path: Path):
     import shutil
 
@@ -135,6 +142,7 @@ def test_index_reports_changes_and_status_describes_it(tmp_path: Path):
     assert info["model"] == "all-MiniLM-L6-v2" and info["bytes"] > 0
 
 
+@pytest.mark.model
 def test_eval_on_seed_questions(seed_index: Path):
     result = run(
         "eval",
@@ -163,6 +171,7 @@ def test_help_is_instant_and_imports_nothing_heavy():
     assert "ask" in out.stdout and "index" in out.stdout
 
 
+@pytest.mark.model
 def test_real_entry_point_answers_the_sample(seed_index: Path):
     qa = Path(sys.executable).parent / "qa"
     env = {**os.environ, "HF_HUB_OFFLINE": "1"}
@@ -206,6 +215,7 @@ def strict_json(text: str) -> dict:
     return json.loads(text, parse_constant=refuse)
 
 
+@pytest.mark.model
 def test_eval_json_is_strict_where_a_figure_cannot_be_measured(seed_index: Path, tmp_path):
     questions = tmp_path / "q.jsonl"  # no source and no unanswerable question: n/a figures
     questions.write_text(
@@ -219,6 +229,7 @@ def test_eval_json_is_strict_where_a_figure_cannot_be_measured(seed_index: Path,
     assert "unanswerable_acc     n/a" in human.stdout
 
 
+@pytest.mark.model
 def test_index_with_only_an_index_folder_names_the_folder_it_indexes(seed_index: Path):
     result = run("index", "--index", str(seed_index))
     assert result.exit_code == 0, result.output
@@ -243,6 +254,7 @@ def test_ctrl_c_outside_a_build_says_only_interrupted(monkeypatch):
     assert result.exit_code == 130 and result.stderr.strip() == "qa: interrupted"
 
 
+@pytest.mark.model
 def test_ask_as_markdown(seed_index: Path):
     result = run("ask", SAMPLE, "--index", str(seed_index), "--format", "markdown", "-k", "2")
     assert result.exit_code == 0, result.output
@@ -252,9 +264,8 @@ def test_ask_as_markdown(seed_index: Path):
     assert lines[-1].startswith("2. [") and "#L" in lines[-1]
 
 
-def test_index_quantize_int8_is_kept_by_refreshes_and_queried_with_its_graph(
-    tmp_path: Path, seed_index: Path
-):
+@pytest.mark.model
+def test_index_quantize_int8_is_kept_by_refreshes_and_queried_with_its_graph(tmp_path: Path):
     import shutil
 
     from qa import index as index_mod

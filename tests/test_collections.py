@@ -74,7 +74,7 @@ def two_collections(tmp_path: Path) -> tuple[Path, Path]:
     return news, harbour
 
 
-@pytest.mark.slow
+@pytest.mark.model
 def test_a_question_over_two_collections_merges_their_passages(two_collections, config_home):
     news, harbour = two_collections
     listed = [json.loads(line) for line in run("collections", "--json").stdout.splitlines()]
@@ -106,7 +106,7 @@ def test_a_question_over_two_collections_merges_their_passages(two_collections, 
     assert only["citation"]["path"].endswith("ferry.txt")
 
 
-@pytest.mark.slow
+@pytest.mark.model
 def test_a_taken_name_is_not_reused_silently(tmp_path: Path, two_collections):
     other = tmp_path / "elsewhere" / "news"
     shutil.copytree(SEEDS, other)

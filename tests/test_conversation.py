@@ -77,6 +77,7 @@ def test_what_about_a_pronoun_keeps_the_subject():
     )
 
 
+@pytest.mark.model
 def test_a_subject_change_in_the_seeds_finds_the_new_subject(seed_workspace):
     turns = [
         "What did Russia and Japan discuss about Syria?",
@@ -97,6 +98,7 @@ def test_a_new_topic_resets_the_context():
     assert c.search_text("Who runs it?") == "Who runs it?"
 
 
+@pytest.mark.model
 def test_seed_conversations_right_on_their_last_turn(seed_workspace):
     for conv in read_jsonl(DATA / "seed-conversations.jsonl"):
         result = seed_workspace.ask(conv["turns"], conversation=Conversation())[-1]
@@ -105,7 +107,8 @@ def test_seed_conversations_right_on_their_last_turn(seed_workspace):
         assert any(a.lower() in top.text.lower() for a in conv["answers"]), conv["id"]
 
 
-def test_the_follow_up_is_resolved_by_the_earlier_turn(tmp_path, seed_workspace):
+@pytest.mark.model
+def test_the_follow_up_is_resolved_by_the_earlier_turn(tmp_path):
     from qa.workspace import Workspace
 
     docs = tmp_path / "docs"
@@ -126,6 +129,7 @@ def test_the_follow_up_is_resolved_by_the_earlier_turn(tmp_path, seed_workspace)
         assert answer in result.passages[0].text
 
 
+@pytest.mark.model
 def test_stand_alone_seed_questions_unaffected_by_an_unrelated_turn(seed_workspace, seed_questions):
     standalone = [q for q in seed_questions if not q.get("unanswerable")]
     for q in standalone:
@@ -139,6 +143,7 @@ def test_stand_alone_seed_questions_unaffected_by_an_unrelated_turn(seed_workspa
             assert any(a.lower() in after.passages[0].text.lower() for a in q["answers"]), q["id"]
 
 
+@pytest.mark.model
 def test_cli_conversation_from_stdin(seed_index):
     turns = "When did Lavrov plan to visit Japan?\nWho invited him?\n"
     result = CliRunner().invoke(
@@ -155,6 +160,7 @@ def test_cli_conversation_from_stdin(seed_index):
     assert "Machimura" in lines[1]["passages"][0]["text"]
 
 
+@pytest.mark.model
 def test_eval_scores_conversations_with_and_without_context(seed_index):
     path = str(DATA / "seed-conversations.jsonl")
     with_ctx = CliRunner().invoke(cli, ["eval", path, "--index", str(seed_index), "--json"])

@@ -34,6 +34,7 @@ def encoders(seed_workspace):
     return SentenceEncoder(packaged_model_path()), seed_workspace.query_encoder()
 
 
+@pytest.mark.model
 def test_onnx_matches_sentence_transformers(encoders):
     reference, fast = encoders
     a, b = reference.encode(VARIED), fast.encode(VARIED)
@@ -42,6 +43,7 @@ def test_onnx_matches_sentence_transformers(encoders):
     assert cosine.min() >= 0.9999, cosine
 
 
+@pytest.mark.model
 def test_build_encoder_matches_query_encoder(encoders, seed_workspace):
     # the query path skips weight prepacking to load faster; the vectors must not change
     _, fast = encoders
@@ -49,6 +51,7 @@ def test_build_encoder_matches_query_encoder(encoders, seed_workspace):
     assert np.allclose(fast.encode(VARIED), batch.encode(VARIED), atol=1e-5)
 
 
+@pytest.mark.model
 def test_optimized_model_keeps_its_weights_in_a_separate_file(encoders, tmp_path: Path):
     import shutil
 
@@ -67,6 +70,7 @@ def test_optimized_model_keeps_its_weights_in_a_separate_file(encoders, tmp_path
     assert np.allclose(first, encoders[1].encode(VARIED), atol=1e-5)
 
 
+@pytest.mark.model
 def test_word_pieces_are_counted_per_text_not_padded(encoders):
     _, fast = encoders
     counts = fast.count_tokens(["short", "a much longer text about something else", "x " * 400])
@@ -74,6 +78,7 @@ def test_word_pieces_are_counted_per_text_not_padded(encoders):
     assert counts[2] == 256  # the model's window
 
 
+@pytest.mark.model
 def test_encoding_counts_word_pieces_as_count_tokens_does(encoders):
     _, fast = encoders
     texts = ["short", "a much longer text about something else", "x " * 400, "two words"]
@@ -82,6 +87,7 @@ def test_encoding_counts_word_pieces_as_count_tokens_does(encoders):
     assert np.allclose(vectors, fast.encode(texts), atol=1e-6)
 
 
+@pytest.mark.model
 def test_word_pieces_are_counted_in_slices_in_order(encoders, monkeypatch):
     _, fast = encoders
     texts = ["short", "a much longer text about something else", "x " * 400, "two words"]
@@ -90,6 +96,7 @@ def test_word_pieces_are_counted_in_slices_in_order(encoders, monkeypatch):
     assert list(fast.count_tokens(texts)) == list(whole) == [3, 9, 256, 4]
 
 
+@pytest.mark.model
 def test_vectors_are_unit_length_and_in_input_order(encoders):
     _, fast = encoders
     texts = ["short", "a much longer text about something else entirely", "short"]
@@ -99,6 +106,7 @@ def test_vectors_are_unit_length_and_in_input_order(encoders):
     assert not np.allclose(vecs[0], vecs[1])
 
 
+@pytest.mark.model
 def test_progress_callback_counts_every_text(encoders):
     reference, _ = encoders
     seen: list[int] = []
@@ -106,7 +114,7 @@ def test_progress_callback_counts_every_text(encoders):
     assert sum(seen) == 300 and len(seen) > 1
 
 
-def test_model_resolution_never_needs_the_network(tmp_path: Path):
+def test_model_resolution_never_needs_the_network():
     assert resolve_model(None) == packaged_model_path()
     assert resolve_model("sentence-transformers/all-MiniLM-L6-v2") == packaged_model_path()
     assert (packaged_model_path() / "modules.json").is_file()
@@ -149,6 +157,7 @@ main()
 """
 
 
+@pytest.mark.model
 def test_ask_works_where_torch_cannot_be_imported(seed_workspace, seed_index: Path):
     seed_workspace.query_encoder()  # the export exists, as after any `qa index`
     out = subprocess.run(
@@ -234,6 +243,7 @@ def test_ivf_recall_at_10_against_flat(tmp_path: Path):
     assert recall >= 0.99
 
 
+@pytest.mark.model
 def test_index_builds_without_torch_once_the_model_is_exported(seed_workspace, tmp_path: Path):
     import shutil
 
@@ -254,7 +264,7 @@ def test_index_builds_without_torch_once_the_model_is_exported(seed_workspace, t
     assert "3 added" in out.stdout
 
 
-def test_onnx_threads_are_one_per_physical_core(tmp_path: Path, monkeypatch):
+def test_onnx_threads_are_one_per_physical_core(monkeypatch):
     from embeddings import onnx_encoder
 
     topology = {0: ("0", "0"), 1: ("0", "0"), 2: ("0", "1"), 3: ("0", "1")}  # 2 cores × 2 HT

@@ -78,7 +78,8 @@ def test_ndcg_by_hand():
     assert ndcg_at(["x"], {"a": 1}, 10) == 0.0
 
 
-def test_eval_squad_on_a_tiny_file(tmp_path: Path, seed_workspace):
+@pytest.mark.model
+def test_eval_squad_on_a_tiny_file(tmp_path: Path):
     squad = tmp_path / "tiny.json"
     squad.write_text(json.dumps(SQUAD))
     result = CliRunner().invoke(
@@ -96,7 +97,8 @@ def test_eval_squad_on_a_tiny_file(tmp_path: Path, seed_workspace):
     assert m["short_given"] == pytest.approx(2 / 4) and m["short@1"] == pytest.approx(1 / 2)
 
 
-def test_eval_beir_on_a_tiny_folder(tmp_path: Path, seed_workspace):
+@pytest.mark.model
+def test_eval_beir_on_a_tiny_folder(tmp_path: Path):
     beir = tmp_path / "beir"
     (beir / "qrels").mkdir(parents=True)
     docs = [
@@ -142,6 +144,7 @@ def test_squad_part_a_meets_its_targets():
     assert missed("squad", metrics) == [], metrics
 
 
+@pytest.mark.model
 def test_eval_and_ask_agree_on_follow_ups_and_unanswerable(seed_workspace):
     """qa eval answers through the same code as qa ask: same decision, same passages."""
     from qa.conversation import Conversation

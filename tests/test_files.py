@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from qa.cli import cli
@@ -57,6 +58,7 @@ def test_gitignore_and_qaignore_are_honoured_where_they_stand(tmp_path: Path):
     assert list_folder(tmp_path).rels == ["docs/public.md", "drafts/keep.md", "private.md"]
 
 
+@pytest.mark.model
 def test_exclude_globs_from_the_command_line(tmp_path: Path):
     docs = tree(
         tmp_path / "docs",

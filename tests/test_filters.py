@@ -81,7 +81,7 @@ def numbers(answer: dict) -> set[int]:
     return {int(n.split("-")[1].split(".")[0]) for n in names(answer)}
 
 
-@pytest.mark.slow
+@pytest.mark.model
 def test_each_filter_alone(ferries):
     assert numbers(ask(ferries, FERRY, "-k", "12")) == set(range(12))  # unfiltered: all
     assert numbers(ask(ferries, FERRY, "-k", "12", "--path", "harbour/")) == {1, 3, 5, 7, 9, 11}
@@ -94,7 +94,7 @@ def test_each_filter_alone(ferries):
     assert numbers(ask(ferries, FERRY + " path:notes/*-0[0-4].*", "-k", "12")) == {0, 2, 4}
 
 
-@pytest.mark.slow
+@pytest.mark.model
 def test_filters_combine_and_fill_k_from_inside_retrieval(ferries):
     got = ask(ferries, FERRY, "-k", "4", "--path", "notes/")
     assert numbers(got) <= {0, 2, 4, 6, 8, 10} and len(got["passages"]) == 4  # k filled
@@ -104,7 +104,7 @@ def test_filters_combine_and_fill_k_from_inside_retrieval(ferries):
     assert names(top) == ["timetable-10.md"]  # the best one that passes, not "none in top 5"
 
 
-@pytest.mark.slow
+@pytest.mark.model
 def test_a_filter_that_matches_nothing_says_so(ferries):
     got = ask(ferries, FERRY, "--type", "pdf")
     assert got["answered"] is False and got["passages"] == [] and got["answer"] is None

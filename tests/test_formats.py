@@ -88,12 +88,13 @@ def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def workspace(corpus: Path, seed_workspace) -> Workspace:
+def workspace(corpus: Path) -> Workspace:
     ws = Workspace.resolve(corpus, corpus.parent / "ix")
     ws.build()
     return ws
 
 
+@pytest.mark.model
 def test_pdf_pages_are_cited_and_edges_dropped(corpus: Path, workspace: Workspace):
     docs = {d.rel: d for d in read_folder(corpus)[0]}
     pdf = docs["report.pdf"]
@@ -106,6 +107,7 @@ def test_pdf_pages_are_cited_and_edges_dropped(corpus: Path, workspace: Workspac
     assert "451 degrees" in top.text
 
 
+@pytest.mark.model
 def test_unreadable_files_are_listed_and_the_rest_indexed(corpus: Path, workspace: Workspace):
     _, skipped = read_folder(corpus)
     reasons = {s.rel: (s.kind, s.reason) for s in skipped}
@@ -116,6 +118,7 @@ def test_unreadable_files_are_listed_and_the_rest_indexed(corpus: Path, workspac
     assert {s.rel for s in manifest.skipped} == {"broken.pdf", "photo.png"}
 
 
+@pytest.mark.model
 def test_html_title_date_table_and_footer_facts(workspace: Workspace):
     result = workspace.ask(["Who designed the new ferry terminal?"])[0]
     top = result.passages[0]
@@ -129,6 +132,7 @@ def test_html_title_date_table_and_footer_facts(workspace: Workspace):
     assert "North Island" in crossings.text and "14" in crossings.text
 
 
+@pytest.mark.model
 def test_markdown_sections_in_citations_and_code_kept_whole(workspace: Workspace):
     top = workspace.ask(["How do I install it on Linux?"])[0].passages[0]
     assert top.citation.section == "Handbook › Setup › Linux"
@@ -138,6 +142,7 @@ def test_markdown_sections_in_citations_and_code_kept_whole(workspace: Workspace
     assert holding and all("enable --now frobnicator\n```" in c.text for c in holding)
 
 
+@pytest.mark.model
 def test_pdf_page_in_json_and_human_output(workspace: Workspace):
     args = ["ask", "reactor core temperature", "--index", str(workspace.root)]
     out = CliRunner().invoke(cli, [*args, "--json"])
@@ -146,6 +151,7 @@ def test_pdf_page_in_json_and_human_output(workspace: Workspace):
     assert "report.pdf p.2:" in human.stdout
 
 
+@pytest.mark.model
 def test_show_prints_the_cited_passage_with_context(workspace: Workspace, corpus: Path):
     top = workspace.ask(["What temperature did the reactor core reach?"])[0].passages[0]
     out = CliRunner().invoke(cli, ["show", top.citation.label(), "-C", "1"])
@@ -315,7 +321,7 @@ def write_pdfs(folder: Path) -> None:
 
 
 @pytest.fixture(scope="module")
-def kept(tmp_path_factory: pytest.TempPathFactory, seed_workspace) -> Workspace:
+def kept(tmp_path_factory: pytest.TempPathFactory) -> Workspace:
     docs = tmp_path_factory.mktemp("kept") / "docs"
     docs.mkdir()
     write_docx(docs / "policy.docx")
@@ -345,6 +351,7 @@ def top(ws: Workspace, question: str):
     return ws.ask([question])[0].passages[0]
 
 
+@pytest.mark.model
 @pytest.mark.parametrize(
     "question, path, page, section, needle",
     [
@@ -398,6 +405,7 @@ def test_each_format_answers_with_a_citation(kept, question, path, page, section
     assert needle in passage.text
 
 
+@pytest.mark.model
 def test_mail_subject_is_the_title_and_date_header_the_date(kept: Workspace):
     passage = top(kept, "When will the engineer service the boiler?")
     assert passage.citation.path.endswith("boiler.eml")
@@ -406,12 +414,14 @@ def test_mail_subject_is_the_title_and_date_header_the_date(kept: Workspace):
     assert top(kept, "mainmast storm").citation.title == "The Long Voyage"
 
 
+@pytest.mark.model
 def test_locked_pdf_is_skipped_as_needing_a_password(kept: Workspace):
     skipped = {s.rel: s for s in kept.load().manifest.skipped}
     assert skipped["locked.pdf"].kind == "needs a password"
     assert "tiles.py" in kept.load().manifest.documents  # source code is text: indexed
 
 
+@pytest.mark.model
 def test_citation_with_brackets_in_its_section_opens_with_show(kept: Workspace):
     passage = top(kept, "Why is the car park closed on Friday?")
     out = CliRunner().invoke(
@@ -456,7 +466,7 @@ def test_pdf_rejoin_keeps_headings_lists_and_short_lines():
     ]
 
 
-def test_ligatures_are_normalised_for_search_but_cited_as_written(tmp_path: Path):
+def test_ligatures_are_normalised_for_search_but_cited_as_written():
     from qa.chunks import ChunkSettings, indexed_text, split_document
     from qa.documents import make_document
     from qa.lexical import LexicalIndex

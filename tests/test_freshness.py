@@ -16,7 +16,7 @@ from qa.changes import find_changes
 from qa.workspace import Workspace
 from tests.conftest import SEEDS, run
 
-pytestmark = pytest.mark.slow  # builds indexes with the model
+pytestmark = pytest.mark.model  # every test builds an index
 
 CODE_QUESTION = "What is the launch code of the orbital garden?"
 

@@ -18,6 +18,7 @@ pytestmark = pytest.mark.slow  # builds indexes with the model or starts process
 QUESTION = "Who co-chairs the Council of Wise Men?"
 
 
+@pytest.mark.model
 def test_round_trip_in_a_new_process_gives_the_same_results(seed_workspace, seed_index: Path):
     here = [(p.citation.path, p.score) for p in seed_workspace.ask([QUESTION])[0].passages]
     code = (
@@ -35,6 +36,7 @@ def test_round_trip_in_a_new_process_gives_the_same_results(seed_workspace, seed
     assert [tuple(x) for x in json.loads(out.stdout)] == here
 
 
+@pytest.mark.model
 def test_manifest_records_what_a_rebuild_must_check(seed_index: Path):
     manifest = index_mod.read_manifest(index_mod.current_folder(seed_index))
     assert manifest.format_version == index_mod.FORMAT_VERSION
@@ -46,6 +48,7 @@ def test_manifest_records_what_a_rebuild_must_check(seed_index: Path):
     assert "dense.faiss" in manifest.files and "vectors.npy" in manifest.files
 
 
+@pytest.mark.model
 def test_no_pickle_anywhere_in_the_index(seed_index: Path):
     for path in index_mod.current_folder(seed_index).rglob("*.npy"):
         import numpy as np
@@ -60,6 +63,7 @@ def small_corpus(tmp_path: Path) -> Path:
     return docs
 
 
+@pytest.mark.model
 def test_second_build_embeds_nothing_and_rename_is_free(small_corpus: Path, tmp_path: Path):
     ws = Workspace.resolve(small_corpus, tmp_path / "ix")
     first = ws.build()
@@ -75,6 +79,7 @@ def test_second_build_embeds_nothing_and_rename_is_free(small_corpus: Path, tmp_
     assert top.citation.path.endswith("renamed.txt")
 
 
+@pytest.mark.model
 def test_deleted_document_disappears_from_results(small_corpus: Path, tmp_path: Path):
     ws = Workspace.resolve(small_corpus, tmp_path / "ix")
     ws.build()
@@ -88,6 +93,7 @@ def test_deleted_document_disappears_from_results(small_corpus: Path, tmp_path: 
     assert all("002_" not in p for p in paths)
 
 
+@pytest.mark.model
 def test_changed_chunking_embeds_only_the_texts_that_changed(small_corpus: Path, tmp_path: Path):
     import numpy as np
 
@@ -109,6 +115,7 @@ def test_changed_chunking_embeds_only_the_texts_that_changed(small_corpus: Path,
     assert np.allclose(a.sentences.vectors, b.sentences.vectors, atol=1e-3)
 
 
+@pytest.mark.model
 def test_only_one_version_is_live_after_builds(small_corpus: Path, tmp_path: Path):
     ws = Workspace.resolve(small_corpus, tmp_path / "ix")
     ws.build()
@@ -117,6 +124,7 @@ def test_only_one_version_is_live_after_builds(small_corpus: Path, tmp_path: Pat
     assert [v.name for v in versions] == [(tmp_path / "ix" / "CURRENT").read_text().strip()]
 
 
+@pytest.mark.model
 def test_truncated_faiss_file_is_reported_with_the_fix(seed_index: Path, tmp_path: Path):
     copy = tmp_path / "ix"
     shutil.copytree(seed_index, copy)
@@ -126,6 +134,7 @@ def test_truncated_faiss_file_is_reported_with_the_fix(seed_index: Path, tmp_pat
         index_mod.load(copy)
 
 
+@pytest.mark.model
 def test_manifest_of_another_format_is_refused(seed_index: Path, tmp_path: Path):
     copy = tmp_path / "ix"
     shutil.copytree(seed_index, copy)
@@ -163,6 +172,7 @@ def built_with_manifest(docs: Path, root: Path, edit) -> Workspace:  # type: ign
     return ws
 
 
+@pytest.mark.model
 def test_index_from_another_qa_version_is_rebuilt_when_the_docs_are_known(
     small_corpus: Path, tmp_path: Path
 ):
@@ -176,6 +186,7 @@ def test_index_from_another_qa_version_is_rebuilt_when_the_docs_are_known(
     assert not index_mod.is_outdated(ws.root)
 
 
+@pytest.mark.model
 def test_passage_vectors_are_pooled_from_their_sentences_read_alone(seed_workspace):
     import numpy as np
 
@@ -204,6 +215,7 @@ def test_passage_vectors_are_pooled_from_their_sentences_read_alone(seed_workspa
     assert not np.allclose(whole, index.vectors[rows], atol=1e-3)
 
 
+@pytest.mark.model
 def test_a_build_counts_word_pieces_as_it_encodes_not_again(small_corpus: Path, tmp_path: Path):
     import numpy as np
 
@@ -249,6 +261,7 @@ def test_a_passage_without_sentences_is_read_whole():
     assert passage_parts(chunk, ChunkSettings(), ["One."]) == ["Usage", "One."]
 
 
+@pytest.mark.model
 def test_an_index_read_whole_before_pooling_is_pooled_without_encoding(
     small_corpus: Path, tmp_path: Path
 ):
@@ -273,6 +286,7 @@ def test_an_index_read_whole_before_pooling_is_pooled_without_encoding(
     assert index_mod.load(ws.root).manifest.pooled
 
 
+@pytest.mark.model
 def test_sentences_are_encoded_while_files_are_read_and_give_the_same_index(
     small_corpus: Path, tmp_path: Path, monkeypatch
 ):

@@ -13,7 +13,7 @@ from qa.corpus import read_and_chunk
 from qa.files import ReadSettings
 from qa.isolation import Limits, map_isolated
 
-pytestmark = pytest.mark.slow  # builds indexes with the model or starts processes
+pytestmark = pytest.mark.slow  # starts processes
 
 
 def _work(item: str) -> str:

@@ -51,6 +51,7 @@ def _session(folder: tuple[Path, Path], calls):
     return anyio.run(main)
 
 
+@pytest.mark.model
 def test_tools_answer_search_and_show_like_the_cli(folder):
     async def calls(client):
         tools = {t.name: t for t in (await client.list_tools()).tools}
@@ -86,6 +87,7 @@ def test_tools_answer_search_and_show_like_the_cli(folder):
     assert status.structured_content["documents"] == 2
 
 
+@pytest.mark.model
 def test_errors_are_tool_errors_and_the_server_keeps_serving(folder):
     async def calls(client):
         empty = await client.call_tool("ask", {"question": "   "})
@@ -101,6 +103,7 @@ def test_errors_are_tool_errors_and_the_server_keeps_serving(folder):
     assert not after.is_error and after.structured_content["answered"] is True
 
 
+@pytest.mark.model
 def test_concurrent_calls_all_answer_and_leave_the_index_whole(folder):
     questions = [SAMPLE, "Who invited Lavrov to visit Japan?", "Where is the training centre?"]
 
@@ -125,6 +128,7 @@ def test_concurrent_calls_all_answer_and_leave_the_index_whole(folder):
     assert run("status", "--index", str(folder[1]), "--json").exit_code == 0
 
 
+@pytest.mark.model
 def test_documents_are_resources_and_nothing_else_is(folder):
     from mcp.shared.exceptions import MCPError
 
@@ -144,6 +148,7 @@ def test_documents_are_resources_and_nothing_else_is(folder):
     assert outside is not None
 
 
+@pytest.mark.model
 def test_index_refreshes_with_progress_and_ask_sees_new_files(tmp_path):
     shutil.copytree(SEEDS, tmp_path / "seeds")
     run("index", str(tmp_path / "seeds"), "--index", str(tmp_path / "index"))
@@ -164,6 +169,7 @@ def test_index_refreshes_with_progress_and_ask_sees_new_files(tmp_path):
     assert asked.structured_content["passages"][0]["citation"]["path"].endswith("bus.txt")
 
 
+@pytest.mark.model
 def test_a_client_that_disconnects_mid_call_leaves_the_index_whole(tmp_path):
     docs = tmp_path / "docs"
     shutil.copytree(SEEDS, docs)

@@ -46,7 +46,7 @@ def test_the_wheel_ships_the_seeds_and_the_styles(tmp_path: Path):
     assert {"qa/formats/pdf.py", "qa/formats/office.py", "qa/isolation.py"} <= names
 
 
-@pytest.mark.slow
+@pytest.mark.model
 def test_a_plain_install_reads_html_and_answers_on_the_bundled_seeds(tmp_path: Path):
     """`pip install <repo>` (not editable, no extras) into a fresh venv, run from elsewhere."""
     venv = tmp_path / "venv"

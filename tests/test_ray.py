@@ -66,8 +66,9 @@ def test_ivf_shards_filled_by_ray_tasks_merge_into_the_local_index(tmp_path: Pat
     sharded_ivf_matches_whole(tmp_path, encoder.map)
 
 
+@pytest.mark.model
 def test_ray_build_of_an_ivf_index_merged_on_disk_answers_like_a_local_one(
-    tmp_path: Path, ray_runtime, seed_workspace, monkeypatch
+    tmp_path: Path, ray_runtime, monkeypatch
 ):
     from embeddings import vector_index
     from embeddings.ray_encoder import RaySettings
@@ -89,7 +90,8 @@ def test_ray_build_of_an_ivf_index_merged_on_disk_answers_like_a_local_one(
         assert [p.citation for p in ra.passages] == [p.citation for p in rb.passages]
 
 
-def test_ray_build_equals_local_build(tmp_path: Path, ray_runtime, seed_workspace):
+@pytest.mark.model
+def test_ray_build_equals_local_build(tmp_path: Path, ray_runtime):
     from embeddings.ray_encoder import RaySettings
 
     docs = synthetic(tmp_path / "docs")
@@ -133,6 +135,7 @@ class DiesOnce:
         return encoder
 
 
+@pytest.mark.model
 def test_a_worker_failure_is_retried_and_the_index_is_complete(tmp_path: Path, ray_runtime):
     from embeddings.ray_encoder import RayEncoder, RaySettings
 
@@ -195,6 +198,7 @@ class AlwaysDies:
         os._exit(1)
 
 
+@pytest.mark.model
 def test_a_ray_build_that_keeps_failing_is_one_error_and_keeps_the_index(
     tmp_path: Path, ray_runtime, monkeypatch
 ):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -47,6 +46,7 @@ def test_field_text_holds_the_title_and_the_date_in_words():
     assert field_text(replace(chunk, date=None)) == "Setup guide"
 
 
+@pytest.mark.model
 def test_a_year_in_the_question_favours_the_document_of_that_date(reports):
     retriever = reports.retriever()
     assert retriever.index.fields is not None
@@ -59,6 +59,7 @@ def test_a_year_in_the_question_favours_the_document_of_that_date(reports):
     assert other.chunk.path == "b.txt" and "nine" in other.chunk.text
 
 
+@pytest.mark.model
 def test_a_passage_borrows_the_score_of_its_neighbours(reports):
     index = reports.retriever().index
     retriever = Retriever(index, reports.retriever().encoder, SearchSettings(neighbour_weight=1))
@@ -71,7 +72,8 @@ def test_a_passage_borrows_the_score_of_its_neighbours(reports):
     assert got[2] == 0  # rows 2 and 4 are not candidates
 
 
-def test_an_index_without_fields_is_still_searched(reports, tmp_path: Path):
+@pytest.mark.model
+def test_an_index_without_fields_is_still_searched(reports):
     retriever = reports.retriever()
     bare = replace(retriever.index, fields=None)
     plain = Retriever(bare, retriever.encoder, SearchSettings(field_weight=0.5))

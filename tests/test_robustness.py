@@ -49,8 +49,8 @@ def ask_json(index: Path) -> dict:
     return json.loads(out.stdout)
 
 
-@pytest.mark.slow
-def test_kill_9_at_any_moment_leaves_a_usable_index(tmp_path: Path, seed_workspace):
+@pytest.mark.model
+def test_kill_9_at_any_moment_leaves_a_usable_index(tmp_path: Path):
     docs = tmp_path / "docs"
     shutil.copytree(SEEDS, docs)
     ix = tmp_path / "ix"
@@ -77,6 +77,7 @@ def test_kill_9_at_any_moment_leaves_a_usable_index(tmp_path: Path, seed_workspa
     assert report.chunks > 0
 
 
+@pytest.mark.model
 def test_interrupted_build_resumes_from_what_was_embedded(tmp_path, monkeypatch, seed_workspace):
     docs = bigger_corpus(tmp_path / "docs", n=10)
     monkeypatch.setattr("qa.vectors.RESUME_SLICE", 8)
@@ -115,6 +116,7 @@ def test_interrupted_build_resumes_from_what_was_embedded(tmp_path, monkeypatch,
     assert np.allclose(index_mod.load(ws.root).vectors, index_mod.load(fresh).vectors, atol=1e-5)
 
 
+@pytest.mark.model
 def test_second_writer_is_refused_while_readers_go_on(seed_index: Path, tmp_path: Path):
     ix = tmp_path / "ix"
     shutil.copytree(seed_index, ix)
@@ -125,7 +127,7 @@ def test_second_writer_is_refused_while_readers_go_on(seed_index: Path, tmp_path
         assert ws.ask([SAMPLE])[0].answered  # readers never wait for the writer
 
 
-@pytest.mark.slow
+@pytest.mark.model
 def test_ctrl_c_during_a_build_exits_130_and_keeps_the_index(tmp_path: Path, seed_index: Path):
     docs = bigger_corpus(tmp_path / "docs", n=80)
     ix = tmp_path / "ix"
@@ -150,6 +152,7 @@ def test_ctrl_c_during_a_build_exits_130_and_keeps_the_index(tmp_path: Path, see
     assert [p.name for p in ix.iterdir() if p.name.startswith("v-")] == [before.strip()]
 
 
+@pytest.mark.model
 def test_over_long_question_is_cut_with_a_notice(seed_index: Path):
     result = run("ask", "Lavrov Japan visit " * 6000, "--index", str(seed_index), "--json")
     assert result.exit_code == 0
@@ -157,6 +160,7 @@ def test_over_long_question_is_cut_with_a_notice(seed_index: Path):
     assert len(json.loads(result.stdout)["question"]) == 2000
 
 
+@pytest.mark.model
 def test_one_megabyte_on_stdin(seed_index: Path):
     result = run("ask", "-", "--index", str(seed_index), "--json", input="x" * 2**20 + "\n")
     assert result.exit_code == 0
@@ -175,6 +179,7 @@ def test_huge_file_is_skipped_with_a_reason(tmp_path: Path, monkeypatch):
     assert skipped[0].rel == "big.txt" and "too large" in skipped[0].reason
 
 
+@pytest.mark.model
 def test_skipped_files_are_listed_by_index_and_status(tmp_path: Path):
     docs = tmp_path / "docs"
     shutil.copytree(SEEDS, docs)
@@ -192,7 +197,8 @@ def test_skipped_files_are_listed_by_index_and_status(tmp_path: Path):
     assert listed.stdout == "bad.txt\tnot text (binary content)\n"
 
 
-def test_corpus_that_disappears_keeps_the_index_answering(seed_workspace, tmp_path: Path):
+@pytest.mark.model
+def test_corpus_that_disappears_keeps_the_index_answering(tmp_path: Path):
     docs = tmp_path / "docs"
     shutil.copytree(SEEDS, docs)
     ws = Workspace.resolve(docs, tmp_path / "ix")
@@ -211,6 +217,7 @@ def test_index_path_that_is_a_file_is_one_line_exit_2(tmp_path: Path):
     assert result.stderr.count("\n") == 1 and "cannot write the index folder" in result.stderr
 
 
+@pytest.mark.model
 @pytest.mark.skipif(os.geteuid() == 0, reason="root ignores file permissions")
 def test_read_only_index_folder_still_answers(seed_index: Path, tmp_path: Path):
     ix = tmp_path / "ix"
@@ -226,6 +233,7 @@ def test_read_only_index_folder_still_answers(seed_index: Path, tmp_path: Path):
             p.chmod(0o755 if p.is_dir() else 0o644)
 
 
+@pytest.mark.model
 def test_document_cannot_inject_markup_or_escapes_into_the_cli(tmp_path: Path):
     docs = tmp_path / "docs"
     docs.mkdir()
@@ -242,7 +250,7 @@ def test_document_cannot_inject_markup_or_escapes_into_the_cli(tmp_path: Path):
     assert json.loads(raw.stdout)["passages"][0]["text"] == evil
 
 
-@pytest.mark.slow
+@pytest.mark.model
 def test_the_torture_corpus_indexes_with_one_short_report(tmp_path: Path):
     """Hundreds of real odd files (tests/data/torture/MANIFEST.tsv): exit 0, no traceback,
     every file indexed or skipped with a reason, a report of a few lines."""
@@ -272,7 +280,7 @@ def test_the_torture_corpus_indexes_with_one_short_report(tmp_path: Path):
     assert {"needs a password", "damaged", "no text layer", "bad name"} <= kinds
 
 
-@pytest.mark.slow
+@pytest.mark.model
 def test_verbose_shows_why_a_file_failed_and_quiet_shows_one_report(tmp_path: Path):
     docs = tmp_path / "docs"
     docs.mkdir()

@@ -242,7 +242,7 @@ def linked(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, Path]:
     return docs, base / "index", secret
 
 
-@pytest.mark.slow
+@pytest.mark.model
 def test_qa_show_refuses_everything_outside_the_index(linked, monkeypatch):
     from qa.collections import register
 
@@ -265,7 +265,7 @@ def test_qa_show_refuses_everything_outside_the_index(linked, monkeypatch):
         assert shown.exit_code == 0 and "Sergei Lavrov will visit Japan" in shown.stdout, where
 
 
-@pytest.mark.slow
+@pytest.mark.model
 def test_follow_links_reads_them_and_is_kept_until_turned_off(tmp_path):
     import shutil
 
@@ -292,7 +292,7 @@ def test_follow_links_reads_them_and_is_kept_until_turned_off(tmp_path):
     assert "07:15" not in asked.stdout
 
 
-@pytest.mark.slow
+@pytest.mark.model
 def test_a_hostile_mcp_client_gets_nothing_outside_the_index(linked):
     import subprocess
     import sys

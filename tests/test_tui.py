@@ -16,7 +16,7 @@ from tui.screens.help import HelpScreen
 from tui.widgets.answer import AnswerView, PassageCard
 from tui.widgets.source import DocumentView, SourcePane
 
-pytestmark = pytest.mark.slow  # builds indexes with the model or starts processes
+pytestmark = pytest.mark.model  # every test asks or builds an index
 
 SAMPLE = "When did Lavrov plan to visit Japan?"
 
