@@ -7,13 +7,13 @@ import os
 import shutil
 import subprocess
 import sys
-import time
+import threading
 from pathlib import Path
 
 import anyio
 import pytest
 
-from tests.conftest import SEEDS, run
+from tests.conftest import SEEDS, run, wait_until
 
 pytestmark = pytest.mark.slow
 QA = str(Path(sys.executable).parent / "qa")
@@ -196,7 +196,12 @@ def test_a_client_that_disconnects_mid_call_leaves_the_index_whole(tmp_path):
             },
         },
         {"jsonrpc": "2.0", "method": "notifications/initialized"},
-        {"jsonrpc": "2.0", "id": 2, "method": "tools/call", "params": {"name": "index"}},
+        {
+            "jsonrpc": "2.0",
+            "id": 2,
+            "method": "tools/call",
+            "params": {"name": "index", "_meta": {"progressToken": 2}},
+        },
     ]
     assert proc.stdin is not None and proc.stdout is not None
     proc.stdin.write(json.dumps(messages[0]).encode() + b"\n")
@@ -205,8 +210,15 @@ def test_a_client_that_disconnects_mid_call_leaves_the_index_whole(tmp_path):
     for message in messages[1:]:
         proc.stdin.write(json.dumps(message).encode() + b"\n")
     proc.stdin.flush()
-    time.sleep(0.5)
-    proc.stdin.close()  # the client goes away mid-call
+    said: list[bytes] = []
+
+    def read_replies() -> None:
+        for line in proc.stdout:  # type: ignore[union-attr]
+            said.append(line)
+
+    threading.Thread(target=read_replies, daemon=True).start()
+    wait_until(lambda: any(b"notifications/progress" in line for line in said), timeout=120)
+    proc.stdin.close()  # the client goes away mid-call: the index is being built
     proc.wait(timeout=120)
     assert b"Traceback" not in proc.stderr.read()  # type: ignore[union-attr]
     status = run("status", "--index", str(index), "--json")

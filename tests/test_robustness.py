@@ -19,7 +19,7 @@ from qa import build as build_mod
 from qa import index as index_mod
 from qa.errors import QAError
 from qa.workspace import Workspace
-from tests.conftest import ROOT, SEEDS, read_folder, run
+from tests.conftest import ROOT, SEEDS, read_folder, run, wait_until
 
 pytestmark = pytest.mark.slow  # builds indexes with the model or starts processes
 
@@ -140,7 +140,8 @@ def test_ctrl_c_during_a_build_exits_130_and_keeps_the_index(tmp_path: Path, see
         stderr=subprocess.PIPE,
         text=True,
     )
-    time.sleep(8)
+    # interrupted mid-embedding: once a first slice of the new passages is checkpointed
+    wait_until(lambda: any((ix / "resume").glob("*.json")), timeout=120)
     proc.send_signal(signal.SIGINT)
     _, err = proc.communicate(timeout=60)
     assert proc.returncode == 130

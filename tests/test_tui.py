@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import shutil
+import time
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
@@ -36,6 +38,14 @@ async def ask(app: QAApp, pilot, question: str) -> AnswerView:
     views = list(chat.query(AnswerView))
     assert len(views) == before + 1
     return views[-1]
+
+
+async def pause_until(pilot, predicate: Callable[[], object], timeout: float) -> None:
+    """Let the app run until `predicate()` holds; fail after `timeout` s."""
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        assert time.monotonic() < deadline, f"not true in {timeout} s"
+        await pilot.pause(0.05)
 
 
 @pytest.fixture
@@ -504,24 +514,24 @@ async def test_chat_follows_the_folder_and_says_what_changed(tmp_path: Path, mon
     app = QAApp(Workspace.resolve(docs, tmp_path / "ix"))  # watching, as `qa chat` does
     async with app.run_test(size=(120, 40)) as pilot:
         chat = app.chat()
-        for _ in range(600):  # the first build, then the watcher starts
-            await pilot.pause(0.05)
-            if chat.index_ready:
-                break
-        await pilot.pause(1.0)  # the watcher's first walk
-        (docs / "garden.txt").write_text("The launch code of the orbital garden is PELICAN-42.\n")
+        await pause_until(pilot, lambda: chat.index_ready, 60)  # the first build
+        garden = docs / "garden.txt"
+        garden.write_text("The launch code of the orbital garden is PELICAN-42.\n")
         status = chat.query_one("#status")
-        for _ in range(600):
-            await pilot.pause(0.05)
+        edited = [time.monotonic()]
+
+        def added() -> bool:
             if "1 added; index updated" in text_of(status):
-                break
-        assert "1 added; index updated" in text_of(status)
+                return True
+            if time.monotonic() - edited[0] > 2.0:  # written before the watcher listened
+                edited[0] = time.monotonic()
+                garden.write_text(garden.read_text())
+            return False
+
+        await pause_until(pilot, added, 60)
         chat.query_one("#question").value = "What is the launch code of the orbital garden?"
         await pilot.press("enter")
-        for _ in range(400):
-            await pilot.pause(0.05)
-            if chat.results:
-                break
+        await pause_until(pilot, lambda: chat.results, 20)
         assert "PELICAN-42" in chat.results[-1].answer.text
 
 
