@@ -50,10 +50,27 @@ def test_manifest_records_what_a_rebuild_must_check(seed_index: Path):
 
 @pytest.mark.model
 def test_no_pickle_anywhere_in_the_index(seed_index: Path):
-    for path in index_mod.current_folder(seed_index).rglob("*.npy"):
-        import numpy as np
+    import numpy as np
 
-        np.load(path, allow_pickle=False)  # raises if any array needed pickle
+    folder = index_mod.current_folder(seed_index)
+    manifest = index_mod.read_manifest(folder)
+    found = {str(p.relative_to(folder)) for p in folder.rglob("*") if p.is_file()}
+    assert found == {*manifest.files, "manifest.json"}  # nothing else: no pickle beside them
+    arrays = sorted(f for f in found if f.endswith(".npy"))
+    assert arrays == [
+        *(
+            f"{lexical}/{name}.csc.index.npy"
+            for lexical in ("bm25", "bm25_fields")
+            for name in ("data", "indices", "indptr")
+        ),
+        "chunks.offsets.npy",
+        "sentence_offsets.npy",
+        "sentence_spans.npy",
+        "sentences.npy",
+        "vectors.npy",
+    ]
+    for name in arrays:
+        np.load(folder / name, allow_pickle=False)  # raises if an array needed pickle
 
 
 @pytest.fixture
@@ -182,7 +199,10 @@ def test_index_from_another_qa_version_is_rebuilt_when_the_docs_are_known(
     assert index_mod.is_outdated(ws.root) and ws.needs_build()
     assert not Workspace.resolve(None, ws.root).needs_build()  # docs unknown: refuse, with fix
     report = ws.build()
-    assert report.full_rebuild_reason and report.embedded == report.chunks
+    assert report.full_rebuild_reason is not None
+    assert report.full_rebuild_reason.startswith("the old index could not be read (")
+    assert "another qa version" in report.full_rebuild_reason
+    assert report.embedded == report.chunks
     assert not index_mod.is_outdated(ws.root)
 
 
@@ -198,7 +218,7 @@ def test_passage_vectors_are_pooled_from_their_sentences_read_alone(seed_workspa
     encoder = seed_workspace._encoder()
     assert index.manifest.pooled
     rows = [r for r in range(len(index.chunks)) if len(index.sentences.of(r)) >= 2]
-    assert rows
+    assert len(index.chunks) == 15 and len(rows) == 14  # one passage is a single sentence
     for row in rows[:3]:
         chunk = index.chunks[row]
         sentences = indexed_sentences(index, row)
@@ -220,6 +240,7 @@ def test_a_build_counts_word_pieces_as_it_encodes_not_again(small_corpus: Path, 
     import numpy as np
 
     from qa import build as build_mod
+    from qa.build import indexed_sentences, passage_parts
 
     ws = Workspace.resolve(small_corpus, tmp_path / "ix")
     real = ws._encoder()
@@ -238,7 +259,16 @@ def test_a_build_counts_word_pieces_as_it_encodes_not_again(small_corpus: Path, 
             return real.count_tokens(texts)
 
     build_mod.build(small_corpus, ws.root, ws.model, ws.chunking, Recording)
-    assert encoded and counted == []  # a fresh build tokenises each text once
+    # a fresh build encodes each text once, and tokenises none again
+    built = index_mod.load(ws.root)
+    parts = {
+        part
+        for row in range(len(built.chunks))
+        for part in passage_parts(
+            built.chunks[row], built.manifest.chunking, indexed_sentences(built, row)
+        )
+    }
+    assert sorted(encoded) == sorted(parts) and counted == []
     doc = small_corpus / "000_1d2b28749ff36f0e.txt"
     doc.write_text(doc.read_text().rstrip() + " Zebras were counted in Nairobi on Tuesday.\n")
     encoded.clear()
