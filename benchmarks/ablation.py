@@ -1,23 +1,18 @@
 """Retrieval ablations on SQuAD part A and/or SciFact: one `qa eval --json` run per setting.
 
-    python benchmarks/ablation.py squad "" "--with-title" "--context 1" "--dense-weight 0.4"
+    python -m benchmarks.ablation squad "" "--with-title" "--context 1" "--dense-weight 0.4"
 
 Prints a Markdown table (setting, metrics) that can be pasted into the README.
 """
 
 from __future__ import annotations
 
-import json
 import shlex
-import subprocess
 import sys
-from pathlib import Path
 
-EVAL = Path(__file__).resolve().parent.parent.parent / "shared" / "eval"
-DATA = {
-    "squad": ["--squad", str(EVAL / "squad" / "squad-v1.1-dev-part-a.json")],
-    "scifact": ["--beir", str(EVAL / "scifact")],
-}
+from benchmarks.common import SCIFACT, SQUAD, qa_json
+
+DATA = {"squad": ["--squad", str(SQUAD)], "scifact": ["--beir", str(SCIFACT)]}
 COLUMNS = {
     "squad": ["acc@1", "acc@3", "acc@5", "acc@10", "mrr@10", "highlight@1", "mean_passage_words"],
     "scifact": ["ndcg@10", "recall@100"],
@@ -26,10 +21,7 @@ COLUMNS = {
 
 def run(dataset: str, options: str) -> dict[str, float]:
     """Metrics of one `qa eval` run."""
-    qa = Path(sys.executable).parent / "qa"
-    cmd = [str(qa), "eval", *DATA[dataset], *shlex.split(options), "--json"]
-    out = subprocess.run(cmd, capture_output=True, text=True, check=True)
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    return qa_json("eval", *DATA[dataset], *shlex.split(options))
 
 
 def main() -> None:

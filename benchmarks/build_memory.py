@@ -1,6 +1,6 @@
 """Peak memory of a whole build at 15k and 105k passages (what qa holds, not the model).
 
-    python benchmarks/build_memory.py [--model] [--refresh] 10000 70000
+    python -m benchmarks.build_memory [--model] [--refresh] 10000 70000
 
 For each size (in paragraphs; the chunker makes 1.5 passages of each, so the defaults give
 15k and 105k passages) a fresh process writes a synthetic folder (files of 50 paragraphs
@@ -20,6 +20,7 @@ import json
 import subprocess
 import sys
 import tempfile
+from functools import partial
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -99,7 +100,8 @@ def one(passages: int, model: bool = False, folder: Path | None = None) -> dict:
         if model:
             from qa.workspace import Workspace
 
-            factory, name = Workspace.resolve(docs, where / "ix")._encoder, "default"
+            ws = Workspace.resolve(docs, where / "ix")
+            factory, name = partial(ws.query_encoder, prepack=True), "default"
         before = rss()
         report = build_mod.build(docs, where / "ix", name, ChunkSettings(paragraphs=True), factory)
     return {
@@ -137,7 +139,15 @@ def main() -> None:
 def _run(n: int, model: bool, keep: list[str]) -> dict:
     """`one` in a fresh process."""
     out = subprocess.run(
-        [sys.executable, __file__, "--one", str(n), *(["--model"] if model else []), *keep],
+        [
+            sys.executable,
+            "-m",
+            "benchmarks.build_memory",
+            "--one",
+            str(n),
+            *(["--model"] if model else []),
+            *keep,
+        ],
         capture_output=True,
         text=True,
         cwd=ROOT,
@@ -148,7 +158,6 @@ def _run(n: int, model: bool, keep: list[str]) -> dict:
 
 if __name__ == "__main__":
     if sys.argv[1:2] == ["--one"]:
-        sys.path.insert(0, str(ROOT))
         args = sys.argv[3:]
         folder = Path(args[args.index("--folder") + 1]) if "--folder" in args else None
         print(json.dumps(one(int(sys.argv[2]), "--model" in args, folder)))

@@ -3,7 +3,7 @@ indexed (questions about the other half are realistic unanswerable ones), and th
 sets with their unanswerable questions (near misses: they ask about things the docs do not
 cover, in the docs' own words).
 
-    python benchmarks/calibrate_abstain.py [--click DIR] [--rich DIR]
+    python -m benchmarks.calibrate_abstain [--click DIR] [--rich DIR]
 
 Confidence (qa.answer.confidence) is the best passage's dense similarity, plus
 `coverage_weight` × the share of the question's terms it contains, minus `unseen_weight` × the
@@ -18,20 +18,16 @@ benchmarks/data/seeds-dev.jsonl.
 from __future__ import annotations
 
 import argparse
-import sys
 import tempfile
 from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from benchmarks.common import DATA, ROOT, SQUAD
+from qa import evaluation
+from qa.answer import AnswerSettings, confidence
+from qa.workspace import Workspace
 
-from qa import evaluation  # noqa: E402
-from qa.answer import AnswerSettings, confidence  # noqa: E402
-from qa.workspace import Workspace  # noqa: E402
-
-ROOT = Path(__file__).resolve().parent.parent
-SQUAD = ROOT.parent / "shared/eval/squad/squad-v1.1-dev-part-a.json"
 COVERAGE_WEIGHTS = (0.2, 0.3, 0.4, 0.5)
 UNSEEN_WEIGHTS = (0.0, 0.4, 0.8, 1.0, 1.2, 1.5, 2.0)
 THRESHOLDS = np.arange(0.40, 0.95, 0.0125)
@@ -95,7 +91,7 @@ def main() -> None:
     parser.add_argument("--rich", type=Path)
     parser.add_argument("--top", type=int, default=12)
     args = parser.parse_args()
-    data = ROOT / "benchmarks" / "data"
+    data = DATA
     sets = {"squad": squad_half()}
     for name in ("click", "rich"):
         if getattr(args, name):

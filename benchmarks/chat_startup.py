@@ -1,6 +1,6 @@
 """Time from a new process to a usable `qa chat` input, and to a loaded index and model.
 
-    python benchmarks/chat_startup.py [ROUNDS]
+    python -m benchmarks.chat_startup [ROUNDS]
 
 Each round starts a fresh Python process that imports the app, runs it headless
 (`App.run_test`), and reports when the question input has focus (usable) and when the

@@ -1,6 +1,6 @@
 """Cold `qa ask` (a new process each time) against the plain sentence-transformers path.
 
-    python benchmarks/cold_ask.py [ROUNDS]
+    python -m benchmarks.cold_ask [ROUNDS]
 
 Both sides answer the sample question from the same seed index in a fresh process, run
 alternately so that machine drift hits both alike. The baseline is the minimum a
@@ -15,9 +15,9 @@ import statistics
 import subprocess
 import sys
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from benchmarks.common import QA, ROOT
+
 QUESTION = "When did Lavrov plan to visit Japan?"
 
 BASELINE = """
@@ -51,14 +51,7 @@ def main() -> None:
     if ws.needs_build():
         ws.build()
     ws.query_encoder()
-    qa = [
-        str(Path(sys.executable).parent / "qa"),
-        "ask",
-        QUESTION,
-        "--json",
-        "--index",
-        str(ws.root),
-    ]
+    qa = [QA, "ask", QUESTION, "--json", "--index", str(ws.root)]
     base = [sys.executable, "-c", BASELINE, str(ws.root), QUESTION]
     ours, theirs = [], []
     for _ in range(rounds):

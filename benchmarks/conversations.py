@@ -1,6 +1,6 @@
 """Follow-up questions on SQuAD part A, with and without the conversation step.
 
-    python benchmarks/conversations.py
+    python -m benchmarks.conversations
 
 Two conversation sets are built from SQuAD part A (nothing hand-written):
 - follow-ups: two consecutive questions about the same paragraph where the second uses a
@@ -19,13 +19,10 @@ from __future__ import annotations
 
 import json
 import random
-import subprocess
-import sys
 import tempfile
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-SQUAD = ROOT.parent / "shared/eval/squad/squad-v1.1-dev-part-a.json"
+from benchmarks.common import SQUAD, eval_cache, qa_json
+
 PRONOUNS = {"it", "he", "she", "they", "his", "her", "its", "their", "them", "him"}
 
 
@@ -125,23 +122,8 @@ def _names(words: list[str]) -> bool:
 def score(items: list[dict], extra: list[str]) -> dict:
     with tempfile.NamedTemporaryFile("w", suffix=".jsonl", delete=False) as f:
         f.write("\n".join(json.dumps(i) for i in items))
-    from qa import evaluation
-
-    cache = evaluation.cache_folder(SQUAD)
-    qa = str(Path(sys.executable).parent / "qa")
-    cmd = [
-        qa,
-        "eval",
-        f.name,
-        "--docs",
-        str(cache / "docs"),
-        "--index",
-        str(cache / "index-100-1-0-0-0"),
-        "--json",
-        *extra,
-    ]
-    out = subprocess.run(cmd, capture_output=True, text=True, check=True)
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    docs, index = eval_cache(SQUAD)
+    return qa_json("eval", f.name, "--docs", str(docs), "--index", str(index), *extra)
 
 
 def main() -> None:

@@ -1,6 +1,6 @@
 """Batching of the ONNX encoder: fixed 32 texts per batch against word-piece budgets.
 
-    python benchmarks/encode_batches.py [--texts N]
+    python -m benchmarks.encode_batches [--texts N]
 
 ONNX Runtime keeps memory for the largest batch it has run, and a batch's memory grows with
 batch × length². Each row runs in a fresh process (so its peak RSS is its own) on the same

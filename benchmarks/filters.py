@@ -1,6 +1,6 @@
 """What a filter adds to a warm query at 100k passages.
 
-    python benchmarks/filters.py [PASSAGES]   (default 100000)
+    python -m benchmarks.filters [PASSAGES]   (default 100000)
 
 A synthetic index of PASSAGES passages (1,000 documents of three types over three years,
 words drawn from a 5,000-word vocabulary, random unit vectors: retrieval cost does not depend

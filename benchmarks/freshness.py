@@ -1,6 +1,6 @@
 """What "fresh by default" costs: the stat walk before each question, against the question.
 
-    python benchmarks/freshness.py [SIZES…]   (default: 2000 20000 100000 files)
+    python -m benchmarks.freshness [SIZES…]   (default: 2000 20000 100000 files)
 
 For each size, a folder of that many small text files (in nested folders, as notes are) is
 listed and stat'ed as `qa ask` does before answering (`qa.changes.find_changes` against a
@@ -22,8 +22,8 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-ROOT = Path(__file__).resolve().parent.parent
-QA = str(Path(sys.executable).parent / "qa")  # the console script of this environment
+from benchmarks.common import QA, ROOT
+
 QUESTION = "When did Lavrov plan to visit Japan?"
 
 

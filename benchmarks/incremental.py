@@ -1,6 +1,6 @@
 """Incremental `qa index`: touching 1 of N documents against a full build of all N.
 
-    python benchmarks/incremental.py [N_DOCUMENTS]
+    python -m benchmarks.incremental [N_DOCUMENTS]
 
 N synthetic documents of about 120 words each; one full build, then one document is edited
 and the index rebuilt; then the edited document is renamed and the index rebuilt. Each
@@ -9,21 +9,19 @@ rebuild is a fresh `qa index` process, as a user would run it (model load includ
 
 from __future__ import annotations
 
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
+from benchmarks.common import run_qa
+
 WORDS = "harbour ferry bread glacier tea bee invoice sensor pump valve report budget".split()
 
 
 def qa_index(docs: Path, index: Path) -> tuple[float, str]:
-    qa = str(Path(sys.executable).parent / "qa")
     start = time.perf_counter()
-    out = subprocess.run(
-        [qa, "index", str(docs), "--index", str(index)], capture_output=True, text=True, check=True
-    )
+    out = run_qa("index", str(docs), "--index", str(index))
     return time.perf_counter() - start, out.stdout.strip()
 
 

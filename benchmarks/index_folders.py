@@ -1,6 +1,6 @@
 """Whole `qa index --rebuild` of folders: this checkout against an earlier one, alternated.
 
-    python benchmarks/index_folders.py FOLDER... --before CHECKOUT [--runs 3]
+    python -m benchmarks.index_folders FOLDER... --before CHECKOUT [--runs 3]
 
 Each run is a fresh process with its own index folder (the ONNX export is shared and made
 beforehand), sides alternated; prints the median wall time, files/s, passages/s and the

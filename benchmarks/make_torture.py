@@ -1,6 +1,6 @@
 """Assemble tests/data/torture/: real odd files from public test suites, plus made ones.
 
-    python benchmarks/make_torture.py --pdfjs DIR --pypdf DIR --samples DIR --docx DIR \
+    python -m benchmarks.make_torture --pdfjs DIR --pypdf DIR --samples DIR --docx DIR \
         --pptx DIR [--out tests/data/torture]
 
 Each DIR is a checkout of the repository named in SOURCES (its test files only are taken).

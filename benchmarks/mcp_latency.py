@@ -1,7 +1,7 @@
 """Warm `ask` through `qa mcp` (the SDK's stdio client, a real server process) against the
 same questions answered in-process by `Workspace.ask`, interleaved, on the seeds.
 
-    python benchmarks/mcp_latency.py [ROUNDS]
+    python -m benchmarks.mcp_latency [ROUNDS]
 
 Prints p50/p95 per path and the ratio. Both refresh before answering (a stat walk), as
 `qa ask` does by default.
@@ -14,17 +14,13 @@ import os
 import statistics
 import sys
 import time
-from pathlib import Path
 
 import anyio
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from benchmarks.common import QA, ROOT, SEED_QUESTIONS
 
 QUESTIONS = [
-    json.loads(line)["question"]
-    for line in (ROOT / "tests/data/seed-questions.jsonl").read_text().splitlines()
-    if line.strip()
+    json.loads(line)["question"] for line in SEED_QUESTIONS.read_text().splitlines() if line.strip()
 ]
 
 
@@ -42,9 +38,8 @@ async def main(rounds: int) -> None:
     if ws.needs_build():
         ws.build()
     ws.retriever()
-    qa = str(Path(sys.executable).parent / "qa")
     params = StdioServerParameters(
-        command=qa, args=["mcp", "--docs", str(ROOT / "seeds")], env=dict(os.environ)
+        command=QA, args=["mcp", "--docs", str(ROOT / "seeds")], env=dict(os.environ)
     )
     through, inside = [], []
     async with Client(params) as client:

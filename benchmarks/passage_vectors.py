@@ -1,6 +1,6 @@
 """Ways of making passage and sentence vectors, scored at today's retrieval settings.
 
-    python benchmarks/passage_vectors.py --click DIR --rich DIR [--no-squad]
+    python -m benchmarks.passage_vectors --click DIR --rich DIR [--no-squad]
 
 On SQuAD part A and the click and rich docs sets (the indexes `benchmarks/tune.py` uses),
 each row swaps the loaded index's passage vectors, sentence vectors or both, and scores
@@ -30,7 +30,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
-from tune import ROOT, question_set, score, squad_set, use_vectors, whole_vectors
+
+from benchmarks.tune import ROOT, question_set, score, squad_set, use_vectors, whole_vectors
 
 WINDOW = 254  # word pieces between [CLS] and [SEP]
 SHARES = (0.0, 0.5, 0.8)  # how much of the passage vector late-chunked sentences lose

@@ -1,6 +1,6 @@
 """PDF text extraction: PDFium (qa's reader) against pypdf (the reader before it), per file.
 
-    python benchmarks/pdf_backends.py FOLDER... [--timeout 60]
+    python -m benchmarks.pdf_backends FOLDER... [--timeout 60]
 
 Every PDF below the folders is read by each backend in isolated worker processes
 (qa.isolation, as `qa index` reads), one file at a time, and the time inside the worker is

@@ -1,6 +1,6 @@
 """Answers in PDFs: SQuAD articles rendered to PDF, read by this checkout and an older one.
 
-    python benchmarks/pdf_highlights.py [--articles 4] [--before CHECKOUT]
+    python -m benchmarks.pdf_highlights [--articles 4] [--before CHECKOUT]
 
 The first N articles of SQuAD v1.1 part A are typeset as PDFs (fpdf2: wrapped lines, a
 running header and a page-number footer, as printed documents have), indexed, and every
@@ -19,8 +19,8 @@ import sys
 import tempfile
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-SQUAD = ROOT.parent / "shared" / "eval" / "squad" / "squad-v1.1-dev-part-a.json"
+from benchmarks.common import ROOT, SQUAD
+
 FONT = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
 
 CHILD = """

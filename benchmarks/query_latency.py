@@ -1,6 +1,6 @@
 """Warm query latency on SQuAD part A: plain dense search against qa's hybrid search and answers.
 
-    python benchmarks/query_latency.py [N_QUESTIONS]
+    python -m benchmarks.query_latency [N_QUESTIONS]
 
 Same index, same loaded ONNX encoder, questions interleaved so drift hits all paths alike:
 - dense: encode the question, FAISS top 5 (the baseline any embedding tool pays);
@@ -16,22 +16,18 @@ import resource
 import statistics
 import sys
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-SQUAD = ROOT.parent / "shared/eval/squad/squad-v1.1-dev-part-a.json"
+from benchmarks.common import SQUAD, eval_cache
 
 
 def main() -> None:
     from embeddings.vector_index import search
-    from qa import evaluation
     from qa.workspace import Workspace
 
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 300
     data = json.loads(SQUAD.read_text())["data"]
     questions = [q["question"] for a in data for p in a["paragraphs"] for q in p["qas"]][:n]
-    cache = evaluation.cache_folder(SQUAD)
-    ws = Workspace.resolve(cache / "docs", cache / "index-100-1-0-0-0")
+    ws = Workspace.resolve(*eval_cache(SQUAD))
     retriever = ws.retriever()
     ws.ask(questions[:5])  # warm up
     times: dict[str, list[float]] = {"dense": [], "qa search": [], "qa ask": []}

@@ -1,6 +1,6 @@
 """Throughput: the local engine against `--engine ray` on a local 2-worker runtime.
 
-    python benchmarks/ray_throughput.py [N_TEXTS] [N_ARTICLES]
+    python -m benchmarks.ray_throughput [N_TEXTS] [N_ARTICLES]
 
 Embedding: same texts (SQuAD part A paragraphs), same ONNX encoder; the Ray side includes Ray
 Data's scheduling and the transfer of texts and vectors, not the runtime's start-up (timed
@@ -17,8 +17,7 @@ import sys
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-SQUAD = ROOT.parent / "shared/eval/squad/squad-v1.1-dev-part-a.json"
+from benchmarks.common import SQUAD
 
 
 def main() -> None:

@@ -1,6 +1,6 @@
 """Reading and chunking real folders: this checkout against an earlier one, side by side.
 
-    python benchmarks/read_folders.py FOLDER... [--before CHECKOUT]
+    python -m benchmarks.read_folders FOLDER... [--before CHECKOUT]
 
 For each folder, `qa.corpus.read_and_chunk` (listing, reading, chunking: everything of
 `qa index` before the encoder) runs in a fresh process, once with this checkout's code and,

@@ -1,6 +1,6 @@
 """Does encoding while files are read make a whole build faster here? Sequence against overlap.
 
-    python benchmarks/read_overlap.py FOLDER... [--rounds R] [--readers N ...]
+    python -m benchmarks.read_overlap FOLDER... [--rounds R] [--readers N ...]
 
 For each folder, the whole `qa index --rebuild` (model loaded once before the clock starts,
 disk cache warm) with `qa.build.readers_beside_encoder` forced: 0 reads every file first and

@@ -1,6 +1,6 @@
 """Short answers (qa.spans) on SQuAD part A, by question kind, through the whole pipeline.
 
-    python benchmarks/short_answers.py
+    python -m benchmarks.short_answers
 
 Asks every question as `qa eval --squad` does (same cached index) and, for each kind of
 question (when, year, who, where, number...), prints how many got a short answer (all kinds,
@@ -11,21 +11,17 @@ how often the highlighted sentence contains one: the sentence is what a reader f
 from __future__ import annotations
 
 from collections import Counter
-from pathlib import Path
 
+from benchmarks.common import SQUAD, eval_cache
 from qa import evaluation
 from qa.spans import ALL_KINDS, kind_of, short_answer
 from qa.workspace import Workspace
 
-SQUAD = (
-    Path(__file__).resolve().parent.parent.parent / "shared/eval/squad/squad-v1.1-dev-part-a.json"
-)
-
 
 def main() -> None:
-    cache = evaluation.cache_folder(SQUAD)
-    ws = Workspace.resolve(cache / "docs", cache / "index-100-1-0-0-0")
-    items = evaluation.squad_corpus(SQUAD, cache / "docs")
+    docs, index = eval_cache(SQUAD)
+    ws = Workspace.resolve(docs, index)
+    items = evaluation.squad_corpus(SQUAD, docs)
     if ws.needs_build():
         ws.build()
     counts: dict[str, Counter] = {}

@@ -1,6 +1,6 @@
 """How fast `qa chat`'s source pane shows a passage of a long PDF.
 
-    python benchmarks/source_pane.py [PDF]   (default: a 352-page book typeset here with fpdf2)
+    python -m benchmarks.source_pane [PDF]   (default: a 352-page book typeset here with fpdf2)
 
 Rows, one run: reading the document (PDFium, in the pane's worker), reading it again (kept by
 qa.sources), cutting the window of CONTEXT_LINES lines on each side, and drawing it in the

@@ -1,6 +1,6 @@
 """The quality targets, checked: exits 1 when a metric is below its target.
 
-    python benchmarks/targets.py [squad] [scifact] [seeds] [click=DIR] [rich=DIR]
+    python -m benchmarks.targets [squad] [scifact] [seeds] [click=DIR] [rich=DIR]
                                  (default: squad, scifact, seeds)
 
 Runs `qa eval` (defaults, cached corpus and index) on SQuAD v1.1 part A, SciFact, the seed
@@ -13,20 +13,18 @@ part.
 
 from __future__ import annotations
 
-import json
-import subprocess
 import sys
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-EVAL = ROOT.parent / "shared" / "eval"
+from benchmarks.common import DATA as SETS
+from benchmarks.common import ROOT, SCIFACT, SEED_QUESTIONS, SQUAD, qa_json
+
 DATA = {
-    "squad": ["--squad", str(EVAL / "squad" / "squad-v1.1-dev-part-a.json")],
-    "scifact": ["--beir", str(EVAL / "scifact")],
-    "seed-questions": [str(ROOT / "tests" / "data" / "seed-questions.jsonl")],
+    "squad": ["--squad", str(SQUAD)],
+    "scifact": ["--beir", str(SCIFACT)],
+    "seed-questions": [str(SEED_QUESTIONS)],
     "seed-conversations": [str(ROOT / "tests" / "data" / "seed-conversations.jsonl")],
-    "click": [str(ROOT / "benchmarks" / "data" / "docs-click.jsonl"), "--docs"],
-    "rich": [str(ROOT / "benchmarks" / "data" / "docs-rich.jsonl"), "--docs"],
+    "click": [str(SETS / "docs-click.jsonl"), "--docs"],
+    "rich": [str(SETS / "docs-rich.jsonl"), "--docs"],
 }
 DOCS = {"acc@1": 0.85, "acc@5": 0.97, "unanswerable_acc": 0.8}
 TARGETS = {
@@ -43,12 +41,7 @@ DEFAULT = ["squad", "scifact", "seeds"]
 def measure(dataset: str, docs: str | None = None) -> dict[str, float]:
     """Metrics of `qa eval --json` on `dataset` (over the folder `docs`, for a docs set) at
     the default settings."""
-    qa = Path(sys.executable).parent / "qa"
-    args = [*DATA[dataset], *([docs] if docs else [])]
-    out = subprocess.run(
-        [str(qa), "eval", *args, "--json"], capture_output=True, text=True, check=True
-    )
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    return qa_json("eval", *DATA[dataset], *([docs] if docs else []))
 
 
 def missed(dataset: str, metrics: dict[str, float]) -> list[str]:

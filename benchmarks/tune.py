@@ -1,6 +1,6 @@
 """Retrieval and answer settings swept in one process, on every dev set at once.
 
-    python benchmarks/tune.py --click DIR --rich DIR [--scifact] \\
+    python -m benchmarks.tune --click DIR --rich DIR [--scifact] \\
         "" "field_weight=0.3" "neighbour_weight=0.1 focus_weight=0.2"
 
 Each setting is `name=value` pairs of qa.retrieve.SearchSettings or qa.answer.AnswerSettings
@@ -20,16 +20,12 @@ from pathlib import Path
 
 import numpy as np
 
+from benchmarks.common import DATA, ROOT, SCIFACT, SQUAD, eval_cache
 from qa import evaluation
 from qa.answer import AnswerSettings
 from qa.chunks import field_text
 from qa.retrieve import SearchSettings
 from qa.workspace import Workspace
-
-ROOT = Path(__file__).resolve().parent.parent
-EVAL = ROOT.parent / "shared" / "eval"
-SQUAD = EVAL / "squad" / "squad-v1.1-dev-part-a.json"
-
 
 FIELDS = {  # what the structure field holds (qa.chunks.field_text is "all")
     "all": field_text,
@@ -57,9 +53,9 @@ def parse_setting(text: str) -> tuple[dict[str, float], dict[str, float]]:
 
 def squad_set() -> tuple[Workspace, list[evaluation.EvalQuestion]]:
     """SQuAD part A as `qa eval --squad` builds it (same cache)."""
-    cache = evaluation.cache_folder(SQUAD)
-    (cache / "docs").mkdir(parents=True, exist_ok=True)
-    ws = Workspace.resolve(cache / "docs", cache / "index-100-1-0-0-0")
+    docs, index = eval_cache(SQUAD)
+    docs.mkdir(parents=True, exist_ok=True)
+    ws = Workspace.resolve(docs, index)
     return ws, evaluation.squad_corpus(SQUAD, ws.docs)  # type: ignore[arg-type]
 
 
@@ -129,7 +125,7 @@ def whole_vectors(ws: Workspace, quantize: str | None = None) -> np.ndarray:
     cache = index.folder.parent / f"whole-{quantize or 'float32'}-{digest}.npy"
     if cache.is_file():
         return np.load(cache)
-    vectors = ws._encoder(quantize).encode(texts).astype(np.float32)
+    vectors = ws.query_encoder(prepack=True, quantize=quantize).encode(texts).astype(np.float32)
     np.save(cache, vectors)
     return vectors
 
@@ -187,7 +183,7 @@ def main() -> None:
         "--quantize", choices=["int8"], help="score int8 indexes (built beside the float32 ones)"
     )
     args = parser.parse_args()
-    data = ROOT / "benchmarks" / "data"
+    data = DATA
     sets = {
         "seeds": question_set(ROOT / "seeds", *sorted((ROOT / "tests" / "data").glob("seed-*"))),
         "seeds-dev": question_set(ROOT / "seeds", data / "seeds-dev.jsonl"),
@@ -213,11 +209,11 @@ def main() -> None:
             cells = " | ".join("—" if m.get(c) is None else f"{m[c]:.3f}" for c in cols)
             print(f"| `{setting or 'defaults'}` | {cells} |", flush=True)
     if args.scifact:
-        folder = evaluation.cache_folder(EVAL / "scifact")
-        (folder / "docs").mkdir(parents=True, exist_ok=True)
-        ws = Workspace.resolve(folder / "docs", folder / "index-100-1-0-0-0")
+        docs, index = eval_cache(SCIFACT)
+        docs.mkdir(parents=True, exist_ok=True)
+        ws = Workspace.resolve(docs, index)
         ws = int8(ws) if args.quantize else ws
-        beir = evaluation.beir_corpus(EVAL / "scifact", ws.docs)  # type: ignore[arg-type]
+        beir = evaluation.beir_corpus(SCIFACT, ws.docs)  # type: ignore[arg-type]
         ws.build(rebuild=args.rebuild)
         if args.whole_passages:
             use_vectors(ws, whole_vectors(ws, ws.quantize))

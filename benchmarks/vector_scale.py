@@ -1,6 +1,6 @@
 """Warm query latency and memory at 10k, 100k and 1M passages (synthetic corpus).
 
-    python benchmarks/vector_scale.py 10000 100000 1000000
+    python -m benchmarks.vector_scale 10000 100000 1000000
 
 Synthetic chunks: clustered unit vectors (like real embeddings, unlike uniform noise), two
 sentence vectors each, and 30-word texts from a Zipf-distributed vocabulary for BM25. For each
