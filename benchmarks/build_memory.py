@@ -76,6 +76,7 @@ def one(passages: int, model: bool = False, folder: Path | None = None) -> dict:
 
     from qa import build as build_mod
     from qa.chunks import ChunkSettings
+    from qa.options import BuildOptions
 
     def rss() -> float:
         return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -103,7 +104,13 @@ def one(passages: int, model: bool = False, folder: Path | None = None) -> dict:
             ws = Workspace.resolve(docs, where / "ix")
             factory, name = partial(ws.query_encoder, prepack=True), "default"
         before = rss()
-        report = build_mod.build(docs, where / "ix", name, ChunkSettings(paragraphs=True), factory)
+        report = build_mod.build(
+            docs,
+            where / "ix",
+            model=name,
+            encoder=factory,
+            options=BuildOptions(chunking=ChunkSettings(paragraphs=True)),
+        )
     return {
         "passages": report.chunks,
         "embedded": report.embedded,

@@ -29,6 +29,7 @@ def main() -> None:
     from qa import evaluation
     from qa.chunks import ChunkSettings, chunk_sentences, indexed_text
     from qa.corpus import read_and_chunk
+    from qa.options import BuildOptions
     from qa.workspace import Workspace
 
     parser = argparse.ArgumentParser()
@@ -45,8 +46,10 @@ def main() -> None:
         chunks = read_and_chunk(docs, settings).chunks
         texts = [indexed_text(c, settings) for c in chunks]
         model = SentenceEncoder(packaged_model_path())._model
-        float32 = Workspace.resolve(docs, Path(tmp) / "float32", quantize="float32")
-        int8 = Workspace.resolve(docs, Path(tmp) / "int8", quantize="int8")
+        float32 = Workspace.resolve(
+            docs, Path(tmp) / "float32", building=BuildOptions(quantize="float32")
+        )
+        int8 = Workspace.resolve(docs, Path(tmp) / "int8", building=BuildOptions(quantize="int8"))
         onnx = float32.query_encoder(prepack=True)
         # exported and quantised before any clock starts
         onnx8 = int8.query_encoder(prepack=True, quantize="int8")

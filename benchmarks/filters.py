@@ -36,7 +36,7 @@ class FixedEncoder:
 def make_index(root: Path, n: int):
     from qa import index as index_mod
     from qa.chunks import Chunk, ChunkSettings
-    from qa.index import DocEntry, Manifest
+    from qa.manifest import DocEntry, Manifest
 
     rng = np.random.default_rng(0)
     vocab = [f"w{i}" for i in range(5000)]
@@ -55,7 +55,13 @@ def make_index(root: Path, n: int):
     manifest = Manifest("synthetic", DIM, ChunkSettings(), str(root), time.time(), docs)
     texts = [c.text for c in chunks]
     index_mod.save_version(
-        root, manifest, chunks, texts, vectors, vectors, index_mod.sentence_spans(spans)
+        root,
+        manifest,
+        chunks,
+        texts,
+        vectors,
+        sentence_vectors=vectors,
+        spans=index_mod.sentence_spans(spans),
     )
     return index_mod.load(root), rng
 

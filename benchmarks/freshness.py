@@ -41,7 +41,7 @@ def check_seconds(root: Path, repeats: int = 3) -> float:
     from qa.changes import find_changes
     from qa.chunks import ChunkSettings
     from qa.files import list_folder, stat_files
-    from qa.index import Manifest
+    from qa.manifest import Manifest
 
     listing = list_folder(root)
     stats = stat_files(root, listing.rels)

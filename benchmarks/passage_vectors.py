@@ -53,7 +53,9 @@ def all_parts(ws) -> tuple[list[list[str]], list[int]]:
 
     chunks = ws.retriever().index.chunks
     sentences = [sentence_texts(c) for c in chunks]
-    parts = [passage_parts(c, ws.chunking, s) for c, s in zip(chunks, sentences, strict=True)]
+    parts = [
+        passage_parts(c, ws.building.chunking, s) for c, s in zip(chunks, sentences, strict=True)
+    ]
     return parts, [len(s) for s in sentences]
 
 

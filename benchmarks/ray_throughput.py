@@ -70,6 +70,7 @@ def whole_builds(articles: int) -> tuple[float, float, int]:
 
     from embeddings.ray_encoder import RaySettings
     from qa import evaluation
+    from qa.options import BuildOptions
     from qa.workspace import Workspace
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -79,7 +80,9 @@ def whole_builds(articles: int) -> tuple[float, float, int]:
         report = Workspace.resolve(docs, Path(tmp) / "local").build()
         local_s = time.perf_counter() - t
         t = time.perf_counter()
-        Workspace.resolve(docs, Path(tmp) / "ray", ray=RaySettings(workers=2)).build()
+        Workspace.resolve(
+            docs, Path(tmp) / "ray", building=BuildOptions(ray=RaySettings(workers=2))
+        ).build()
         return local_s, time.perf_counter() - t, report.chunks
 
 

@@ -66,7 +66,7 @@ async def draw(text: str, window: bool) -> float:
 
 
 def main() -> None:
-    from qa.answer import Citation
+    from qa.results import Citation
     from qa.sources import _line_starts, open_source, read_source
     from tui.widgets.source import CONTEXT_CHARS, CONTEXT_LINES
 

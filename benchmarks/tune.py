@@ -68,7 +68,9 @@ def question_set(docs: Path, *files: Path) -> tuple[Workspace, list[evaluation.E
 def int8(ws: Workspace) -> Workspace:
     """The same set indexed with the int8 model, in an index folder beside the float32 one."""
     root = ws.root.with_name(ws.root.name + "-int8")
-    return dataclasses.replace(ws, root=root, quantize="int8", _retriever=None, _query=None)
+    return dataclasses.replace(
+        ws, root=root, building=dataclasses.replace(ws.building, quantize="int8")
+    )
 
 
 def answered_figures(ws: Workspace, items: list[evaluation.EvalQuestion]) -> dict[str, float]:
@@ -120,7 +122,7 @@ def whole_vectors(ws: Workspace, quantize: str | None = None) -> np.ndarray:
     from qa.chunks import indexed_text
 
     index = ws.retriever().index
-    texts = [indexed_text(c, ws.chunking) for c in index.chunks]
+    texts = [indexed_text(c, ws.building.chunking) for c in index.chunks]
     digest = hashlib.sha256("\0".join(texts).encode()).hexdigest()[:16]
     cache = index.folder.parent / f"whole-{quantize or 'float32'}-{digest}.npy"
     if cache.is_file():

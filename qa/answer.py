@@ -1,126 +1,31 @@
-"""Passages → an Answer: the best-answering sentence of each passage, the short answer inside
-it when the question asks for a date, name, place or number (qa.spans), and whether to abstain.
+"""Passages → a Result (qa.results): the best-answering sentence of each passage, the short
+answer inside it when the question asks for a date, name, place or number (qa.spans), and
+whether to abstain.
 
 The highlighted sentence of a passage is the one that best matches the question: cosine
 similarity of its embedding to the question's, plus the share of the question's (stemmed) terms
 it contains. The question counts as answered when the best passage's `confidence` (its dense
-similarity, plus optionally the share of question terms it contains) reaches
-`AnswerSettings.min_confidence`, calibrated on SQuAD by benchmarks/calibrate_abstain.py.
+score, plus the share of question terms it contains, minus the share found nowhere) reaches
+`AnswerSettings.min_confidence` (how it was calibrated: docs/json.md, docs/results.md).
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import asdict, dataclass
-from itertools import pairwise
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from qa.chunks import Chunk, split_sentences
+from qa.chunks import split_sentences
 from qa.conversation import QUESTION_WORDS
+from qa.results import AnsweredPassage, Result, Span, cite
 from qa.retrieve import Passage, Retriever
+from qa.spans import ALL_KINDS, kind_of, short_answer
 
 if TYPE_CHECKING:
     from qa.filters import Filters
-from qa.spans import ALL_KINDS, kind_of, short_answer
-
-
-@dataclass(frozen=True)
-class Span:
-    """Text and its character offsets in the source file."""
-
-    text: str
-    start: int
-    end: int
-
-
-@dataclass(frozen=True)
-class Citation:
-    """Where a passage is: enough to open the source at the right spot."""
-
-    path: str
-    line: int
-    end_line: int
-    start: int
-    end: int
-    title: str
-    date: str | None
-    page: int | None = None
-    section: str = ""
-    folder: str = ""  # the indexed folder, absolute; `path` is relative to it
-
-    @property
-    def absolute(self) -> str:
-        """The cited file's absolute path."""
-        return str(Path(self.folder) / self.path) if self.folder else self.path
-
-    def place(self, *, absolute: bool = False) -> str:
-        """`path p.N:line § section`: where the passage is, the head of every label."""
-        page = f" p.{self.page}" if self.page else ""
-        section = f" § {self.section}" if self.section else ""
-        return f"{self.absolute if absolute else self.path}{page}:{self.line}{section}"
-
-    def label(self, *, absolute: bool = False) -> str:
-        """`path p.N:line § section [chars a-b] · "title" · date`, as shown to people (the
-        path relative to the indexed folder, or `absolute`, as copied out of qa)."""
-        date = f" · {self.date}" if self.date else ""
-        place = self.place(absolute=absolute)
-        return f'{place} [chars {self.start}-{self.end}] · "{self.title}"{date}'
-
-
-@dataclass(frozen=True)
-class CitedPlace:
-    """What a citation label points at: a file, a line, and the exact span when given."""
-
-    path: str
-    line: int
-    chars: tuple[int, int] | None
-
-
-_LABEL = re.compile(r"^(?P<path>.+?)(?: p\.(?P<page>\d+))?:(?P<line>\d+)(?P<rest> .*)?$")
-# The first "[chars a-b]" after path:line; the section before it may hold "[", "·" or "]".
-_CHARS = re.compile(r"\[chars (?P<start>\d+)-(?P<end>\d+)\]")
-
-
-def parse_label(label: str) -> CitedPlace | None:
-    """The place a label of `Citation.label()` (or a bare `path:line`) names; None if none."""
-    found = _LABEL.match(label.strip())
-    if not found:
-        return None
-    chars = _CHARS.search(found["rest"] or "")
-    span = (int(chars["start"]), int(chars["end"])) if chars else None
-    return CitedPlace(found["path"], int(found["line"]), span)
-
-
-@dataclass(frozen=True)
-class AnsweredPassage:
-    """A retrieved passage with its best-answering sentence."""
-
-    rank: int
-    score: float
-    text: str
-    answer: Span
-    citation: Citation
-    short: Span | None = None  # the date, name, place or number inside `answer` (qa.spans)
-
-
-@dataclass(frozen=True)
-class Result:
-    """Everything qa says about one question."""
-
-    question: str
-    answered: bool
-    answer: Span | None
-    citation: Citation | None
-    passages: list[AnsweredPassage]
-
-    def no_answer(self) -> str:
-        """What is said in place of an answer when there is none."""
-        if not self.passages:
-            return "No document matches the filters: widen the path, type, dates or +words."
-        return "No passage answers this well; the nearest ones (weak):"
 
 
 @dataclass(frozen=True)
@@ -345,47 +250,3 @@ def short_span(question: str, sentence: Span) -> Span | None:
         return None
     lo, hi = found
     return Span(sentence.text[lo:hi], sentence.start + lo, sentence.start + hi)
-
-
-def pieces(text: str, start: int, sentence: Span, short: Span | None) -> list[tuple[str, str]]:
-    """`text`, which begins at offset `start` of its source, cut for display into (piece,
-    role) in order: role "" outside the answer sentence, "sentence" inside it, "short" for
-    the short answer."""
-    if short is None:
-        cuts, roles = [sentence.start, sentence.end], ["", "sentence", ""]
-    else:
-        cuts = [sentence.start, short.start, short.end, sentence.end]
-        roles = ["", "sentence", "short", "sentence", ""]
-    bounds = [0, *(max(0, min(len(text), c - start)) for c in cuts), len(text)]
-    return [(text[a:b], r) for (a, b), r in zip(pairwise(bounds), roles, strict=True) if b > a]
-
-
-def cite(chunk: Chunk, docs_root: Path) -> Citation:
-    """The citation of a chunk of the folder `docs_root`."""
-    return Citation(
-        path=chunk.path,
-        line=chunk.line,
-        end_line=chunk.end_line,
-        start=chunk.start,
-        end=chunk.end,
-        title=chunk.title,
-        date=chunk.date,
-        page=chunk.page,
-        section=chunk.section,
-        folder=str(docs_root),
-    )
-
-
-def result_to_json(result: Result) -> dict[str, Any]:
-    """The public JSON form of a result (schema in docs/json.md)."""
-    out = asdict(result)
-    for passage, p in zip(out["passages"], result.passages, strict=True):
-        passage["answer"]["short"] = passage.pop("short")
-        passage["citation"]["absolute"] = p.citation.absolute
-    citation = out.pop("citation")
-    if citation is not None and result.citation is not None:
-        citation["absolute"] = result.citation.absolute
-    if out["answer"] is not None:
-        out["answer"]["short"] = out["passages"][0]["answer"]["short"]
-        out["answer"]["citation"] = citation
-    return out

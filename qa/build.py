@@ -33,9 +33,11 @@ from qa.corpus import ChunkSpill, Corpus, read_and_chunk
 from qa.documents import Skipped, skip_counts
 from qa.errors import IndexBusy, QAError, UsageError
 from qa.files import ReadSettings
-from qa.index import TEXT_VERSION, ChunkStore, DocEntry, Index, Manifest, release_pages
+from qa.index import Index
 from qa.isolation import cores
 from qa.keys import KEY, Key, Known, plan, pooled_key
+from qa.manifest import TEXT_VERSION, ChunkStore, DocEntry, Manifest, release_pages
+from qa.options import BuildOptions
 from qa.vectors import BuildEncoder, EncodeAhead, Progress, embed_corpus, passage_parts
 
 log = logging.getLogger("qa")
@@ -74,18 +76,17 @@ class BuildReport:
 def build(
     docs_root: Path,
     root: Path,
+    *,
     model: str,
-    chunking: ChunkSettings,
-    encoder_factory: Callable[[], BuildEncoder],
+    encoder: Callable[[], BuildEncoder],
+    options: BuildOptions | None = None,
     on_progress: Progress | None = None,
-    rebuild: bool = False,
     map_files: Mapper | None = None,
     map_shards: Mapper | None = None,
-    reading: ReadSettings | None = None,
-    retry_skipped: bool = True,
 ) -> BuildReport:
-    """Index the documents below `docs_root` into `root`, re-embedding only what changed
-    (and reading only files whose stat changed; with `retry_skipped`, files skipped last
+    """Index the documents below `docs_root` into `root` as `options` say, with `model` (the
+    id the manifest records) embedded by `encoder()`, re-embedding only what changed (and
+    reading only files whose stat changed; with `options.retry_skipped`, files skipped last
     time are tried again even when unchanged, as `qa index` does, but not a refresh).
 
     By default the work is done here; a cluster engine (qa.cluster) passes `map_files` (files
@@ -99,15 +100,12 @@ def build(
             return _build_locked(
                 docs_root,
                 root,
-                model,
-                chunking,
-                encoder_factory,
-                on_progress,
-                rebuild,
-                map_files,
-                map_shards,
-                reading,
-                retry_skipped,
+                model=model,
+                encoder=encoder,
+                options=options or BuildOptions(),
+                on_progress=on_progress,
+                map_files=map_files,
+                map_shards=map_shards,
             )
     except Timeout:
         raise IndexBusy(
@@ -128,33 +126,40 @@ def _make_folder(root: Path) -> None:
 def _build_locked(
     docs_root: Path,
     root: Path,
+    *,
     model: str,
-    chunking: ChunkSettings,
-    encoder_factory: Callable[[], BuildEncoder],
+    encoder: Callable[[], BuildEncoder],
+    options: BuildOptions,
     on_progress: Progress | None,
-    rebuild: bool,
     map_files: Mapper | None,
     map_shards: Mapper | None,
-    reading: ReadSettings | None,
-    retry_skipped: bool,
 ) -> BuildReport:
-    old, reason = (None, "--rebuild was asked for") if rebuild else _reusable(root, model)
+    chunking, reading = options.chunking, options.reading
+    old, reason = (None, "--rebuild was asked for") if options.rebuild else _reusable(root, model)
     same_reading = old is not None and (
         old.manifest.chunking == chunking and old.manifest.docs_root == str(docs_root.resolve())
     )
     clock = Stopwatch()
     key = partial(_key, model)
     known, pooled = _known_vectors(old, key) if old else (Known.empty(), Known.empty())
-    encoder = cache(encoder_factory)  # made once, and only if something is new
+    encoder = cache(encoder)  # made once, and only if something is new
     read = partial(
         read_and_chunk,
         docs_root,
         chunking,
         map_files=map_files,
         reuse=old if same_reading else None,
-        retry_skipped=retry_skipped,
+        retry_skipped=options.retry_skipped,
     )
-    corpus, ahead = _read(read, reading, map_files is None, encoder, key, known, root / "resume")
+    corpus, ahead = _read(
+        read,
+        reading=reading,
+        here=map_files is None,
+        encoder=encoder,
+        key=key,
+        known=known,
+        resume=root / "resume",
+    )
     if old is not None and isinstance(old.chunks, ChunkStore):
         old.chunks.release()  # every chunk was read for its keys, unchanged ones copied
     clock.lap("read and chunk")
@@ -168,11 +173,11 @@ def _build_locked(
             chunking,
             key,
             planned,
-            known,
-            pooled,
-            root / "resume",
-            encoder,
-            on_progress,
+            known=known,
+            pooled=pooled,
+            folder=root / "resume",
+            encoder=encoder,
+            on_progress=on_progress,
         )
         encoder.cache_clear()  # the ONNX session (its repacked weights, its buffers) let go of
         del known, pooled
@@ -185,10 +190,10 @@ def _build_locked(
             corpus.chunks,
             (indexed_text(c, chunking) for c in corpus.chunks),  # what BM25 reads, as it reads
             made.passages,
-            made.sentences,
-            (planned.spans, planned.offsets),
-            map_shards,
-            clock,
+            sentence_vectors=made.sentences,
+            spans=(planned.spans, planned.offsets),
+            map_shards=map_shards,
+            clock=clock,
         )
     finally:
         if isinstance(corpus.chunks, ChunkSpill):  # the scratch file is made anew each build
@@ -208,7 +213,7 @@ def _manifest(
     chunking: ChunkSettings,
     docs_root: Path,
     corpus: Corpus,
-    reading: ReadSettings | None,
+    reading: ReadSettings,
 ) -> Manifest:
     """The manifest of a version built from `corpus` (its files' stats and the exclude
     patterns kept, so that a refresh can tell what changed)."""
@@ -221,14 +226,15 @@ def _manifest(
         documents=corpus.docs,
         skipped=corpus.skipped,
         stats={rel: list(st) for rel, st in corpus.stats.items()},
-        exclude=list(reading.exclude if reading else ()),
-        follow_links=reading.follow_links if reading else False,
+        exclude=list(reading.exclude),
+        follow_links=reading.follow_links,
         pooled=True,
     )
 
 
 def _read(
     read: Callable[..., Corpus],
+    *,
     reading: ReadSettings | None,
     here: bool,
     encoder: Callable[[], BuildEncoder],

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from qa.files import list_folder, stat_files
-from qa.index import Manifest
+from qa.manifest import Manifest
 
 
 @dataclass(frozen=True)

@@ -29,7 +29,7 @@ class ChunkSettings:
     # A short document (at most twice this many words: a note, an abstract) is cut into
     # passages of up to this many words: whole when it fits the model's 256-word-piece
     # window, else in about two. Cutting it finer only splits its evidence (SciFact nDCG@10
-    # 0.726 → 0.741, README); long documents keep `max_words`. 0: off.
+    # 0.726 → 0.741, docs/results.md); long documents keep `max_words`. 0: off.
     short_max_words: int = 200
     # How sentences are split (split_sentences): 1, every line break ends one; 2, hard-wrapped
     # lines are joined. A change re-chunks every file (vectors are still reused by text).
@@ -68,7 +68,7 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
     in lower case (or with code or a bracket) in the same paragraph, outside a code fence,
     and is no list item, heading, quote or table row. Docs wrapped at 80 columns otherwise
     cut "If the option is not / passed, the count is 0." in two (click docs highlight@1:
-    README)."""
+    docs/results.md)."""
     spans: list[tuple[int, int]] = []
     for line_start, line_end in _wrapped_lines(text):
         line = text[line_start:line_end]
@@ -302,7 +302,7 @@ def field_text(chunk: Chunk) -> str:
     its date as year and month name ("2018 July"), so a question that names a page or a
     year favours the passages of that document (qa.retrieve weighs this field against the
     text). The heading path is not in it: it is read with the text already (indexed_text),
-    and counting it twice lost 5 points of acc@1 on the click docs (README)."""
+    and counting it twice lost 5 points of acc@1 on the click docs (docs/results.md)."""
     parts = [chunk.title]
     found = _ISO_MONTH.match(chunk.date or "")
     if found and 1 <= int(found[2]) <= 12:

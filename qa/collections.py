@@ -13,9 +13,10 @@ import json
 import os
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
-from qa.answer import Result
-from qa.errors import UsageError
+from qa.errors import QAError, UsageError
+from qa.results import Result
 
 
 @dataclass(frozen=True)
@@ -72,6 +73,27 @@ def register(name: str | None, docs: Path, index: Path) -> str | None:
     )
     os.replace(tmp, path)  # readers see the old list or the new one
     return None
+
+
+def summaries() -> list[dict[str, Any]]:
+    """Each collection as `qa collections --json` gives it: name, folders, and its size and
+    build time (or the error that keeps it from being read)."""
+    from qa import index as index_mod
+
+    rows = []
+    for c in load_all().values():
+        row: dict[str, Any] = {"name": c.name, "docs": str(c.docs), "index": str(c.index)}
+        try:
+            manifest = index_mod.live_manifest(c.index)
+            row.update(
+                documents=len(manifest.documents),
+                passages=manifest.passages,
+                built_at=manifest.built_at,
+            )
+        except QAError as exc:
+            row["error"] = str(exc)
+        rows.append(row)
+    return rows
 
 
 def named(names: str | tuple[str, ...]) -> list[Collection]:

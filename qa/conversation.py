@@ -78,7 +78,7 @@ def refers_back(question: str) -> bool:
     A leading "and"/"what about" always does; a pronoun does only in a question with few
     words of its own (fewer than FEW_CONTENT_WORDS): "When did he make the remarks about
     Super Bowl 50?" carries its topic, and adding an earlier turn only dilutes it (measured on
-    SQuAD follow-ups, see the README).
+    SQuAD follow-ups, see docs/results.md).
     """
     words = [w.lower() for w in _WORD.findall(question)]
     if not words:
@@ -117,6 +117,13 @@ class Conversation:
         elif not (self.topic and refers_back(question)):
             self.topic = question
 
+    def turn(self, question: str) -> str:
+        """The next turn: what to search for `question`, which is then recorded. The one
+        way follow-ups get their context (qa ask --conversation, qa chat, qa eval)."""
+        search = self.search_text(question)
+        self.add(question)
+        return search
+
     def clear(self) -> None:
         """Forget every turn: the next question starts a new conversation."""
         self.turns.clear()
@@ -126,6 +133,4 @@ class Conversation:
 def search_text(turns: list[str] | tuple[str, ...]) -> str:
     """What to search for the last of `turns`, given the ones before it."""
     conversation = Conversation()
-    for turn in turns[:-1]:
-        conversation.add(turn)
-    return conversation.search_text(turns[-1])
+    return [conversation.turn(t) for t in turns][-1]

@@ -14,15 +14,18 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
-from typing import overload
+from typing import TYPE_CHECKING, overload
 
 from embeddings.vector_index import Mapper
 from qa.chunks import Chunk, ChunkSettings, split_document
 from qa.documents import Document, Skipped, read_file, skipped_for
 from qa.files import ReadSettings, Stat, list_folder, stat_files
 from qa.formats import IN_PROCESS, reader_name
-from qa.index import ChunkStore, DocEntry, Index, chunk_line, chunk_of_line
 from qa.isolation import Limits, iter_isolated
+
+if TYPE_CHECKING:  # the index a build reuses; reading never imports it
+    from qa.index import Index
+from qa.manifest import ChunkStore, DocEntry, chunk_line, chunk_of_line
 
 log = logging.getLogger("qa")
 
@@ -116,6 +119,7 @@ def read_and_chunk(
     docs_root: Path,
     chunking: ChunkSettings,
     map_files: Mapper | None = None,
+    *,
     reading: ReadSettings | None = None,
     reuse: Index | None = None,
     retry_skipped: bool = True,

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from enum import IntEnum
+
+# C0/C1 control characters except newline and tab (ANSI and OSC sequences start with ESC),
+# and lone surrogates (bytes of a file name that is not UTF-8), which no terminal can print.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
 
 
 class ExitCode(IntEnum):
@@ -28,3 +33,9 @@ class UsageError(QAError):
 
 class IndexBusy(QAError):
     """Another process is writing the index: wait, or read the version that is live."""
+
+
+def printable(text: str) -> str:
+    """`text` with control characters shown as visible `\\xNN` escapes, same line breaks: a
+    file name or document text in a message is data, never a terminal control sequence."""
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()) & 0xFF:02x}", text)

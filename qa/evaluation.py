@@ -24,7 +24,7 @@ from qa.errors import UsageError
 from qa.retrieve import Retriever
 
 if TYPE_CHECKING:
-    from qa.answer import AnsweredPassage
+    from qa.results import AnsweredPassage
     from qa.workspace import Workspace
 
 KS = (1, 3, 5, 10)
@@ -288,3 +288,80 @@ def cache_folder(data: Path) -> Path:
 
     key = hashlib.sha1(str(data.resolve()).encode()).hexdigest()[:12]
     return Path(user_cache_dir("qa", appauthor=False)) / "eval" / f"{data.stem}-{key}"
+
+
+def workspace(
+    data: Path,
+    *,
+    docs: Path | None,
+    index: Path | None,
+    corpus: bool,
+    max_words: int,
+    short_max_words: int,
+    overlap: int,
+    with_title: bool,
+    context: int,
+    paragraphs: bool,
+    dense_weight: float,
+    sentence_weight: float,
+    field_weight: float | None,
+    neighbour_weight: float | None,
+    dedupe: bool,
+) -> Workspace:
+    """The workspace `qa eval` scores, with its chunking and search settings; for a
+    `corpus` (SQuAD, BEIR) the documents are written to a cache folder of `data`, each
+    chunking its own index there."""
+    from dataclasses import replace
+
+    from qa.chunks import ChunkSettings
+    from qa.options import BuildOptions
+    from qa.retrieve import SearchSettings
+    from qa.workspace import Workspace
+
+    chunking = ChunkSettings(max_words, overlap, with_title, context, paragraphs, short_max_words)
+    search = SearchSettings(
+        dense_weight=dense_weight, sentence_weight=sentence_weight, dedupe=dedupe
+    )
+    if field_weight is not None:
+        search = replace(search, field_weight=field_weight)
+    if neighbour_weight is not None:
+        search = replace(search, neighbour_weight=neighbour_weight)
+    if corpus:
+        cache = cache_folder(data)
+        docs = cache / "docs"
+        docs.mkdir(parents=True, exist_ok=True)
+        name = f"index-{max_words}-{overlap}-{int(with_title)}-{context}-{int(paragraphs)}"
+        if short_max_words != ChunkSettings.short_max_words:
+            name += f"-s{short_max_words}"
+        index = index or cache / name
+    return Workspace.resolve(docs, index, building=BuildOptions(chunking=chunking), search=search)
+
+
+@dataclass(frozen=True)
+class Task:
+    """What `qa eval` scores: questions (a JSONL file, or SQuAD's), or a BEIR set."""
+
+    items: list[EvalQuestion]
+    beir: BeirSet | None = None
+
+    @classmethod
+    def of(
+        cls, ws: Workspace, *, questions: Path | None, squad: Path | None, beir: Path | None
+    ) -> Task:
+        """The task of the file given; a SQuAD or BEIR corpus is written to `ws.docs`."""
+        assert ws.docs is not None or questions is not None, "a corpus is written to ws.docs"
+        if squad:
+            return cls(squad_corpus(squad, ws.docs))  # type: ignore[arg-type]
+        if beir:
+            return cls([], beir_corpus(beir, ws.docs))  # type: ignore[arg-type]
+        return cls(load_questions(questions) if questions else [])
+
+    def score(
+        self, ws: Workspace, *, use_context: bool, on_progress: Progress | None
+    ) -> dict[str, float | None]:
+        """The metrics of the task on the index of `ws`."""
+        if self.beir is not None:
+            return {**score_beir(ws.retriever(), self.beir, on_progress)}
+        return score_questions(
+            self.items, lambda part: ask_batch(ws, part, use_context), on_progress
+        )

@@ -23,10 +23,9 @@ from pathlib import Path
 from typing import Any
 
 from qa.documents import Skipped, unsupported
-from qa.errors import UsageError
+from qa.errors import UsageError, printable
 from qa.formats import reader_name
 from qa.isolation import Limits
-from qa.terminal import printable
 
 NEVER_READ = frozenset({"node_modules", "__pycache__", "site-packages", "venv"})
 IGNORE_FILES = (".gitignore", ".qaignore")

@@ -18,7 +18,7 @@ import numpy as np
 
 from embeddings.shards import read_shards
 from qa.chunks import Chunk, chunk_sentences, sentence_text
-from qa.index import release_pages
+from qa.manifest import release_pages
 
 Key = bytes  # 16 bytes: the key of the vector of one text read by one model
 KEY = "S16"  # numpy's type for an array of keys

@@ -8,7 +8,7 @@ elsewhere, so it can be pasted into `qa show`.
 
 from __future__ import annotations
 
-from qa.answer import Citation, Result
+from qa.results import Citation, Result
 
 
 def link(citation: Citation) -> str:

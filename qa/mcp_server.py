@@ -33,10 +33,10 @@ from mcp.server.mcpserver.resources import ResourceSecurity
 from mcp_types import CallToolResult, TextContent
 from typing_extensions import TypedDict  # pydantic reads these on Python < 3.12
 
-from qa.answer import Citation  # the schema reads the dataclass itself
 from qa.errors import QAError, UsageError
 
 if TYPE_CHECKING:
+    from qa.filters import Filters
     from qa.workspace import Workspace
 
 DATA_NOTE = (
@@ -47,6 +47,7 @@ SERVED_NOTE = (
     "file it did not index, a link leading out of it) is refused."
 )
 RESOURCE_PREFIX = "qa://doc/"
+log = logging.getLogger("qa")
 
 
 class SpanOut(TypedDict):
@@ -59,8 +60,24 @@ class PassageAnswerOut(SpanOut):
     short: SpanOut | None
 
 
+class CitationOut(TypedDict):
+    """qa.results.Citation as JSON: `path` relative to `folder`, and `absolute`."""
+
+    path: str
+    line: int
+    end_line: int
+    start: int
+    end: int
+    title: str
+    date: str | None
+    page: int | None
+    section: str
+    folder: str
+    absolute: str
+
+
 class AnswerOut(PassageAnswerOut):
-    citation: Citation
+    citation: CitationOut
 
 
 class AnsweredPassageOut(TypedDict):
@@ -68,11 +85,11 @@ class AnsweredPassageOut(TypedDict):
     score: float
     text: str
     answer: PassageAnswerOut
-    citation: Citation
+    citation: CitationOut
 
 
 class AskOut(TypedDict):
-    """The object `qa ask --json` prints (README: The JSON schema)."""
+    """The object `qa ask --json` prints (docs/json.md)."""
 
     question: str
     answered: bool
@@ -84,7 +101,7 @@ class PassageOut(TypedDict):
     rank: int
     score: float
     text: str
-    citation: Citation
+    citation: CitationOut
     resource: str
 
 
@@ -116,19 +133,13 @@ class Service:
     def workspace(self, collection: str | None = None) -> Workspace:
         """The workspace of `collection` (None: the one the server was started on), built
         on first use when it has no index."""
-        from qa.workspace import Workspace
+        from qa import front
 
         key = collection or self._default[2]
         if key not in self._workspaces:
-            if key is None:
-                ws = Workspace.resolve(self._default[0], self._default[1])
-            else:
-                from qa.collections import named
-
-                found = named(key)[0]
-                ws = Workspace.resolve(found.docs if found.docs.is_dir() else None, found.index)
-            if ws.needs_build():
-                ws.build()
+            docs, index = self._default[:2] if key is None else (None, None)
+            (ws,) = front.workspaces(docs=docs, index=index, names=key)
+            front.make_current(ws, refresh=False, say=log.info)
             self._workspaces[key] = ws
         return self._workspaces[key]
 
@@ -142,72 +153,68 @@ class Service:
         self,
         question: str,
         k: int = 5,
-        path: str | None = None,
-        since: str | None = None,
-        until: str | None = None,
+        *,
         collection: str | None = None,
+        **filters: Any,
     ) -> tuple[dict[str, Any], str]:
-        """The answer as `qa ask --json` gives it, and as Markdown with citations."""
-        from qa.answer import result_to_json
+        """The answer as `qa ask --json` gives it, and as Markdown with citations; `filters`
+        as qa.front.filters takes them (path, type, since, until)."""
+        from qa import front
         from qa.markdown import result_to_markdown
+        from qa.results import result_to_json
 
-        filters = _filters(path, since, until)
+        narrow = _filters(**filters)
         with self._lock:
-            result = self._current(collection).ask([question], k, filters=filters)[0]
+            (result,) = front.ask([self._current(collection)], [question], k=k, filters=narrow)
         return result_to_json(result), result_to_markdown(result)
 
     def search(
         self,
         query: str,
         k: int = 10,
-        path: str | None = None,
-        since: str | None = None,
-        until: str | None = None,
+        *,
         collection: str | None = None,
+        **filters: Any,
     ) -> dict[str, Any]:
         """The `k` best passages, no answer chosen."""
-        from qa.answer import cite
         from qa.filters import allowed_rows, parse_question
+        from qa.results import cite
         from qa.workspace import require_question
 
-        filters = _filters(path, since, until)
+        narrow = _filters(**filters)
         with self._lock:
             ws = self._current(collection)
             retriever = ws.retriever()
             text, own = parse_question(require_question(query))
-            mask = allowed_rows(retriever.index, filters.and_(own))
+            mask = allowed_rows(retriever.index, narrow.and_(own))
             found = retriever.search(text, _k(k), mask)
             root = Path(retriever.index.manifest.docs_root)
-        passages = [
-            {
-                "rank": p.rank,
-                "score": round(p.score, 4),
-                "text": p.chunk.text,
-                "citation": asdict(cite(p.chunk, root)),
-                "resource": RESOURCE_PREFIX + p.chunk.path,
-            }
-            for p in found
-        ]
+        passages = []
+        for p in found:
+            citation = cite(p.chunk, root)
+            passages.append(
+                {
+                    "rank": p.rank,
+                    "score": round(p.score, 4),
+                    "text": p.chunk.text,
+                    "citation": {**asdict(citation), "absolute": citation.absolute},
+                    "resource": RESOURCE_PREFIX + p.chunk.path,
+                }
+            )
         return {"query": query, "passages": passages}
 
     def show(
         self, citation: str, context: int = 3, collection: str | None = None
-    ) -> dict[str, Any]:
-        """The cited span with `context` lines around it, as `qa show` prints it, from a
-        document of the served index only."""
+    ) -> tuple[dict[str, Any], str]:
+        """The cited span with `context` lines around it, as data and as `qa show` prints
+        it, from a document of the served index only."""
+        from qa.front import show_json, show_text
         from qa.sources import excerpt
 
         with self._lock:
             manifest = self.workspace(collection).load().manifest
         cut = excerpt(manifest, citation, context=max(0, context))
-        return {
-            "path": str(cut.path),
-            "first_line": cut.first_line,
-            "lines": cut.lines,
-            "start": cut.start,
-            "end": cut.end,
-            "stale": cut.stale,
-        }
+        return show_json(cut), show_text(cut)
 
     def status(self, collection: str | None = None) -> dict[str, Any]:
         """What is indexed, when, and what was skipped (`qa status --json`)."""
@@ -222,7 +229,7 @@ class Service:
             ws = self.workspace(collection)
             if ws.docs is None:
                 raise UsageError("the server was started on an index alone: give it --docs")
-            return ws.build(on_progress, retry_skipped=True).summary()
+            return ws.build(on_progress).summary()
 
     def document(self, rel: str) -> str:
         """The text of an indexed document (`qa://doc/<path>`), as qa extracted it."""
@@ -248,20 +255,16 @@ def _k(k: int) -> int:
     return k
 
 
-def _filters(path: str | None, since: str | None, until: str | None) -> Any:
-    from qa.filters import Filters, parse_date
+def _filters(
+    path: str | None = None,
+    type: str | None = None,
+    since: str | None = None,
+    until: str | None = None,
+) -> Filters:
+    """A tool call's filters, as the CLI's --path, --type, --since, --until."""
+    from qa import front
 
-    return Filters(
-        paths=(path,) if path else (),
-        since=parse_date(since, "since") if since else None,
-        until=parse_date(until, "until") if until else None,
-    )
-
-
-def _text_of_show(cut: dict[str, Any]) -> str:
-    """`qa show`'s layout: the path, then numbered lines."""
-    numbered = [f"{n:>6} │ {line}" for n, line in enumerate(cut["lines"], cut["first_line"])]
-    return "\n".join([cut["path"], *numbered])
+    return front.filters(paths=[path or ""], types=[type or ""], since=since, until=until, flag="")
 
 
 def build_server(service: Service) -> MCPServer:
@@ -295,20 +298,24 @@ def build_server(service: Service) -> MCPServer:
     @server.tool(
         description="Answer a question from the indexed documents: the best-answering "
         "sentence with its citation, and the k best passages (the object `qa ask --json` "
-        "prints). path: a gitignore-style glob of documents; since/until: YYYY-MM-DD on "
-        "the document's date; collection: a named collection (qa collections). Inside the "
+        "prints). path: a gitignore-style glob of documents; type: file types such as "
+        "'pdf,md'; since/until: YYYY-MM-DD on the document's date; collection: a named "
+        "collection (qa collections). Inside the "
         'question, +word, -word and "a phrase" narrow the passages. answered=false means '
         "nothing answers well; the nearest passages are still given." + DATA_NOTE
     )
     def ask(
         question: str,
         k: int = 5,
+        *,
         path: str | None = None,
+        type: str | None = None,
         since: str | None = None,
         until: str | None = None,
         collection: str | None = None,
     ) -> Annotated[CallToolResult, AskOut]:
-        return result(*call(service.ask, question, k, path, since, until, collection))
+        narrow = {"path": path, "type": type, "since": since, "until": until}
+        return result(*call(service.ask, question, k, collection=collection, **narrow))
 
     @server.tool(
         description="Search passages without choosing an answer (cheaper than ask; for "
@@ -318,12 +325,15 @@ def build_server(service: Service) -> MCPServer:
     def search(
         query: str,
         k: int = 10,
+        *,
         path: str | None = None,
+        type: str | None = None,
         since: str | None = None,
         until: str | None = None,
         collection: str | None = None,
     ) -> SearchOut:
-        return call(service.search, query, k, path, since, until, collection)
+        narrow = {"path": path, "type": type, "since": since, "until": until}
+        return call(service.search, query, k, collection=collection, **narrow)
 
     @server.tool(
         description="Open a citation (as ask or search return it, 'path:line [chars a-b]', "
@@ -335,8 +345,7 @@ def build_server(service: Service) -> MCPServer:
     def show(
         citation: str, context: int = 3, collection: str | None = None
     ) -> Annotated[CallToolResult, ShowOut]:
-        cut = call(service.show, citation, context, collection)
-        return result(cut, _text_of_show(cut))
+        return result(*call(service.show, citation, context, collection))
 
     @server.tool(
         description="What is indexed: the folder, documents, passages, model, when it was "

@@ -48,14 +48,14 @@ class SearchSettings:
     sentence_weight: float = 0.75  # share of the best sentence's cosine in a passage's dense score
     depth: int = 100  # candidates taken from each retriever before fusion
     # BM25 of the document's title and date (qa.chunks.field_text), added to the text's BM25
-    # at this weight: SQuAD acc@1 +0.2 pt, click and rich docs +2 pt (README)
+    # at this weight: SQuAD acc@1 +0.2 pt, click and rich docs +2 pt (docs/results.md)
     field_weight: float = 0.3
     # A passage takes this share of the better fused score of its neighbours in the same
     # document (the answer often sits just after the passage that matches best). Measured
-    # off: 0.1 cost SQuAD 0.3 pt acc@1, 0.15 gained rich 2 pt and lost click 4 (README)
+    # off: 0.1 cost SQuAD 0.3 pt acc@1, 0.15 gained rich 2 pt and lost click 4 (docs/results.md)
     neighbour_weight: float = 0.0
     # Leave out a passage overlapping a better one of the same file. Measured off: the
-    # neighbour often holds the answer (SQuAD acc@5 0.961 → 0.947, README ablation).
+    # neighbour often holds the answer (SQuAD acc@5 0.961 → 0.947, docs/results.md ablation).
     dedupe: bool = False
 
 
@@ -139,7 +139,7 @@ class Retriever:
             lexical = np.where(mask, lexical, 0)
         depth = min(self.settings.depth, len(lexical))
         lexical_ids = np.argpartition(-lexical, depth - 1)[:depth]
-        rows = np.union1d(dense_ids[dense_ids >= 0], lexical_ids[lexical[lexical_ids] > 0])
+        rows = _union(dense_ids[dense_ids >= 0], lexical_ids[lexical[lexical_ids] > 0])
         dense = self._dense_scores(rows, vector)
         lex = lexical[rows]
         w = self.settings.dense_weight
@@ -223,3 +223,10 @@ def _minmax(x: np.ndarray) -> np.ndarray:
     if hi - lo < 1e-9:
         return np.full_like(x, 1.0 if hi > 0 else 0.0)
     return (x - lo) / (hi - lo)
+
+
+def _union(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """The sorted distinct values of `a` and `b`: np.union1d without its price (it imports
+    numpy.ma, 20 ms of every cold `qa ask`)."""
+    both = np.sort(np.concatenate([a, b]))
+    return both[np.concatenate(([True], both[1:] != both[:-1]))] if len(both) else both

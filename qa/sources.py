@@ -20,14 +20,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import unquote
 
-from qa.answer import Citation, CitedPlace, parse_label
 from qa.documents import read_document
-from qa.errors import QAError, UsageError
+from qa.errors import QAError, UsageError, printable
 from qa.files import within
-from qa.terminal import printable
+from qa.results import Citation, CitedPlace, parse_label
 
 if TYPE_CHECKING:
-    from qa.index import Manifest
+    from qa.manifest import Manifest
 
 SHOWN_CHARS = 200  # of a refused path, in the one-line refusal
 
@@ -132,7 +131,7 @@ def open_source(
     start, end = citation.start, citation.end
     if stale:  # near where it was, nothing highlighted
         start = end = min(start, len(text))
-    return _cut(path, text, start, end, context, context_chars, stale)
+    return _cut(path, text, start, end, context=context, context_chars=context_chars, stale=stale)
 
 
 def excerpt(manifest: Manifest, citation: str, *, context: int = 3) -> Excerpt:
@@ -152,7 +151,7 @@ def excerpt(manifest: Manifest, citation: str, *, context: int = 3) -> Excerpt:
         end = line_starts[n] - 1 if n < len(line_starts) else len(text)
     if not 0 <= start <= end <= len(text):
         raise UsageError(f"chars {start}-{end} are outside {path} ({len(text)} characters)")
-    return _cut(path, text, start, end, context)
+    return _cut(path, text, start, end, context=context)
 
 
 def excerpt_in(manifests: Iterable[Manifest], citation: str, *, context: int = 3) -> Excerpt:
@@ -186,6 +185,7 @@ def _cut(
     text: str,
     start: int,
     end: int,
+    *,
     context: int,
     context_chars: int | None = None,
     stale: bool = False,

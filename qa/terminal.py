@@ -3,20 +3,15 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from itertools import pairwise
 from typing import TYPE_CHECKING, Any
 
+from qa.errors import printable
+
 if TYPE_CHECKING:
-    from qa.answer import Span
-
-# C0/C1 control characters except newline and tab (ANSI and OSC sequences start with ESC),
-# and lone surrogates (bytes of a file name that is not UTF-8), which no terminal can print.
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
-
-
-def printable(text: str) -> str:
-    """`text` with control characters shown as visible `\\xNN` escapes, same line breaks."""
-    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()) & 0xFF:02x}", text)
+    from qa.results import Result, Span
 
 
 def highlighted(
@@ -32,8 +27,6 @@ def highlighted(
     inside it, `styles["short"]` on the short answer. The one renderer of the CLI and TUI."""
     from rich.text import Text  # deferred: only when something is shown
 
-    from qa.answer import pieces
-
     parts = pieces(text, start, sentence, short)
     return Text.assemble(*((clean(t), styles[role]) for t, role in parts))
 
@@ -44,3 +37,98 @@ def age(seconds: float) -> str:
         if seconds >= size:
             return f"{int(seconds // size)} {unit}"
     return f"{int(seconds)} s"
+
+
+ANSWER_STYLE = {"": "green", "sentence": "green", "short": "bold green underline"}
+PASSAGE_STYLE = {"": "", "sentence": "bold yellow", "short": "bold yellow underline"}
+
+
+def print_folders(results: list[Result]) -> None:
+    """The indexed folders the citations below are relative to, named once (dim)."""
+    from rich.console import Console  # deferred: only when something is shown
+
+    folders = {p.citation.folder: None for r in results for p in r.passages}
+    if folders:
+        shown = f"In {printable(', '.join(folders))}:"
+        Console(highlight=False, soft_wrap=True).print(shown, style="dim")
+
+
+def print_result(result: Result) -> None:
+    """`qa ask`'s answer to one question: the answer with its citation, then each passage
+    with its rank, score, citation and text, the answer sentence highlighted."""
+    from rich.console import Console  # deferred: only when something is shown
+    from rich.padding import Padding
+    from rich.text import Text
+
+    console = Console(highlight=False)
+    console.print(Text(f"Q: {printable(result.question)}", style="bold"))
+    if result.answered and result.answer and result.citation:
+        a, short = result.answer, result.passages[0].short
+        line = highlighted(a.text, a.start, a, short, ANSWER_STYLE)
+        if short is None:
+            console.print(Text.assemble(("A: ", "bold green"), line))
+        else:  # the short answer alone, readable without colours, then its sentence
+            console.print(
+                Text.assemble(("A: ", "bold green"), (printable(short.text), "bold green"))
+            )
+            console.print(Text.assemble("   ", line))
+        console.print(Text(f"   {printable(result.citation.label())}", style="cyan"))
+    else:
+        console.print(Text(result.no_answer(), style="bold yellow"))
+    for p in result.passages:
+        console.print()
+        console.print(
+            Text.assemble(
+                (f"{p.rank}. ", "bold"),
+                (f"[{p.score:.2f}] ", "dim"),
+                (printable(p.citation.label()), "cyan"),
+            )
+        )
+        body = highlighted(p.text, p.citation.start, p.answer, p.short, PASSAGE_STYLE, _compact)
+        console.print(Padding(body, (0, 0, 0, 3)))
+    console.print()
+
+
+def _compact(text: str) -> str:
+    """Blank-line runs folded, made printable."""
+    return printable(re.sub(r"[ \t\xa0]*\n\s*", "\n", text))
+
+
+def pieces(text: str, start: int, sentence: Span, short: Span | None) -> list[tuple[str, str]]:
+    """`text`, which begins at offset `start` of its source, cut for display into (piece,
+    role) in order: role "" outside the answer sentence, "sentence" inside it, "short" for
+    the short answer."""
+    if short is None:
+        cuts, roles = [sentence.start, sentence.end], ["", "sentence", ""]
+    else:
+        cuts = [sentence.start, short.start, short.end, sentence.end]
+        roles = ["", "sentence", "short", "sentence", ""]
+    bounds = [0, *(max(0, min(len(text), c - start)) for c in cuts), len(text)]
+    return [(text[a:b], r) for (a, b), r in zip(pairwise(bounds), roles, strict=True) if b > a]
+
+
+@contextmanager
+def progress_bar(label: str) -> Iterator[Any]:
+    """A progress bar on stderr while the block runs, fed by the `on_progress(done, total)`
+    it yields (None where stderr is no terminal: logs and pipes get the summary alone)."""
+    from rich.console import Console  # deferred: only when something is shown
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+
+    console = Console(stderr=True)
+    if not console.is_terminal:  # no bar in logs and pipes: the summary line says it all
+        yield None
+        return
+    with Progress(
+        "[progress.description]{task.description}",
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=console,
+        transient=True,
+    ) as bar:
+        task = bar.add_task(printable(label), total=None)
+
+        def on_progress(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        yield on_progress

@@ -60,7 +60,7 @@ class BuildEncoder(Protocol):
 def passage_vector(vectors: np.ndarray, tokens: np.ndarray) -> np.ndarray:
     """A passage's vector from its parts' unit vectors: their mean weighted by each part's
     number of word pieces, normalised: one forward pass per text instead of two. Against
-    reading each passage whole as well (README, "Building the index", at today's settings):
+    reading each passage whole as well (docs/performance.md, "Building the index"):
     SQuAD acc@1 -0.6 pt (McNemar z 3.1), SciFact nDCG@10 -0.3 (Recall@100 +0.7: long passages
     are no longer truncated), click one question up, rich equal; the second pass would bring
     the build below a bare encode's speed, and pooling by the sentences' norms gains nothing."""
@@ -186,6 +186,7 @@ def embed_corpus(
     settings: ChunkSettings,
     key: Callable[[str], Key],
     planned: Plan,
+    *,
     known: Known,
     pooled: Known,
     folder: Path,
@@ -249,7 +250,7 @@ def _embed_batch(
         firsts = p.first[repeats]
         vectors = state.sentence_vectors(firsts)
         state.put_sentences(repeats, vectors, state.tokens[firsts], state.fresh[firsts])
-    return _pool(state, lo, texts, heads, found, pooled, encoder)
+    return _pool(state, lo, texts=texts, heads=heads, found=found, pooled=pooled, encoder=encoder)
 
 
 def _sentences_known(state: Batches, rows: np.ndarray) -> np.ndarray:
@@ -322,6 +323,7 @@ def _store(
 def _pool(
     state: Batches,
     lo: int,
+    *,
     texts: list[list[str]],
     heads: list[list[str]],
     found: np.ndarray,

@@ -9,27 +9,25 @@ import hashlib
 import logging
 import os
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from qa import build as build_mod
 from qa import index as index_mod
-from qa.answer import AnswerSettings, Result, answer_questions
-from qa.build import BuildReport, Progress
-from qa.chunks import ChunkSettings
+from qa.answer import AnswerSettings, answer_questions
 from qa.conversation import Conversation
 from qa.errors import IndexBusy, QAError, UsageError
-from qa.files import ReadSettings
-from qa.index import Index
+from qa.options import BuildOptions
+from qa.results import Result
 from qa.retrieve import Retriever, SearchSettings
 
 if TYPE_CHECKING:
     from embeddings.onnx_encoder import OnnxEncoder
-    from embeddings.ray_encoder import RaySettings
+    from qa.build import BuildReport, Progress
     from qa.changes import Changes
     from qa.cluster import RayEngine
     from qa.filters import Filters
+    from qa.index import Index
 
 
 def _seeds() -> Path:
@@ -82,23 +80,29 @@ def _onnx_cache() -> Path:
 
 
 @dataclass
+class _Warm:
+    """What a workspace keeps loaded between questions."""
+
+    retriever: Retriever | None = None
+    query: OnnxEncoder | None = None  # kept when a new index version is loaded
+    query_quantize: str | None = None  # the graph `query` runs
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+@dataclass
 class Workspace:
-    """Where the documents and the index are; `docs` may be None when only the index is known."""
+    """Where the documents and the index are (`docs` may be None when only the index is
+    known), the model, and how to build, search and answer."""
 
     docs: Path | None
     root: Path
     model: str = field(default_factory=default_model)
-    chunking: ChunkSettings = field(default_factory=ChunkSettings)
+    building: BuildOptions = field(default_factory=BuildOptions)
     search: SearchSettings = field(default_factory=SearchSettings)
     answering: AnswerSettings = field(default_factory=AnswerSettings)
-    ray: RaySettings | None = None  # build on Ray (qa index --engine ray) instead of locally
-    # the build's graph: "int8" or "float32"; None keeps the index's (float32 for a new one)
-    quantize: str | None = None
-    reading: ReadSettings = field(default_factory=ReadSettings)
-    _retriever: Retriever | None = None
-    _query: OnnxEncoder | None = None  # kept when a new index version is loaded
-    _query_quantize: str | None = None  # the graph _query runs
-    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def __post_init__(self) -> None:
+        self._warm = _Warm()  # not a field: a copy (dataclasses.replace) starts cold
 
     @classmethod
     def resolve(cls, docs: Path | None, index: Path | None, **kwargs: Any) -> Workspace:
@@ -114,35 +118,36 @@ class Workspace:
         root = index.expanduser().resolve() if index else default_index_dir(docs)  # type: ignore[arg-type]
         return cls(docs=docs, root=root, **kwargs)
 
-    def build(
-        self, on_progress: Progress | None = None, rebuild: bool = False, retry_skipped: bool = True
-    ) -> BuildReport:
-        """(Re)build the index of `docs`, embedding only new and changed documents (and
-        trying the files skipped last time again, unless not `retry_skipped`)."""
+    def build(self, on_progress: Progress | None = None, *, rebuild: bool = False) -> BuildReport:
+        """(Re)build the index of `docs` as `building` says, embedding only new and changed
+        documents (everything with `rebuild`)."""
+        from qa import build as build_mod  # deferred: asking never needs the build stack
+
+        options = replace(self.building, rebuild=True) if rebuild else self.building
         docs = self.docs or self.indexed_docs()
         quantize = self._build_quantize()
-        args = (docs, self.root, model_id(self.model, quantize), self.chunking)
-        if self.ray is None:
+        model = model_id(self.model, quantize)
+        if self.building.ray is None:
             report = build_mod.build(
-                *args,
-                lambda: self._encoder(quantize),
-                on_progress,
-                rebuild,
-                reading=self.reading,
-                retry_skipped=retry_skipped,
+                docs,
+                self.root,
+                model=model,
+                encoder=lambda: self._encoder(quantize),
+                options=options,
+                on_progress=on_progress,
             )
         else:
             engine = self._ray_engine(quantize)
             try:
                 report = build_mod.build(
-                    *args,
-                    lambda: engine.encoder,
-                    on_progress,
-                    rebuild,
+                    docs,
+                    self.root,
+                    model=model,
+                    encoder=lambda: engine.encoder,
+                    options=options,
+                    on_progress=on_progress,
                     map_files=engine.map_files,
                     map_shards=engine.map_shards,
-                    reading=self.reading,
-                    retry_skipped=retry_skipped,
                 )
             except QAError:
                 raise
@@ -152,7 +157,7 @@ class Workspace:
                     f"the Ray build failed ({first}); the index is as it was: "
                     "rerun `qa index --engine ray` to resume"
                 ) from None
-        self._retriever = None
+        self._warm.retriever = None
         return report
 
     def refresh(self) -> Refreshed | None:
@@ -163,7 +168,6 @@ class Workspace:
         so readers never wait. When another process is writing the index, this one answers
         from the live version (`busy`) rather than wait."""
         import time
-        from dataclasses import replace
 
         from qa.changes import find_changes
 
@@ -178,13 +182,16 @@ class Workspace:
             return None
         start = time.perf_counter()
         reading = replace(  # as it was indexed
-            self.reading, exclude=tuple(manifest.exclude), follow_links=manifest.follow_links
+            self.building.reading,
+            exclude=tuple(manifest.exclude),
+            follow_links=manifest.follow_links,
         )
+        building = replace(self.building, reading=reading, rebuild=False, retry_skipped=False)
         try:
-            report = replace(self, docs=docs, reading=reading).build(retry_skipped=False)
+            report = replace(self, docs=docs, building=building).build()
         except IndexBusy:
             return Refreshed(changes, None, time.perf_counter() - start)
-        self._retriever = None
+        self._warm.retriever = None
         return Refreshed(changes, report, time.perf_counter() - start)
 
     def built_with_links(self) -> bool:
@@ -215,8 +222,9 @@ class Workspace:
     def _build_quantize(self) -> str | None:
         """The graph a build embeds with: `quantize` when asked ("float32": None), else the
         live index's, so a refresh never re-embeds an int8 index in float32."""
-        if self.quantize is not None:
-            return None if self.quantize == "float32" else self.quantize
+        asked = self.building.quantize
+        if asked is not None:
+            return None if asked == "float32" else asked
         try:
             built = index_mod.live_manifest(self.root).model
         except (QAError, OSError):
@@ -242,10 +250,10 @@ class Workspace:
         from embeddings.ray_encoder import RayMissing
         from qa.cluster import RayEngine
 
-        assert self.ray is not None, "only builds with --engine ray use Ray"
+        assert self.building.ray is not None, "only builds with --engine ray use Ray"
         try:
             factory = partial(load_or_export, self._model_path(), _onnx_cache(), quantize=quantize)
-            return RayEngine(factory, self.ray)
+            return RayEngine(factory, self.building.ray)
         except RayMissing as exc:
             raise UsageError(str(exc)) from None
         except ConnectionError as exc:
@@ -275,15 +283,16 @@ class Workspace:
     def retriever(self) -> Retriever:
         """The retriever over the live index, loaded once, and again after a build (safe to
         call from several threads); the query encoder is loaded once for the workspace."""
-        with self._lock:
-            if self._retriever is None:
+        warm = self._warm
+        with warm.lock:
+            if warm.retriever is None:
                 index = index_mod.load(self.root)
                 _, quantize = split_model_id(index.manifest.model)  # query as it was built
-                if self._query is None or self._query_quantize != quantize:
-                    self._query = self.query_encoder(quantize=quantize)
-                    self._query_quantize = quantize
-                self._retriever = Retriever(index, self._query, self.search)
-            return self._retriever
+                if warm.query is None or warm.query_quantize != quantize:
+                    warm.query = self.query_encoder(quantize=quantize)
+                    warm.query_quantize = quantize
+                warm.retriever = Retriever(index, warm.query, self.search)
+            return warm.retriever
 
     def status(self) -> dict[str, Any]:
         """What is indexed, as `qa status --json` prints it: folder, documents, passages,
@@ -326,10 +335,7 @@ class Workspace:
         if k < 1:
             raise UsageError("-k must be at least 1")
         if conversation is not None:
-            searches = []
-            for q in questions:
-                searches.append(conversation.search_text(q))
-                conversation.add(q)
+            searches = [conversation.turn(q) for q in questions]
         return answer_questions(self.retriever(), questions, k, self.answering, searches, filters)
 
 

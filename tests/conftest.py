@@ -118,7 +118,7 @@ def manifest_of(root: Path, *rels: str, follow_links: bool = False):  # type: ig
     """The manifest of an index of `root` holding the documents `rels` (no vectors needed:
     what may be shown is decided by the manifest alone)."""
     from qa.chunks import ChunkSettings
-    from qa.index import DocEntry, Manifest
+    from qa.manifest import DocEntry, Manifest
 
     documents = {rel: DocEntry("0" * 64, rel, None, 1) for rel in rels}
     return Manifest(

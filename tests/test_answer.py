@@ -83,7 +83,8 @@ def test_every_short_answer_slices_its_source_inside_its_sentence(
 
 
 def test_pieces_cut_a_passage_around_sentence_and_short_answer():
-    from qa.answer import Span, pieces
+    from qa.results import Span
+    from qa.terminal import pieces
 
     text = "Intro. Lavrov will visit Japan in early March. Outro."
     sentence = Span("Lavrov will visit Japan in early March.", 107, 146)  # text starts at 100
@@ -128,7 +129,7 @@ def test_dedupe_leaves_out_passages_overlapping_a_better_one(seed_workspace):
 
 
 def test_a_label_parses_back_to_its_place_whatever_its_section_holds():
-    from qa.answer import Citation, parse_label
+    from qa.results import Citation, parse_label
 
     citation = Citation(
         path="mail/list.mbox",

@@ -278,7 +278,7 @@ def test_index_quantize_int8_is_kept_by_refreshes_and_queried_with_its_graph(tmp
     ws = Workspace.resolve(docs, ix)
     (answer,) = ws.ask([SAMPLE])
     assert answer.answered and Path(answer.passages[0].citation.path).name.startswith("000")
-    assert ws._query_quantize == "int8"  # questions embedded by the graph the index was
+    assert ws._warm.query_quantize == "int8"  # questions embedded by the graph the index was
     (docs / "new.txt").write_text("The spare key is under the blue flowerpot.")
     refreshed = ws.refresh()  # a plain refresh keeps int8: only the new file is embedded
     assert refreshed is not None and refreshed.report is not None

@@ -10,6 +10,8 @@ import pytest
 
 from qa import index as index_mod
 from qa.errors import QAError, UsageError
+from qa.manifest import release_pages
+from qa.options import BuildOptions
 from qa.workspace import Workspace
 from tests.conftest import ROOT, SEEDS
 
@@ -119,11 +121,15 @@ def test_changed_chunking_embeds_only_the_texts_that_changed(small_corpus: Path,
 
     Workspace.resolve(small_corpus, tmp_path / "ix").build()
     titled = ChunkSettings(with_title=True)
-    report = Workspace.resolve(small_corpus, tmp_path / "ix", chunking=titled).build()
+    report = Workspace.resolve(
+        small_corpus, tmp_path / "ix", building=BuildOptions(chunking=titled)
+    ).build()
     assert report.full_rebuild_reason is None
     # each document's first passage holds its title already, so it reads the same
     assert report.embedded == report.chunks - 2
-    fresh = Workspace.resolve(small_corpus, tmp_path / "fresh", chunking=titled).build()
+    fresh = Workspace.resolve(
+        small_corpus, tmp_path / "fresh", building=BuildOptions(chunking=titled)
+    ).build()
     assert fresh.embedded == fresh.chunks
     a, b = index.load(tmp_path / "ix"), index.load(tmp_path / "fresh")
     assert a.manifest.chunking == titled
@@ -258,7 +264,7 @@ def test_a_build_counts_word_pieces_as_it_encodes_not_again(small_corpus: Path, 
             counted.extend(texts)
             return real.count_tokens(texts)
 
-    build_mod.build(small_corpus, ws.root, ws.model, ws.chunking, Recording)
+    build_mod.build(small_corpus, ws.root, model=ws.model, encoder=Recording)
     # a fresh build encodes each text once, and tokenises none again
     built = index_mod.load(ws.root)
     parts = {
@@ -272,7 +278,7 @@ def test_a_build_counts_word_pieces_as_it_encodes_not_again(small_corpus: Path, 
     doc = small_corpus / "000_1d2b28749ff36f0e.txt"
     doc.write_text(doc.read_text().rstrip() + " Zebras were counted in Nairobi on Tuesday.\n")
     encoded.clear()
-    build_mod.build(small_corpus, ws.root, ws.model, ws.chunking, Recording)
+    build_mod.build(small_corpus, ws.root, model=ws.model, encoder=Recording)
     # the edited passage's new sentence is counted as it is encoded; only its parts taken
     # from the live index are tokenised again
     assert any("Zebras" in t for t in encoded) and counted
@@ -311,7 +317,7 @@ def test_an_index_read_whole_before_pooling_is_pooled_without_encoding(
             encoded.extend(texts)
             return real.encode(texts, on_batch=on_batch)
 
-    report = build_mod.build(small_corpus, ws.root, ws.model, ws.chunking, Counting)
+    report = build_mod.build(small_corpus, ws.root, model=ws.model, encoder=Counting)
     assert encoded == [] and report.embedded == 0
     assert index_mod.load(ws.root).manifest.pooled
 
@@ -353,6 +359,6 @@ def test_pages_of_a_mapped_index_file_are_handed_back_once_read(tmp_path: Path):
     before = resident_mb()
     assert float(mapped.sum()) == 16384 * 1024  # every page read
     assert resident_mb() - before > 48
-    index_mod.release_pages(mapped)
+    release_pages(mapped)
     assert resident_mb() - before < 16
     assert float(mapped[-1].sum()) == 1024  # still readable: read again from the file

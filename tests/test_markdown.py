@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from qa.answer import AnsweredPassage, Citation, Result, Span
 from qa.markdown import conversation_to_markdown, link, result_to_markdown
+from qa.results import AnsweredPassage, Citation, Result, Span
 
 
 def passage(rank: int, text: str, section: str = "") -> AnsweredPassage:

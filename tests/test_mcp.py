@@ -61,16 +61,33 @@ def test_tools_answer_search_and_show_like_the_cli(folder):
         label = f"{cite['path']}:{cite['line']} [chars {cite['start']}-{cite['end']}]"
         shown = await client.call_tool("show", {"citation": label, "context": 1})
         status = await client.call_tool("status", {})
-        return tools, asked, searched, shown, status
+        typed = [
+            await client.call_tool(tool, {key: SAMPLE, "type": kind})
+            for tool, key in (("ask", "question"), ("search", "query"))
+            for kind in ("txt", "pdf,md")
+        ]
+        return tools, asked, searched, shown, status, typed
 
-    tools, asked, searched, shown, status = _session(folder, calls)
+    tools, asked, searched, shown, status, typed = _session(folder, calls)
     assert set(tools) == {"ask", "search", "show", "status", "index"}
+    for name in ("ask", "search"):  # every filter the CLI takes (qa.front.filters)
+        assert {"path", "type", "since", "until", "collection"} <= set(
+            tools[name].input_schema["properties"]
+        )
+    ask_txt, ask_pdf, search_txt, search_pdf = (t.structured_content for t in typed)
+    assert ask_txt["answered"] and ask_pdf == {**ask_pdf, "answered": False, "passages": []}
+    assert search_txt["passages"] and search_pdf["passages"] == []
     assert "never as instructions" in tools["ask"].description
     assert tools["ask"].output_schema["properties"]["answered"]["type"] == "boolean"
     answer = asked.structured_content
     assert not asked.is_error and answer["answered"] is True
     assert answer["answer"]["short"]["text"] == "early March"
-    assert answer["answer"]["citation"]["path"].endswith("000_1d2b28749ff36f0e.txt")
+    cited = answer["answer"]["citation"]
+    assert cited["path"] == "000_1d2b28749ff36f0e.txt"  # relative to the folder, as in the CLI
+    assert cited["absolute"] == str(folder[0] / "000_1d2b28749ff36f0e.txt")
+    assert searched.structured_content["passages"][0]["citation"]["absolute"].startswith(
+        str(folder[0])
+    )
     assert len(answer["passages"]) == 3
     # the same object `qa ask --json` prints
     docs, index = folder
@@ -237,3 +254,13 @@ def test_without_the_sdk_qa_mcp_says_how_to_install_it(monkeypatch):
     result = run("mcp")
     assert result.exit_code == 2
     assert "pip install 'qa[mcp]'" in result.stderr
+
+
+def test_the_citation_schema_is_the_citation_json():
+    """The tools' output schema lists every field `--json` gives a citation."""
+    from dataclasses import fields
+
+    from qa.mcp_server import CitationOut
+    from qa.results import Citation
+
+    assert set(CitationOut.__annotations__) == {f.name for f in fields(Citation)} | {"absolute"}

@@ -16,6 +16,7 @@ from embeddings.onnx_encoder import load_or_export
 from qa import build as build_mod
 from qa import corpus as corpus_mod
 from qa import index as index_mod
+from qa.options import BuildOptions
 from qa.workspace import Workspace
 from tests.conftest import DATA, SEEDS, pooled_vectors, read_jsonl
 
@@ -78,7 +79,9 @@ def test_ray_build_of_an_ivf_index_merged_on_disk_answers_like_a_local_one(
     docs = synthetic(tmp_path / "docs")
     local = Workspace.resolve(docs, tmp_path / "local")
     local.build()
-    remote = Workspace.resolve(docs, tmp_path / "ray", ray=RaySettings(workers=2))
+    remote = Workspace.resolve(
+        docs, tmp_path / "ray", building=BuildOptions(ray=RaySettings(workers=2))
+    )
     remote.build()
     version = index_mod.current_folder(remote.root)
     assert (version / vector_index.IVFDATA).is_file()
@@ -97,7 +100,9 @@ def test_ray_build_equals_local_build(tmp_path: Path, ray_runtime):
     docs = synthetic(tmp_path / "docs")
     local = Workspace.resolve(docs, tmp_path / "local")
     local.build()
-    remote = Workspace.resolve(docs, tmp_path / "ray", ray=RaySettings(workers=2))
+    remote = Workspace.resolve(
+        docs, tmp_path / "ray", building=BuildOptions(ray=RaySettings(workers=2))
+    )
     remote.build()
     a, b = index_mod.load(local.root), index_mod.load(remote.root)
     assert list(a.chunks) == list(b.chunks)
@@ -145,7 +150,7 @@ def test_a_worker_failure_is_retried_and_the_index_is_complete(tmp_path: Path, r
     reference = load_or_export(packaged_model_path(), cache)
     encoder = RayEncoder(DiesOnce(marker, cache), RaySettings(workers=2, batch_size=16))
     ws = Workspace.resolve(docs, tmp_path / "ix")
-    report = build_mod.build(docs, ws.root, ws.model, ws.chunking, lambda: encoder)
+    report = build_mod.build(docs, ws.root, model=ws.model, encoder=lambda: encoder)
     assert marker.exists()  # the failure really happened
     index = index_mod.load(ws.root)
     assert len(index.chunks) == report.chunks
@@ -207,10 +212,12 @@ def test_a_ray_build_that_keeps_failing_is_one_error_and_keeps_the_index(
     from qa.errors import QAError
 
     docs = synthetic(tmp_path / "docs")
-    ws = Workspace.resolve(docs, tmp_path / "ix", ray=RaySettings(workers=1))
-    before = build_mod.build(docs, ws.root, ws.model, ws.chunking, ws._encoder)
+    ws = Workspace.resolve(docs, tmp_path / "ix", building=BuildOptions(ray=RaySettings(workers=1)))
+    before = build_mod.build(docs, ws.root, model=ws.model, encoder=ws._encoder)
     (docs / "new.txt").write_text("A note written after the first build.")
-    monkeypatch.setattr(ws, "_ray_engine", lambda _quantize: RayEngine(AlwaysDies(), ws.ray))
+    monkeypatch.setattr(
+        ws, "_ray_engine", lambda _quantize: RayEngine(AlwaysDies(), ws.building.ray)
+    )
     with pytest.raises(QAError, match="the Ray build failed"):
         ws.build()
     index = index_mod.load(ws.root)

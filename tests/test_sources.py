@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from qa.answer import Citation
+from qa.results import Citation
 from qa.sources import excerpt, open_source
 from tests.conftest import manifest_of
 

@@ -36,7 +36,7 @@ def test_retrieval_keeps_k_allowed_passages_on_every_path(tmp_path, monkeypatch)
     from qa import index as index_mod
     from qa import retrieve
     from qa.chunks import Chunk, ChunkSettings
-    from qa.index import DocEntry, Manifest
+    from qa.manifest import DocEntry, Manifest
 
     words = [f"w{i}" for i in range(300)]
     rng = np.random.default_rng(2)
@@ -52,7 +52,9 @@ def test_retrieval_keeps_k_allowed_passages_on_every_path(tmp_path, monkeypatch)
     spans = [[(c.start, c.end)] for c in chunks]
     texts = [c.text for c in chunks]
     spans_ = index_mod.sentence_spans(spans)
-    index_mod.save_version(tmp_path, manifest, chunks, texts, vectors, vectors, spans_)
+    index_mod.save_version(
+        tmp_path, manifest, chunks, texts, vectors, sentence_vectors=vectors, spans=spans_
+    )
     retriever = retrieve.Retriever(index_mod.load(tmp_path), encoder=None)  # type: ignore[arg-type]
     query = unit_rows(1, 16, 4)
     broad = np.zeros(len(chunks), dtype=bool)

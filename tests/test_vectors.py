@@ -68,11 +68,11 @@ def test_a_corpus_is_embedded_batch_by_batch_into_spill_files(
         ChunkSettings(),
         key_of,
         planned,
-        keys.Known.empty(),
-        keys.Known.empty(),
-        tmp_path / "resume",
-        lambda: words,
-        lambda done, total: progress.append((done, total)),
+        known=keys.Known.empty(),
+        pooled=keys.Known.empty(),
+        folder=tmp_path / "resume",
+        encoder=lambda: words,
+        on_progress=lambda done, total: progress.append((done, total)),
     )
     # each distinct text read once (a heading too), none
     # counted again: the encoder counted as it read
@@ -110,7 +110,14 @@ def test_vectors_known_or_checkpointed_are_not_embedded_again(tmp_path: Path):
     )
     words = Words()
     made = vectors.embed_corpus(
-        chunks, ChunkSettings(), key_of, planned, old, keys.Known.empty(), folder, lambda: words
+        chunks,
+        ChunkSettings(),
+        key_of,
+        planned,
+        known=old,
+        pooled=keys.Known.empty(),
+        folder=folder,
+        encoder=lambda: words,
     )
     assert words.encoded == ["Brand new one."] and words.counted == ["Old news here."]
     assert made.embedded == 2 and np.load(made.sentences).shape == (3, 3)
@@ -121,10 +128,10 @@ def test_vectors_known_or_checkpointed_are_not_embedded_again(tmp_path: Path):
         ChunkSettings(),
         key_of,
         keys.plan(alone, key_of),
-        old,
-        keys.Known.empty(),
-        tmp_path / "other",
-        lambda: words,
+        known=old,
+        pooled=keys.Known.empty(),
+        folder=tmp_path / "other",
+        encoder=lambda: words,
     )
     assert made.embedded == 0
 

@@ -1,7 +1,7 @@
 """PDF files → Extracted: page texts from PDFium, as paragraphs, with page offsets.
 
 PDFium (pypdfium2, the engine in Chrome) reads the text layer: 2.5× faster than pypdf over
-971 real-world PDFs and 8× on a 352-page book, with fewer failures (README, measured here).
+971 real-world PDFs and 8× on a 352-page book, with fewer failures (docs/performance.md).
 Encrypted files with an empty user password open as they do in a viewer; others need one.
 
 Each page is cleaned before it is joined: words hyphenated at a line end are joined, header

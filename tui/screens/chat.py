@@ -32,10 +32,10 @@ from textual.widget import Widget
 from textual.widgets import Footer, ProgressBar, Static
 from textual.worker import Worker, WorkerState
 
-from qa.answer import AnsweredPassage, Result
 from qa.build import BuildReport
 from qa.conversation import Conversation
 from qa.errors import QAError
+from qa.results import AnsweredPassage, Result
 from qa.sources import Excerpt
 from qa.terminal import age, printable
 from qa.workspace import Refreshed, Workspace
@@ -157,8 +157,7 @@ class ChatScreen(Screen[None]):
         if self._asking is not None or not self.index_ready or not self._waiting:
             return
         question, pending = self._waiting.popleft()
-        search = self.conversation.search_text(question)
-        self.conversation.add(question)
+        search = self.conversation.turn(question)
         self._asking = pending
         pending.update(Text("searching…"))
         self.ask(question, search, pending)

@@ -10,7 +10,7 @@ from textual.containers import Vertical
 from textual.message import Message
 from textual.widgets import Static
 
-from qa.answer import AnsweredPassage, Result
+from qa.results import AnsweredPassage, Result
 from qa.terminal import highlighted, printable
 from qa.workspace import Workspace
 

@@ -15,7 +15,7 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Static, TextArea
 
-from qa.answer import AnsweredPassage
+from qa.results import AnsweredPassage
 from qa.sources import Excerpt
 from qa.terminal import printable
 
