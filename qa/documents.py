@@ -8,7 +8,6 @@ becomes a Skipped file with a short reason, never a failed build.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import re
 import traceback
@@ -126,6 +125,8 @@ def skipped_for(rel: str, exc: BaseException) -> Skipped:
 
 def make_document(rel: str, content: str | Extracted) -> Document:
     """A Document from decoded text (or a reader's extract), with its title, date and hash."""
+    import hashlib  # deferred: only reading hashes, not a cold question
+
     got = content if isinstance(content, Extracted) else Extracted(content)
     text = _valid_unicode(got.text)
     if not text.strip():

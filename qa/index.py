@@ -24,9 +24,7 @@ from __future__ import annotations
 import functools
 import json
 import os
-import shutil
 import time
-import uuid
 from array import array
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -180,7 +178,7 @@ def load(root: Path) -> Index:
         # format 3 had no fields; such an index is still read to reuse its vectors
         has_fields = (folder / "bm25_fields").is_dir()
         fields = LexicalIndex.load(folder / "bm25_fields") if has_fields else None
-        dense = load_index(folder / "dense.faiss")
+        dense = load_index(folder / "dense.faiss", vectors)
         sentences = Sentences(
             np.load(folder / "sentences.npy", mmap_mode="r"),
             np.load(folder / "sentence_spans.npy", mmap_mode="r"),
@@ -220,6 +218,9 @@ def save_version(
     (qa.build.Stopwatch) gets laps "FAISS", "BM25" and "write". Passage and sentence
     vectors are arrays, or .npy files on the same disk, moved in (qa.vectors' spill files:
     the build then never holds them whole; FAISS reads the passage vectors in slices)."""
+    import shutil  # deferred: only a build writes
+    import uuid
+
     from embeddings.vector_index import build_index_from_file, save_index
 
     lap = clock.lap if clock is not None else (lambda name: None)
@@ -302,6 +303,8 @@ def _fsync_tree(folder: Path) -> None:
 
 def _switch(root: Path, name: str) -> None:
     """Point CURRENT at `name` with a rename, the one atomic step of a build."""
+    import uuid  # deferred: only a build writes
+
     tmp = root / f"{CURRENT}.{uuid.uuid4().hex}.tmp"
     with open(tmp, "w") as f:
         f.write(name + "\n")
@@ -312,6 +315,8 @@ def _switch(root: Path, name: str) -> None:
 
 
 def _remove_old_versions(root: Path, keep: str) -> None:
+    import shutil  # deferred: only a build writes
+
     for path in root.iterdir():
         if path.name.startswith("v-") and path.name != keep:
             shutil.rmtree(path, ignore_errors=True)

@@ -5,7 +5,6 @@ Shared by the CLI and the TUI so that both resolve paths, build and answer the s
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import os
 import threading
@@ -45,6 +44,8 @@ MAX_QUESTION_CHARS = 2000  # the model reads 256 word pieces; more text only slo
 
 def default_index_dir(docs: Path) -> Path:
     """Per-user data folder for the index of `docs`, keyed by its absolute path."""
+    import hashlib  # deferred: a cold question with --index never needs it
+
     from platformdirs import user_data_dir
 
     key = hashlib.sha1(str(docs.resolve()).encode()).hexdigest()[:12]

@@ -298,3 +298,31 @@ def test_an_index_built_from_a_file_in_slices_is_the_one_built_in_memory(
     whole, from_file = build_index(vecs), build_index_from_file(tmp_path / "v.npy")
     assert from_file.ntotal == 3000 and hasattr(from_file, "nprobe") == (flat_max == 100)
     assert np.array_equal(search(whole, queries, 10)[1], search(from_file, queries, 10)[1])
+
+
+def test_a_flat_index_is_searched_exactly_without_faiss(tmp_path: Path):
+    """Given its vectors, a flat index loads as ExactIndex (numpy; FAISS not imported for a
+    question): the same ids and scores as FAISS's own search, filtered or not, in blocks."""
+    import numpy as np
+
+    from embeddings import vector_index as vi
+
+    rng = np.random.default_rng(0)
+    for n in (5, 700):
+        vecs = rng.standard_normal((n, 16)).astype(np.float32)
+        vecs /= np.linalg.norm(vecs, axis=1, keepdims=True)
+        vi.save_index(vi.build_index(vecs), tmp_path / f"{n}.faiss")
+        by_faiss = vi.load_index(tmp_path / f"{n}.faiss")
+        exact = vi.load_index(tmp_path / f"{n}.faiss", vecs)
+        assert isinstance(exact, vi.ExactIndex) and exact.ntotal == n
+        queries = rng.standard_normal((40, 16)).astype(np.float32)
+        for allowed in (None, rng.random(n) < 0.3, np.arange(n) < 3):
+            want, got = (
+                vi.search(by_faiss, queries, 10, allowed),
+                vi.search(exact, queries, 10, allowed),
+            )
+            assert np.array_equal(want[1], got[1])
+            assert np.allclose(want[0], got[0], atol=1e-5)
+        blocks = vi.ExactIndex(vecs)
+        blocks.BLOCK_CELLS = 2 * n  # two queries at a time give the same
+        assert np.array_equal(blocks.search(queries, 4)[1], exact.search(queries, 4)[1])
