@@ -28,12 +28,12 @@ def main() -> None:
     from embeddings.models import packaged_model_path
     from embeddings.onnx_encoder import load_or_export
     from embeddings.ray_encoder import RayEncoder, RaySettings
-    from qa.workspace import _onnx_cache
+    from qa.workspace import onnx_cache
 
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 2000
     data = json.loads(SQUAD.read_text())["data"]
     texts = [p["context"] for a in data for p in a["paragraphs"]][:n]
-    factory = partial(load_or_export, packaged_model_path(), _onnx_cache())
+    factory = partial(load_or_export, packaged_model_path(), onnx_cache())
     local = factory()
     local.encode(texts[:32])
     t = time.perf_counter()

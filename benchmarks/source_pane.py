@@ -67,14 +67,14 @@ async def draw(text: str, window: bool) -> float:
 
 def main() -> None:
     from qa.results import Citation
-    from qa.sources import _line_starts, open_source, read_source
+    from qa.sources import line_starts, open_source, read_source
     from tui.widgets.source import CONTEXT_CHARS, CONTEXT_LINES
 
     with tempfile.TemporaryDirectory() as tmp:
         pdf = Path(sys.argv[1]) if len(sys.argv) > 1 else make_book(Path(tmp) / "book.pdf")
         text, cold = timed(lambda: read_source(pdf))
         _, warm = timed(lambda: read_source(pdf))
-        starts = _line_starts(text)
+        starts = line_starts(text)
         middle = starts[len(starts) // 2]
         end = text.find("\n", middle)
         line = len(starts) // 2 + 1

@@ -137,7 +137,7 @@ class OnnxEncoder:
         The texts are tokenised once, then run longest first in batches of at most
         TOKEN_BUDGET padded word pieces (MAX_BATCH texts), unless `batch_size` fixes the
         count: ONNX Runtime keeps memory for its largest batch, which grows with batch ×
-        length². Measured (benchmarks/encode_batches.py, long passages and short sentences):
+        length². Measured (docs/performance.md, long passages and short sentences):
         32 texts per batch held 724 MB above the model, a budget of 1024 word pieces 34 MB,
         and ran 1.2–1.4× as fast; 2048 held 86 MB, 4096 265 MB and were slower."""
         return self.encode_counted(texts, batch_size, on_batch)[0]

@@ -140,15 +140,15 @@ def excerpt(manifest: Manifest, citation: str, *, context: int = 3) -> Excerpt:
     place = _place(citation)
     _, path = served_document(manifest, place.path)
     text = read_source(path)
-    line_starts = _line_starts(text)
+    starts = line_starts(text)
     if place.chars:
         start, end = place.chars
     else:
         n = place.line
-        if not 1 <= n <= len(line_starts):
-            raise UsageError(f"{path} has {len(line_starts)} lines, not {n}")
-        start = line_starts[n - 1]
-        end = line_starts[n] - 1 if n < len(line_starts) else len(text)
+        if not 1 <= n <= len(starts):
+            raise UsageError(f"{path} has {len(starts)} lines, not {n}")
+        start = starts[n - 1]
+        end = starts[n] - 1 if n < len(starts) else len(text)
     if not 0 <= start <= end <= len(text):
         raise UsageError(f"chars {start}-{end} are outside {path} ({len(text)} characters)")
     return _cut(path, text, start, end, context=context)
@@ -176,7 +176,8 @@ def _place(citation: str) -> CitedPlace:
     return place
 
 
-def _line_starts(text: str) -> list[int]:
+def line_starts(text: str) -> list[int]:
+    """The offset where each line of `text` begins (line n at index n - 1)."""
     return [0] + [m.end() for m in re.finditer("\n", text)]
 
 
@@ -192,14 +193,14 @@ def _cut(
 ) -> Excerpt:
     """Chars start-end of `text` with `context` whole lines before and after (only those
     within `context_chars` characters of the span, if given)."""
-    line_starts = _line_starts(text)
-    first = max(0, bisect.bisect_right(line_starts, start) - 1 - context)
-    last = min(len(line_starts), bisect.bisect_right(line_starts, max(start, end - 1)) + context)
+    starts = line_starts(text)
+    first = max(0, bisect.bisect_right(starts, start) - 1 - context)
+    last = min(len(starts), bisect.bisect_right(starts, max(start, end - 1)) + context)
     if context_chars is not None:
-        first = max(first, bisect.bisect_left(line_starts, start - context_chars))
-        last = min(last, bisect.bisect_right(line_starts, end + context_chars))
-    lo = line_starts[first]
-    hi = line_starts[last] - 1 if last < len(line_starts) else len(text)
+        first = max(first, bisect.bisect_left(starts, start - context_chars))
+        last = min(last, bisect.bisect_right(starts, end + context_chars))
+    lo = starts[first]
+    hi = starts[last] - 1 if last < len(starts) else len(text)
     lines = text[lo:hi].split("\n")
-    total = len(line_starts) - text.endswith("\n")  # a final newline ends a line, not starts one
+    total = len(starts) - text.endswith("\n")  # a final newline ends a line, not starts one
     return Excerpt(path, first + 1, lines, start - lo, end - lo, lo, total, stale)

@@ -74,7 +74,8 @@ def split_model_id(recorded: str) -> tuple[str, str | None]:
     return (base, quantize) if base and quantize in QUANTIZATIONS else (recorded, None)
 
 
-def _onnx_cache() -> Path:
+def onnx_cache() -> Path:
+    """The per-user folder of ONNX exports of models (made once, read by every query)."""
     from platformdirs import user_cache_dir
 
     return Path(user_cache_dir("qa", appauthor=False)) / "onnx"
@@ -253,7 +254,7 @@ class Workspace:
 
         assert self.building.ray is not None, "only builds with --engine ray use Ray"
         try:
-            factory = partial(load_or_export, self._model_path(), _onnx_cache(), quantize=quantize)
+            factory = partial(load_or_export, self._model_path(), onnx_cache(), quantize=quantize)
             return RayEngine(factory, self.building.ray)
         except RayMissing as exc:
             raise UsageError(str(exc)) from None
@@ -266,9 +267,9 @@ class Workspace:
         from embeddings.onnx_encoder import cache_folder, is_exported, load_or_export
 
         model_path = self._model_path()
-        if not is_exported(cache_folder(model_path, _onnx_cache())):
+        if not is_exported(cache_folder(model_path, onnx_cache())):
             log.info("exporting %s to ONNX for fast queries (once)", model_path.name)
-        return load_or_export(model_path, _onnx_cache(), prepack, quantize)
+        return load_or_export(model_path, onnx_cache(), prepack, quantize)
 
     def needs_build(self) -> bool:
         """True when the documents are known and there is no index yet, or only one written

@@ -56,9 +56,9 @@ def test_optimized_model_keeps_its_weights_in_a_separate_file(encoders, tmp_path
     import shutil
 
     from embeddings.onnx_encoder import OPTIMIZED, OnnxEncoder, cache_folder
-    from qa.workspace import _onnx_cache
+    from qa.workspace import onnx_cache
 
-    export = cache_folder(packaged_model_path(), _onnx_cache())
+    export = cache_folder(packaged_model_path(), onnx_cache())
     for name in ("model.onnx", "tokenizer.json", "onnx.json"):
         shutil.copy(export / name, tmp_path / name)
     first = OnnxEncoder(tmp_path, prepack=False).encode(VARIED)
