@@ -5,7 +5,7 @@ raises `Unreadable` with the kind of problem (the build groups skipped files by 
 other exception a reader lets through is caught at the per-file boundary (qa.documents).
 
 Readers are found by suffix in READERS; a file of any other suffix is read as plain text when
-its content is text (qa.formats.text.sniff), so source code, .rst, .org, .csv and logs are
+its content is text (qa.formats.text.sniff), so source code, .rst, .org and logs are
 indexed without a list of extensions to keep up to date.
 """
 
@@ -64,6 +64,13 @@ READERS: dict[str, str] = {
     ".eml": "mail:read_eml",
     ".mbox": "mail:read_mbox",
     ".ipynb": "notebook:read_ipynb",
+    ".xlsx": "spreadsheet:read_workbook",
+    ".xlsm": "spreadsheet:read_workbook",
+    ".xlsb": "spreadsheet:read_workbook",
+    ".xls": "spreadsheet:read_workbook",
+    ".ods": "spreadsheet:read_workbook",
+    ".csv": "spreadsheet:read_delimited",
+    ".tsv": "spreadsheet:read_delimited",
 }
 
 # Suffixes never worth sniffing: media, archives, binaries, fonts, and text formats that are
@@ -73,7 +80,7 @@ NOT_DOCUMENTS = frozenset(
     ".mp3 .wav .flac .ogg .m4a .mp4 .mov .avi .mkv .webm .zip .gz .tgz .bz2 .xz .zst .7z .rar "
     ".tar .jar .whl .exe .dll .so .dylib .o .a .pyc .pyo .class .wasm .bin .dat .db .sqlite "
     ".woff .woff2 .ttf .otf .eot .pfb .afm .npy .npz .pkl .pickle .parquet .onnx .pt .faiss "
-    ".doc .xls .ppt .xlsx .dmg .iso .deb .rpm .msi .swf .fla .lock".split()
+    ".doc .ppt .dmg .iso .deb .rpm .msi .swf .fla .lock".split()
 )
 # Formats qa reads itself in this process: plain text is cheap and cannot hang a parser.
 IN_PROCESS = frozenset({"text:read_plain", "text:read_sniffed"})
