@@ -80,6 +80,9 @@ def make_odd(out: Path, a_pdf: Path, a_docx: Path) -> list[tuple[str, str, str]]
         "bad.rtf": b"{\\rtf1 {\\unclosed group \\par",
         "not-rtf.rtf": b"hello",
         "bomb.docx": _zip({"word/document.xml": b"<" * 100_000}),
+        "zero.png": b"",
+        "truncated.tiff": _tiff()[:300],
+        "png-named.jpg": b"\x89PNG\r\n\x1a\n" + bytes(range(256)),
     }
     for name, data in files.items():
         (made / name).write_bytes(data)
@@ -93,6 +96,20 @@ def make_odd(out: Path, a_pdf: Path, a_docx: Path) -> list[tuple[str, str, str]]
     rows.append(("made/d0/…/d39/deep.txt", "made by benchmarks/make_torture.py", "CC0"))
     rows.append(("made/caf\\xe9-latin1-name.txt", "made by benchmarks/make_torture.py", "CC0"))
     return rows
+
+
+def _tiff() -> bytes:
+    """A two-page TIFF of a few words (Pillow)."""
+    import io
+
+    from PIL import Image, ImageDraw
+
+    pages = [Image.new("L", (400, 120), 255) for _ in range(2)]
+    for n, page in enumerate(pages):
+        ImageDraw.Draw(page).text((10, 40), f"Page {n + 1} of a scan", fill=0)
+    out = io.BytesIO()
+    pages[0].save(out, format="TIFF", save_all=True, append_images=pages[1:])
+    return out.getvalue()
 
 
 def _zip(members: dict[str, bytes]) -> bytes:

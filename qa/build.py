@@ -276,7 +276,8 @@ def _nothing_to_index(docs_root: Path, corpus: Corpus) -> str:
     why = f"; {len(corpus.skipped)} files skipped: {skip_counts(corpus.skipped)}"
     return (
         f"nothing to index in {docs_root}{why if corpus.skipped else ''}. qa reads text, "
-        "Markdown, HTML, PDF, Word, PowerPoint, OpenDocument, EPUB, RTF, e-mail and notebooks"
+        "Markdown, HTML, PDF, Word, PowerPoint, OpenDocument, EPUB, RTF, e-mail, notebooks, "
+        "spreadsheets and (with Tesseract) scans and images"
     )
 
 

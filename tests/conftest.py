@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -14,6 +15,9 @@ import pytest
 
 os.environ["HF_HUB_OFFLINE"] = "1"
 os.environ["TRANSFORMERS_OFFLINE"] = "1"
+# the user's config and collections are never read or written by tests (qa index registers
+# each folder it indexes as a collection); processes the tests start inherit this
+os.environ["XDG_CONFIG_HOME"] = tempfile.mkdtemp(prefix="qa-tests-config-")
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"

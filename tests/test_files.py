@@ -94,14 +94,14 @@ def test_text_is_sniffed_by_content_not_by_suffix(tmp_path: Path):
             "guide.rst": "Guide\n=====\n\nText.",
             "Makefile": "all:\n\techo hi\n",
             "data.bin": b"\x00\x01",
-            "photo.png": b"\x89PNG",
+            "photo.psd": b"8BPS",
             "blob.xyz": bytes(range(256)),
         },
     )
     listing = list_folder(tmp_path)
-    # .bin and .png are never documents; .xyz is sniffed by its reader (and found binary)
+    # .bin and .psd are never documents; .xyz is sniffed by its reader (and found binary)
     assert listing.rels == ["Makefile", "blob.xyz", "guide.rst"]
-    assert {s.rel for s in listing.skipped} == {"data.bin", "photo.png"}
+    assert {s.rel for s in listing.skipped} == {"data.bin", "photo.psd"}
 
 
 def test_the_skip_report_stays_short_for_a_thousand_files():

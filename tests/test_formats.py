@@ -83,7 +83,7 @@ def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
     (docs / "broken.pdf").write_bytes(b"%PDF-1.4 this is not really a pdf")
     (docs / "ferry.html").write_text(HTML)
     (docs / "handbook.md").write_text(MARKDOWN)
-    (docs / "photo.png").write_bytes(b"\x89PNG\r\n")
+    (docs / "photo.psd").write_bytes(b"\x89PNG\r\n")
     return docs
 
 
@@ -112,10 +112,10 @@ def test_unreadable_files_are_listed_and_the_rest_indexed(corpus: Path, workspac
     _, skipped = read_folder(corpus)
     reasons = {s.rel: (s.kind, s.reason) for s in skipped}
     assert reasons["broken.pdf"] == ("damaged", "damaged (PDFium: Data format error)")
-    assert reasons["photo.png"] == ("unsupported type", "unsupported file type (.png)")
+    assert reasons["photo.psd"] == ("unsupported type", "unsupported file type (.psd)")
     manifest = workspace.load().manifest
     assert set(manifest.documents) == {"report.pdf", "ferry.html", "handbook.md"}
-    assert {s.rel for s in manifest.skipped} == {"broken.pdf", "photo.png"}
+    assert {s.rel for s in manifest.skipped} == {"broken.pdf", "photo.psd"}
 
 
 @pytest.mark.model

@@ -69,6 +69,14 @@ READERS: dict[str, str] = {
     ".xlsb": "spreadsheet:read_workbook",
     ".xls": "spreadsheet:read_workbook",
     ".ods": "spreadsheet:read_workbook",
+    ".png": "ocr:read_image",
+    ".jpg": "ocr:read_image",
+    ".jpeg": "ocr:read_image",
+    ".tif": "ocr:read_image",
+    ".tiff": "ocr:read_image",
+    ".webp": "ocr:read_image",
+    ".bmp": "ocr:read_image",
+    ".gif": "ocr:read_image",
     ".csv": "spreadsheet:read_delimited",
     ".tsv": "spreadsheet:read_delimited",
 }
@@ -76,7 +84,7 @@ READERS: dict[str, str] = {
 # Suffixes never worth sniffing: media, archives, binaries, fonts, and text formats that are
 # pictures (SVG) rather than prose.
 NOT_DOCUMENTS = frozenset(
-    ".png .jpg .jpeg .gif .bmp .tif .tiff .webp .ico .icns .svg .psd .heic .avif .jbig2 .jb2 "
+    ".ico .icns .svg .psd .heic .avif .jbig2 .jb2 "
     ".mp3 .wav .flac .ogg .m4a .mp4 .mov .avi .mkv .webm .zip .gz .tgz .bz2 .xz .zst .7z .rar "
     ".tar .jar .whl .exe .dll .so .dylib .o .a .pyc .pyo .class .wasm .bin .dat .db .sqlite "
     ".woff .woff2 .ttf .otf .eot .pfb .afm .npy .npz .pkl .pickle .parquet .onnx .pt .faiss "

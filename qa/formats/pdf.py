@@ -14,11 +14,15 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from functools import partial
 from pathlib import Path
+from typing import Any
 
-from qa.formats import Extracted, Unreadable, check_size
+from qa.formats import Extracted, Unreadable, check_size, ocr
+from qa.formats.ocr import MISSING
 
 _PASSWORD_ERROR = 4  # FPDF_ERR_PASSWORD
+MIN_TEXT = 20  # a page with fewer non-space characters in its text layer is read by OCR
 
 
 def read_pdf(path: Path) -> Extracted:
@@ -36,10 +40,11 @@ def read_pdf(path: Path) -> Extracted:
     try:
         pages = [_page_text(pdf, i) for i in range(len(pdf))]
         title = (pdf.get_metadata_value("Title") or "").strip() or None
+        pages = _with_ocr(path, pdf, pages)
     finally:
         pdf.close()
     if not any(p.strip() for p in pages):
-        raise Unreadable("no text layer", "a scanned, image-only PDF?")
+        raise Unreadable("no text layer", "a scanned, image-only PDF: " + MISSING)
     pages = [_rejoin(p) for p in _drop_repeated_edges([_dehyphenate(p) for p in pages])]
     text, starts = "", list[int]()
     for page in pages:
@@ -48,6 +53,24 @@ def read_pdf(path: Path) -> Extracted:
         starts.append(len(text))
         text += page.strip()
     return Extracted(text + "\n", title=title, page_starts=tuple(starts))
+
+
+def _with_ocr(path: Path, pdf: Any, pages: list[str]) -> list[str]:
+    """`pages` with those that have no text layer (or only a few stray characters) read by
+    OCR (qa.formats.ocr) from the page rendered at DPI, when Tesseract is installed."""
+    scanned = [i for i, p in enumerate(pages) if len("".join(p.split())) < MIN_TEXT]
+    if not scanned or not ocr.available():
+        return pages
+
+    def picture(i: int) -> Any:
+        page = pdf[i]
+        try:
+            return page.render(scale=ocr.DPI / 72).to_pil()
+        finally:
+            page.close()
+
+    read = ocr.cached_pages(path, {i: partial(picture, i) for i in scanned})
+    return [read.get(i, p) for i, p in enumerate(pages)]
 
 
 def _page_text(pdf: object, i: int) -> str:
@@ -79,7 +102,9 @@ def _drop_repeated_edges(pages: list[str]) -> list[str]:
     edges: Counter[str] = Counter()
     for page in pages:
         lines = [ln.strip() for ln in page.strip().splitlines() if ln.strip()]
-        edges.update({_shape(ln) for ln in lines[:2] + lines[-2:]})
+        # a running header or footer is a short line; a paragraph (as OCR gives a scan's
+        # lines) repeated on every page is content, never dropped as an edge
+        edges.update({_shape(ln) for ln in lines[:2] + lines[-2:] if len(ln.split()) <= 12})
     repeated = {shape for shape, n in edges.items() if n >= max(3, len(pages) * 0.6)}
     return [
         "\n".join(ln for ln in page.splitlines() if _shape(ln.strip()) not in repeated)

@@ -1,0 +1,121 @@
+"""OCR of a rendered page: the Tesseract bindings, and how much of the text comes back.
+
+    python -m benchmarks.ocr [PAGES]
+    python -m benchmarks.ocr --folder [PAGES]
+
+PAGES A4 pages of prose (default 3) are drawn with Pillow at 200 dpi, then read by Tesseract
+through pytesseract (the `tesseract` command, one process a page) and through tesserocr (its C
+API in this process, when installed), one thread each (OMP_THREAD_LIMIT=1, as qa runs it beside
+its reader pool). Prints seconds a page and the share of the page's words read back exactly.
+With --folder: a folder of scans (PNG pages and an image-only PDF of the same pages, PAGES
+each) indexed by `qa index`, then again with `--rebuild` (OCR from the cache), with a fresh
+OCR cache; prints both times and their ratio.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+os.environ["OMP_THREAD_LIMIT"] = "1"  # before Tesseract is loaded
+
+WORDS = (
+    "The harbour office in Tromsø opens at seven in the morning and the winter ferry to "
+    "Skjervøy leaves at a quarter past seven from the north pier, except on public holidays. "
+    "Tickets cost 240 kroner for adults and half of that for children under sixteen years. "
+)
+
+
+def page(seed: int):  # type: ignore[no-untyped-def]
+    """An A4 page at 200 dpi: a heading and paragraphs of prose."""
+    from PIL import Image, ImageDraw, ImageFont
+
+    image = Image.new("L", (1654, 2339), 255)
+    draw = ImageDraw.Draw(image)
+    font = ImageFont.load_default(size=34)
+    y = 160
+    draw.text((150, y), f"Harbour notice {seed}", font=font, fill=0)
+    y += 90
+    for _ in range(6):
+        words = (WORDS * 2).split()
+        line: list[str] = []
+        for word in words:
+            if draw.textlength(" ".join([*line, word]), font=font) > 1350:
+                draw.text((150, y), " ".join(line), font=font, fill=0)
+                y, line = y + 46, []
+            line.append(word)
+        draw.text((150, y), " ".join(line), font=font, fill=0)
+        y += 90
+    return image
+
+
+def recall(text: str) -> float:
+    """Share of the prose's words found in `text`."""
+    want = (WORDS * 2).split()
+    got = set(text.split())
+    return sum(w in got for w in want) / len(want)
+
+
+def folder(count: int) -> None:
+    """`qa index` of a folder of scans, then `qa index --rebuild`: seconds and ratio."""
+    from benchmarks.common import run_qa
+
+    with tempfile.TemporaryDirectory() as tmp:
+        docs = Path(tmp) / "scans"
+        docs.mkdir()
+        pages = [page(i) for i in range(count)]
+        for i, picture in enumerate(pages):
+            picture.save(docs / f"page-{i}.png")
+        pages[0].save(docs / "scanned.pdf", save_all=True, append_images=pages[1:], resolution=200)
+        own = {"XDG_CACHE_HOME": str(Path(tmp) / "cache"), "XDG_CONFIG_HOME": str(Path(tmp))}
+        env = {**os.environ, **own}  # its own OCR cache and collections
+        took = []
+        for extra in ([], ["--rebuild"]):
+            start = time.perf_counter()
+            run_qa("index", str(docs), "--index", str(Path(tmp) / "ix"), *extra, env=env)
+            took.append(time.perf_counter() - start)
+    print(f"a folder of {count} PNG pages and a {count}-page image-only PDF")
+    print("| qa index | seconds |")
+    print("|---|---|")
+    print(f"| first build (OCR) | {took[0]:.1f} |")
+    print(f"| --rebuild (OCR text from the cache) | {took[1]:.1f} ({took[1] / took[0]:.0%}) |")
+
+
+def main() -> None:
+    if "--folder" in sys.argv:
+        args = [a for a in sys.argv[1:] if a != "--folder"]
+        return folder(int(args[0]) if args else 4)
+    import pytesseract
+
+    pages = [page(i) for i in range(int(sys.argv[1]) if len(sys.argv) > 1 else 3)]
+    rows = []
+    start = time.perf_counter()
+    texts = [pytesseract.image_to_string(p) for p in pages]
+    rows.append(("pytesseract (the tesseract command)", time.perf_counter() - start, texts))
+    try:
+        import tesserocr
+    except ImportError:
+        tesserocr = None
+    if tesserocr is not None:
+        from qa.formats.ocr import TESSDATA
+
+        start = time.perf_counter()
+        with tesserocr.PyTessBaseAPI(path=TESSDATA, lang="eng") as api:
+            texts = []
+            for p in pages:
+                api.SetImage(p)
+                texts.append(api.GetUTF8Text())
+        rows.append(("tesserocr (C API, in process)", time.perf_counter() - start, texts))
+    print(f"{len(pages)} A4 pages at 200 dpi, OMP_THREAD_LIMIT=1")
+    print("| binding | s a page | words read back |")
+    print("|---|---|---|")
+    for name, seconds, got in rows:
+        share = sum(recall(t) for t in got) / len(got)
+        print(f"| {name} | {seconds / len(pages):.2f} | {share:.1%} |")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,131 @@
+"""Scans: image files and PDF pages without a text layer read by Tesseract, as paragraphs, with
+page numbers; cached by content; one clear reason when Tesseract is missing."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from qa.documents import Document, read_file
+from qa.formats import ocr
+
+needs_tesseract = pytest.mark.skipif(
+    not ocr.available(), reason="Tesseract is not installed (make install-dev installs it)"
+)
+NOTICE = [
+    "The winter ferry to Skjervøy leaves the north pier at a quarter past seven in the",
+    "morning, except on public holidays, when the first departure is at nine.",
+    "Tickets cost 240 kroner for adults and half of that for children.",
+]
+
+
+def page(lines: list[str] = NOTICE, heading: str = "Harbour notice"):  # type: ignore[no-untyped-def]
+    """A page of text drawn at 200 dpi (A5 wide), as a scanner would give it."""
+    from PIL import Image, ImageDraw, ImageFont
+
+    image = Image.new("L", (1400, 900), 255)
+    draw = ImageDraw.Draw(image)
+    font = ImageFont.load_default(size=30)
+    draw.text((80, 80), heading, font=font, fill=0)
+    for n, line in enumerate(lines):
+        draw.text((80, 200 + 44 * n), line, font=font, fill=0)
+    return image
+
+
+@pytest.fixture(autouse=True)
+def own_cache(tmp_path: Path, monkeypatch):
+    """Each test its own OCR cache."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+
+
+def test_paragraphs_join_lines_and_hyphenated_words():
+    data = {
+        "block_num": [1, 1, 1, 1, 2],
+        "par_num": [1, 1, 1, 1, 1],
+        "line_num": [1, 1, 2, 2, 1],
+        "text": ["The", "docu-", "ment", "ends.", "Next"],
+    }
+    assert ocr.paragraphs(data) == "The document ends.\n\nNext"
+
+
+def test_without_tesseract_a_scan_is_skipped_saying_what_to_install(tmp_path, monkeypatch):
+    page().save(tmp_path / "scan.png")
+    page().save(tmp_path / "scan.pdf")  # Pillow writes an image-only PDF
+    monkeypatch.setattr(ocr.shutil, "which", lambda name: None)
+    for rel, kind in (("scan.png", "needs OCR"), ("scan.pdf", "no text layer")):
+        got = read_file(tmp_path, rel)
+        assert not isinstance(got, Document) and got.kind == kind
+        assert "apt-get install tesseract-ocr" in got.reason
+
+
+@needs_tesseract
+@pytest.mark.slow  # Tesseract processes
+def test_an_image_is_read_as_paragraphs(tmp_path: Path):
+    page().save(tmp_path / "notice.png")
+    page().convert("RGB").save(tmp_path / "notice.jpg", quality=80)
+    for rel in ("notice.png", "notice.jpg"):
+        doc = read_file(tmp_path, rel)
+        assert isinstance(doc, Document), doc
+        assert "Harbour notice" in doc.text
+        assert "quarter past seven in the morning, except on public holidays" in doc.text
+        assert "240 kroner" in doc.text
+
+
+@needs_tesseract
+@pytest.mark.slow  # Tesseract processes
+def test_a_multipage_tiff_and_a_scanned_pdf_cite_pages(tmp_path: Path):
+    first, second = page(heading="Page one"), page(["Ferries stop in March."], "Page two")
+    first.save(tmp_path / "scans.tiff", save_all=True, append_images=[second])
+    first.save(tmp_path / "scans.pdf", save_all=True, append_images=[second])
+    for rel in ("scans.tiff", "scans.pdf"):
+        doc = read_file(tmp_path, rel)
+        assert isinstance(doc, Document), doc
+        assert len(doc.page_starts) == 2
+        later = doc.text[doc.page_starts[1] :]
+        assert "Ferries stop in March" in later and "Page one" not in later
+
+
+@needs_tesseract
+@pytest.mark.slow  # Tesseract processes
+def test_a_pdf_mixing_typed_and_scanned_pages_keeps_both(tmp_path: Path):
+    from fpdf import FPDF
+
+    page().save(tmp_path / "scan.png")
+    pdf = FPDF()
+    pdf.add_page()
+    pdf.set_font("helvetica", size=12)
+    pdf.multi_cell(0, 8, "The typed page says the office opens at eight in the morning.")
+    pdf.add_page()
+    pdf.image(str(tmp_path / "scan.png"), x=10, y=10, w=190)
+    pdf.output(str(tmp_path / "mixed.pdf"))
+    doc = read_file(tmp_path, "mixed.pdf")
+    assert isinstance(doc, Document), doc
+    typed, scanned = doc.text[: doc.page_starts[1]], doc.text[doc.page_starts[1] :]
+    assert "office opens at eight" in typed and "240 kroner" in scanned
+
+
+@needs_tesseract
+@pytest.mark.slow  # Tesseract processes
+def test_pages_are_read_once_then_from_the_cache(tmp_path: Path, monkeypatch):
+    page().save(tmp_path / "notice.png")
+    first = read_file(tmp_path, "notice.png")
+    shutil.copy(tmp_path / "notice.png", tmp_path / "renamed.png")
+    monkeypatch.setattr(ocr, "page_text", lambda image: pytest.fail("read again"))
+    again = read_file(tmp_path, "renamed.png")  # same content, another name
+    assert isinstance(again, Document) and again.text == first.text
+    (cached,) = (tmp_path / "cache" / "qa" / "ocr").glob("*.json")
+    assert json.loads(cached.read_text())["settings"] == ocr.SETTINGS
+
+
+def test_damaged_and_empty_images_are_skipped(tmp_path: Path):
+    (tmp_path / "empty.png").write_bytes(b"")
+    page().save(tmp_path / "whole.tiff")
+    whole = (tmp_path / "whole.tiff").read_bytes()
+    (tmp_path / "cut.tiff").write_bytes(whole[: len(whole) // 3])
+    for rel in ("empty.png", "cut.tiff"):
+        got = read_file(tmp_path, rel)
+        assert not isinstance(got, Document)
+        assert got.kind in ({"damaged"} if ocr.available() else {"needs OCR"}), got
