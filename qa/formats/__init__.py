@@ -36,6 +36,18 @@ class Extracted:
     sections: tuple[tuple[int, str], ...] = ()
 
 
+def paged(pages: list[str], title: str | None = None) -> Extracted:
+    """Page texts as one Extracted: pages apart by a form feed on its own line, each page's
+    starting offset kept for citations (`p.N`)."""
+    text, starts = "", list[int]()
+    for page in pages:
+        if starts:
+            text += "\n\f\n"
+        starts.append(len(text))
+        text += page.strip()
+    return Extracted(text + "\n", title=title, page_starts=tuple(starts))
+
+
 class Unreadable(Exception):
     """A file qa cannot take text from; `kind` groups such files in the build's report."""
 

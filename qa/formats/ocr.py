@@ -23,7 +23,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from qa.formats import Extracted, Unreadable, check_size
+from qa.formats import Extracted, Unreadable, check_size, paged
 
 DPI = 200  # PDF pages are rendered at this resolution for OCR
 LANG = "eng"
@@ -57,13 +57,7 @@ def read_image(path: Path) -> Extracted:
     pages = [read[i] for i in range(len(pictures))]
     if not any(p.strip() for p in pages):
         raise Unreadable("no text", "no words found in the image")
-    text, starts = "", list[int]()
-    for page in pages:
-        if starts:
-            text += "\n\f\n"
-        starts.append(len(text))
-        text += page.strip()
-    return Extracted(text + "\n", page_starts=tuple(starts) if len(pages) > 1 else ())
+    return paged(pages) if len(pages) > 1 else Extracted(pages[0].strip() + "\n")
 
 
 def cached_pages(path: Path, pictures: dict[int, Callable[[], Any]]) -> dict[int, str]:

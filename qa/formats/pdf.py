@@ -18,7 +18,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from qa.formats import Extracted, Unreadable, check_size, ocr
+from qa.formats import Extracted, Unreadable, check_size, ocr, paged
 from qa.formats.ocr import MISSING
 
 _PASSWORD_ERROR = 4  # FPDF_ERR_PASSWORD
@@ -46,13 +46,7 @@ def read_pdf(path: Path) -> Extracted:
     if not any(p.strip() for p in pages):
         raise Unreadable("no text layer", "a scanned, image-only PDF: " + MISSING)
     pages = [_rejoin(p) for p in _drop_repeated_edges([_dehyphenate(p) for p in pages])]
-    text, starts = "", list[int]()
-    for page in pages:
-        if starts:
-            text += "\n\f\n"
-        starts.append(len(text))
-        text += page.strip()
-    return Extracted(text + "\n", title=title, page_starts=tuple(starts))
+    return paged(pages, title)
 
 
 def _with_ocr(path: Path, pdf: Any, pages: list[str]) -> list[str]:
