@@ -129,3 +129,12 @@ def test_damaged_and_empty_images_are_skipped(tmp_path: Path):
         got = read_file(tmp_path, rel)
         assert not isinstance(got, Document)
         assert got.kind in ({"damaged"} if ocr.available() else {"needs OCR"}), got
+
+
+def test_huge_images_are_scaled_down_before_ocr(monkeypatch):
+    from PIL import Image
+
+    monkeypatch.setattr(ocr, "MAX_PIXELS", 10_000)
+    small = ocr.scaled_for_ocr(Image.new("RGB", (400, 100)))
+    assert small.width * small.height <= 10_000 and small.width / small.height == 4
+    assert ocr.scaled_for_ocr(Image.new("RGB", (50, 50))).size == (50, 50)

@@ -28,6 +28,7 @@ from qa.formats import Extracted, Unreadable, check_size, paged
 DPI = 200  # PDF pages are rendered at this resolution for OCR
 LANG = "eng"
 PAGE_TIMEOUT = 60.0  # seconds one page may take
+MAX_PIXELS = 40_000_000  # larger images are scaled down before OCR
 TESSDATA = "/usr/share/tesseract-ocr/5/tessdata"  # Debian's language data
 SETTINGS = f"v1 {LANG} {DPI}dpi"  # part of the cache key: a change reads pages again
 MISSING = (
@@ -50,7 +51,9 @@ def read_image(path: Path) -> Extracted:
     try:
         image = Image.open(path)
         frames = [image] if path.suffix.lower() == ".gif" else ImageSequence.Iterator(image)
-        pictures = [frame.convert("RGB") for frame in frames]
+        pictures = [scaled_for_ocr(frame.convert("RGB")) for frame in frames]
+    except Image.DecompressionBombError:  # over 2 × Image.MAX_IMAGE_PIXELS (179 MP)
+        raise Unreadable("too large", "an image of over 179 megapixels") from None
     except Exception as exc:  # Pillow raises many kinds on truncated or odd files
         raise Unreadable("damaged", f"not a readable image: {type(exc).__name__}") from None
     read = cached_pages(path, {i: partial(_same, p) for i, p in enumerate(pictures)})
@@ -109,6 +112,16 @@ def paragraphs(data: dict[str, list[Any]]) -> str:
         else:
             paras[(block, par)] = f"{before} {line}".strip()
     return "\n\n".join(paras.values())
+
+
+def scaled_for_ocr(picture: Any) -> Any:
+    """`picture` scaled down to at most MAX_PIXELS (an A4 page at 600 dpi is 35 MP): a
+    huge photograph or poster costs Tesseract minutes and reads no better."""
+    pixels = picture.width * picture.height
+    if pixels <= MAX_PIXELS:
+        return picture
+    scale = (MAX_PIXELS / pixels) ** 0.5
+    return picture.resize((max(1, int(picture.width * scale)), max(1, int(picture.height * scale))))
 
 
 def _same(picture: Any) -> Any:
