@@ -26,7 +26,7 @@ def folder(tmp_path: Path) -> tuple[Path, Path]:
     """A copy of the seeds, indexed."""
     docs, ix = tmp_path / "docs", tmp_path / "ix"
     shutil.copytree(SEEDS, docs)
-    (docs / "picture.png").write_bytes(b"\x89PNG\r\n\x1a\n")  # skipped: not a document
+    (docs / "picture.png").write_bytes(b"\x89PNG\r\n\x1a\n")  # skipped: not a readable image
     (docs / "binary.txt").write_bytes(b"\x00\x01\x02 not text")  # skipped when read
     assert run("index", str(docs), "--index", str(ix)).exit_code == 0
     return docs, ix

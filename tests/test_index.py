@@ -180,7 +180,7 @@ def test_empty_corpus_is_a_usage_error(tmp_path: Path):
         Workspace.resolve(tmp_path / "empty", tmp_path / "ix").build()
     assert not index_mod.exists(tmp_path / "ix")
     assert not list((tmp_path / "ix").rglob("*.jsonl"))  # no scratch file left behind
-    (tmp_path / "empty" / "a.png").write_bytes(b"\x89PNG")
+    (tmp_path / "empty" / "a.psd").write_bytes(b"8BPS")
     (tmp_path / "empty" / "b.pdf").write_bytes(b"%PDF-1.4 broken")
     with pytest.raises(UsageError, match="2 files skipped: 1 damaged, 1 unsupported type"):
         Workspace.resolve(tmp_path / "empty", tmp_path / "ix").build()

@@ -48,7 +48,7 @@ def test_files_are_read_and_chunked_on_ray_as_they_are_here(tmp_path: Path, ray_
     from qa.cluster import RayEngine
 
     docs = synthetic(tmp_path / "docs")
-    (docs / "picture.png").write_bytes(b"\x89PNG")  # unsupported type: listed as skipped
+    (docs / "picture.png").write_bytes(b"\x89PNG")  # not a readable image: listed as skipped
     (docs / "broken.txt").write_bytes(b"\x00\x01binary\x00")  # unreadable: skipped by a worker
     engine = RayEngine(lambda: None, RaySettings(workers=2))
     settings = ChunkSettings()
