@@ -74,10 +74,23 @@ def cached_pages(path: Path, pictures: dict[int, Callable[[], Any]]) -> dict[int
     except (OSError, ValueError):
         known = {}
     pages = {int(k): v for k, v in known.get("pages", {}).items()}
-    for i, picture in pictures.items():
-        if i not in pages:
-            pages[i] = page_text(picture())
-            _write(cache, {"settings": SETTINGS, "pages": pages})  # a page at a time: resumable
+    todo = [i for i in pictures if i not in pages]
+    if todo:
+        from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
+
+        from qa.isolation import cores
+
+        # a `tesseract` process per core, each on one thread; the pictures are made here,
+        # one at a time and in order (PDFium is not thread-safe), never all held at once
+        with ThreadPoolExecutor(max_workers=cores()) as pool:
+            running: dict[Any, int] = {}
+            for n, i in enumerate(todo):
+                running[pool.submit(page_text, pictures[i]())] = i
+                while running and (len(running) >= cores() or n == len(todo) - 1):
+                    done, _ = wait(running, return_when=FIRST_COMPLETED)
+                    for future in done:
+                        pages[running.pop(future)] = future.result()
+                    _write(cache, {"settings": SETTINGS, "pages": pages})  # resumable
     return {i: pages[i] for i in pictures}
 
 
