@@ -76,6 +76,25 @@ def test_an_image_is_read_as_paragraphs(tmp_path: Path):
 
 @needs_tesseract
 @pytest.mark.slow  # Tesseract processes
+def test_a_tilted_noisy_photo_of_a_page_is_still_read(tmp_path: Path):
+    """A page as a phone or a cheap scanner gives it: turned 1.5°, specks, JPEG at 60%."""
+    import random
+
+    from PIL import Image
+
+    tilted = page().rotate(1.5, expand=True, fillcolor=255, resample=Image.Resampling.BICUBIC)
+    pixels = tilted.load()
+    rng = random.Random(7)
+    for _ in range(4000):
+        pixels[rng.randrange(tilted.width), rng.randrange(tilted.height)] = rng.choice((0, 160))
+    tilted.convert("RGB").save(tmp_path / "photo.jpg", quality=60)
+    doc = read_file(tmp_path, "photo.jpg")
+    assert isinstance(doc, Document), doc
+    assert "240 kroner" in doc.text and "public holidays" in doc.text
+
+
+@needs_tesseract
+@pytest.mark.slow  # Tesseract processes
 def test_a_multipage_tiff_and_a_scanned_pdf_cite_pages(tmp_path: Path):
     first, second = page(heading="Page one"), page(["Ferries stop in March."], "Page two")
     first.save(tmp_path / "scans.tiff", save_all=True, append_images=[second])
