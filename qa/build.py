@@ -150,6 +150,7 @@ def _build_locked(
         map_files=map_files,
         reuse=old if same_reading else None,
         retry_skipped=options.retry_skipped,
+        on_read=partial(on_progress, stage="reading") if on_progress else None,
     )
     corpus, ahead = _read(
         read,

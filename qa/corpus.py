@@ -124,6 +124,7 @@ def read_and_chunk(
     reuse: Index | None = None,
     retry_skipped: bool = True,
     on_chunks: Callable[[list[Chunk]], None] | None = None,
+    on_read: Callable[[int, int], None] | None = None,
     spill: Path | None = None,
 ) -> Corpus:
     """Every document below `docs_root`, its chunks and the files skipped.
@@ -133,7 +134,8 @@ def read_and_chunk(
     per-file work over the other files, in order: by default, text files here and files of
     other formats in isolated worker processes (qa.isolation), `on_chunks` called with each
     file's chunks as it is read; a cluster engine passes its own (qa.cluster: Ray Data
-    tasks). With `spill`, the chunks go to that scratch file as they come (ChunkSpill)."""
+    tasks). With `spill`, the chunks go to that scratch file as they come (ChunkSpill).
+    `on_read(done, total)` after each file read (the files not reused)."""
     reading = reading or ReadSettings()
     listing = list_folder(docs_root, reading.exclude, follow_links=reading.follow_links)
     stats = stat_files(docs_root, [*listing.rels, *(s.rel for s in listing.skipped)])
@@ -148,6 +150,9 @@ def read_and_chunk(
         sink.add(rel, chunks)
         if on_chunks is not None:
             on_chunks(chunks)
+        if on_read is not None and rel in reading_now:
+            reading_now.discard(rel)
+            on_read(len(to_read) - len(reading_now), len(to_read))
 
     if reuse is not None:
         listed = {rel: stats[rel] for rel in listing.rels}  # a file set aside is not reused
@@ -158,6 +163,7 @@ def read_and_chunk(
             if n % 256 == 255 and isinstance(reuse.chunks, ChunkStore):
                 reuse.chunks.release()  # the live index's pages, copied
     to_read = [r for r in listing.rels if r not in got]
+    reading_now = set(to_read)
     each = partial(read_and_chunk_file, docs_root, chunking)
     if map_files is None:
         _read_isolated(each, to_read, reading.limits, take)

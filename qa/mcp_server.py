@@ -37,6 +37,7 @@ from qa.errors import QAError, UsageError
 
 if TYPE_CHECKING:
     from qa.filters import Filters
+    from qa.vectors import Progress
     from qa.workspace import Workspace
 
 DATA_NOTE = (
@@ -221,9 +222,7 @@ class Service:
         with self._lock:
             return self.workspace(collection).status()
 
-    def index(
-        self, collection: str | None = None, on_progress: Callable[[int, int], None] | None = None
-    ) -> str:
+    def index(self, collection: str | None = None, on_progress: Progress | None = None) -> str:
         """Bring the index up to date with its folder; one line saying what changed."""
         with self._lock:
             ws = self.workspace(collection)
@@ -360,8 +359,11 @@ def build_server(service: Service) -> MCPServer:
         "before answering; use this after large changes. Reports progress."
     )
     async def index(ctx: Context, collection: str | None = None) -> str:
-        def progress(done: int, total: int) -> None:
-            anyio.from_thread.run(ctx.report_progress, done, total)
+        def progress(done: int, total: int, stage: str = "embedding") -> None:
+            unit = "files read" if stage == "reading" else "sentences embedded"
+            anyio.from_thread.run(
+                ctx.report_progress, done, total, f"{stage}: {done}/{total} {unit}"
+            )
 
         return await anyio.to_thread.run_sync(lambda: call(service.index, collection, progress))
 

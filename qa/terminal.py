@@ -109,8 +109,9 @@ def pieces(text: str, start: int, sentence: Span, short: Span | None) -> list[tu
 
 @contextmanager
 def progress_bar(label: str) -> Iterator[Any]:
-    """A progress bar on stderr while the block runs, fed by the `on_progress(done, total)`
-    it yields (None where stderr is no terminal: logs and pipes get the summary alone)."""
+    """A progress bar on stderr while the block runs, fed by the `on_progress(done, total,
+    stage)` it yields, the stage ("reading" files, "embedding" sentences) in its label; None
+    where stderr is no terminal (logs and pipes get the summary alone)."""
     from rich.console import Console  # deferred: only when something is shown
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 
@@ -128,7 +129,8 @@ def progress_bar(label: str) -> Iterator[Any]:
     ) as bar:
         task = bar.add_task(printable(label), total=None)
 
-        def on_progress(done: int, total: int) -> None:
-            bar.update(task, completed=done, total=total)
+        def on_progress(done: int, total: int, stage: str = "") -> None:
+            what = f"{label}: {stage} {'files' if stage == 'reading' else ''}" if stage else label
+            bar.update(task, completed=done, total=total, description=printable(what.strip()))
 
         yield on_progress

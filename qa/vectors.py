@@ -43,7 +43,13 @@ RELEASE_BYTES = 16 << 20  # vectors written or read between two hand-backs of a 
 SPILL = "sentences.partial.npy"  # the sentence array of a build under way, in resume/
 PASSAGE_SPILL = "vectors.partial.npy"  # its passage vectors
 HEADINGS_HELD = 4096  # heading vectors kept for the passages that follow them
-Progress = Callable[[int, int], None]  # (sentences done so far, total)
+
+
+class Progress(Protocol):
+    """A build's progress: `done` of `total` files read (stage "reading"), then sentences
+    embedded ("embedding")."""
+
+    def __call__(self, done: int, total: int, stage: str = "embedding") -> None: ...
 
 
 class BuildEncoder(Protocol):

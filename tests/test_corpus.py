@@ -34,7 +34,9 @@ def test_a_spilled_corpus_is_the_one_read_in_memory(tmp_path: Path):
     (docs / "sub" / "a.txt").write_text("Ants carry leaves. Ants live in colonies.\n")
     (docs / "c.html").write_text("<html><body><p>Cats sleep a lot.</p></body></html>")
     (docs / "x.bin").write_bytes(bytes(range(256)) * 8)
-    here = read_and_chunk(docs, ChunkSettings())
+    read: list[tuple[int, int]] = []
+    here = read_and_chunk(docs, ChunkSettings(), on_read=lambda *done: read.append(done))
+    assert read == [(1, 3), (2, 3), (3, 3)]  # each listed file, as it is read (x.bin is not)
     spilled = read_and_chunk(docs, ChunkSettings(), spill=tmp_path / "scratch.jsonl")
     assert isinstance(spilled.chunks, ChunkSpill) and isinstance(here.chunks, list)
     assert list(spilled.chunks) == here.chunks and len(here.chunks) >= 3

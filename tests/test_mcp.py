@@ -169,12 +169,12 @@ def test_documents_are_resources_and_nothing_else_is(folder):
 def test_index_refreshes_with_progress_and_ask_sees_new_files(tmp_path):
     shutil.copytree(SEEDS, tmp_path / "seeds")
     run("index", str(tmp_path / "seeds"), "--index", str(tmp_path / "index"))
-    progress: list[float] = []
+    progress: list[tuple[float, str]] = []
 
     async def calls(client):
         (tmp_path / "seeds" / "ferry.txt").write_text("The winter ferry leaves Tromsø at 07:15.")
         done = await client.call_tool(
-            "index", {}, progress_callback=lambda p, total, msg: progress.append(p)
+            "index", {}, progress_callback=lambda p, total, msg: progress.append((p, msg))
         )
         (tmp_path / "seeds" / "bus.txt").write_text("The airport bus stops at the harbour.")
         asked = await client.call_tool("ask", {"question": "Where does the airport bus stop?"})
@@ -183,6 +183,8 @@ def test_index_refreshes_with_progress_and_ask_sees_new_files(tmp_path):
     done, asked = _session((tmp_path / "seeds", tmp_path / "index"), calls)
     assert not done.is_error and "1 added" in done.content[0].text
     assert progress, "the index tool reports progress"
+    said = [msg for _, msg in progress]  # the stage in words: files read, then sentences
+    assert said[0] == "reading: 1/1 files read" and said[-1].startswith("embedding: ")
     assert asked.structured_content["passages"][0]["citation"]["path"].endswith("bus.txt")
 
 

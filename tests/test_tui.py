@@ -196,6 +196,10 @@ async def test_first_start_builds_then_rebuild_reports_changes(tmp_path: Path, m
         done = [tuple(map(int, n.split()[1].split("/"))) for n in notes if "embedding:" in n]
         assert done and done[-1][0] == done[-1][1] > 0
         assert all(a[0] <= b[0] for a, b in zip(done, done[1:], strict=False))
+        assert [n for n in notes if n.startswith("reading:")][-1] == "reading: 2/2 files"
+        assert notes.index("reading: 2/2 files") < notes.index(
+            f"embedding: {done[-1][0]}/{done[-1][1]} sentences"
+        )
         (docs / "note.txt").write_text("The spare key is under the blue flowerpot.")
         seen = []
         app.notify = lambda message, **kw: seen.append(message)  # type: ignore[method-assign]

@@ -18,7 +18,6 @@ from __future__ import annotations
 import threading
 import time
 from collections import deque
-from collections.abc import Callable
 from dataclasses import dataclass
 
 from rich.text import Text
@@ -38,6 +37,7 @@ from qa.errors import QAError
 from qa.results import AnsweredPassage, Result
 from qa.sources import Excerpt
 from qa.terminal import age, printable
+from qa.vectors import Progress
 from qa.workspace import Refreshed, Workspace
 from tui.widgets.answer import AnswerView, PassageCard
 from tui.widgets.history_input import HistoryInput
@@ -162,18 +162,19 @@ class ChatScreen(Screen[None]):
         pending.update(Text("searching…"))
         self.ask(question, search, pending)
 
-    def _progress_callback(self) -> Callable[[int, int], None]:
+    def _progress_callback(self) -> Progress:
         bar = self.query_one(ProgressBar)
 
-        def update(done: int, total: int) -> None:
-            self.app.call_from_thread(self._show_progress, bar, done, total)
+        def update(done: int, total: int, stage: str = "embedding") -> None:
+            self.app.call_from_thread(self._show_progress, bar, done, total, stage)
 
         return update
 
-    def _show_progress(self, bar: ProgressBar, done: int, total: int) -> None:
+    def _show_progress(self, bar: ProgressBar, done: int, total: int, stage: str) -> None:
         bar.display = True
         bar.update(total=total, progress=done)
-        self.set_status(f"embedding: {done}/{total} sentences")
+        unit = "files" if stage == "reading" else "sentences"
+        self.set_status(f"{stage}: {done}/{total} {unit}")
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """Show errors of any worker: a failed question marks its own line, and the next one
