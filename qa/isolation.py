@@ -69,11 +69,11 @@ def iter_isolated(
 
     from pebble import ProcessPool  # deferred: only builds with files of binary formats
 
-    workers = limits.workers or cores()
+    workers = min(limits.workers or cores(), len(items))
     pool = ProcessPool(
-        max_workers=min(workers, len(items)),
+        max_workers=workers,
         initializer=prepare_worker,
-        initargs=(limits.memory_mb, limits.verbose),
+        initargs=(limits.memory_mb, limits.verbose, max(1, cores() // workers)),
         context=multiprocessing.get_context("forkserver"),
     )
     try:
@@ -109,8 +109,10 @@ def _result(future: Any, item: Any, limits: Limits, on_failure: Failure) -> Any:
         return on_failure(item, "reader error", f"{type(exc).__name__}: {exc}"[:160])
 
 
-def prepare_worker(memory_mb: int, verbose: bool) -> None:
-    """Set up a worker process: quiet unless verbose, and a memory watchdog."""
+def prepare_worker(memory_mb: int, verbose: bool, ocr_threads: int = 1) -> None:
+    """Set up a worker process: quiet unless verbose, a memory watchdog, and its share of
+    the cores for the Tesseract processes of a scan (qa.formats.ocr.ocr_threads)."""
+    os.environ["QA_OCR_THREADS"] = str(ocr_threads)
     if verbose:
         logging.basicConfig(level=logging.DEBUG, format="qa worker: %(message)s")
     else:

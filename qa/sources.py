@@ -78,7 +78,8 @@ def _indexed_rel(root: Path, spelled: str, documents: Container[str]) -> str | N
         return None
     try:
         path = Path(spelled).expanduser()
-        places = [path] if path.is_absolute() else [Path.cwd() / path, root / path]
+        # the folder first: citations are relative to it, whatever the working directory
+        places = [path] if path.is_absolute() else [root / path, Path.cwd() / path]
         roots = {str(root), os.path.realpath(root)}
         for place in places:
             for resolved in {os.path.normpath(place), os.path.realpath(place)}:

@@ -159,7 +159,7 @@ class Workspace:
                     f"the Ray build failed ({first}); the index is as it was: "
                     "rerun `qa index --engine ray` to resume"
                 ) from None
-        self._warm.retriever = None
+        self._forget_retriever()
         return report
 
     def refresh(self) -> Refreshed | None:
@@ -193,8 +193,14 @@ class Workspace:
             report = replace(self, docs=docs, building=building).build()
         except IndexBusy:
             return Refreshed(changes, None, time.perf_counter() - start)
-        self._warm.retriever = None
+        self._forget_retriever()
         return Refreshed(changes, report, time.perf_counter() - start)
+
+    def _forget_retriever(self) -> None:
+        """The next question loads the new version (under the lock a loading question holds,
+        so it cannot store the old one after this)."""
+        with self._warm.lock:
+            self._warm.retriever = None
 
     def built_with_links(self) -> bool:
         """Whether the live index read links leading out of its folder (False if none)."""

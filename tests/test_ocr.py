@@ -157,3 +157,56 @@ def test_huge_images_are_scaled_down_before_ocr(monkeypatch):
     small = ocr.scaled_for_ocr(Image.new("RGB", (400, 100)))
     assert small.width * small.height <= 10_000 and small.width / small.height == 4
     assert ocr.scaled_for_ocr(Image.new("RGB", (50, 50))).size == (50, 50)
+
+
+def test_a_reader_runs_as_many_tesseracts_as_its_share_of_the_cores(monkeypatch):
+    """The reader pool gives each worker its cores over its processes (QA_OCR_THREADS)."""
+    from qa.isolation import cores, prepare_worker
+
+    monkeypatch.setenv("QA_OCR_THREADS", "")
+    assert ocr.ocr_threads() == cores()
+    monkeypatch.setattr("qa.isolation.threading.Thread.start", lambda self: None)
+    prepare_worker(2048, True, 3)
+    assert ocr.ocr_threads() == 3
+
+
+def test_a_failed_page_is_empty_and_not_cached(tmp_path: Path, monkeypatch):
+    (tmp_path / "scan.bin").write_bytes(b"same bytes")
+    monkeypatch.setattr(ocr, "page_text", lambda image: None)  # Tesseract failed, timed out
+    assert ocr.cached_pages(tmp_path / "scan.bin", {0: lambda: "image"}) == {0: ""}
+    monkeypatch.setattr(ocr, "page_text", lambda image: "Read at last.")
+    assert ocr.cached_pages(tmp_path / "scan.bin", {0: lambda: "image"}) == {0: "Read at last."}
+
+
+def test_an_unwritable_cache_only_means_reading_again(tmp_path: Path, monkeypatch):
+    (tmp_path / "cache").write_text("a file where the cache folder should be")
+    (tmp_path / "scan.bin").write_bytes(b"bytes")
+    monkeypatch.setattr(ocr, "page_text", lambda image: "Words.")
+    assert ocr.cached_pages(tmp_path / "scan.bin", {0: lambda: "image"}) == {0: "Words."}
+
+
+def test_a_blank_page_is_not_sent_to_ocr_and_a_huge_page_is_rendered_smaller(
+    tmp_path: Path, monkeypatch
+):
+    from fpdf import FPDF
+
+    pdf = FPDF()
+    pdf.add_page()
+    pdf.set_font("helvetica", size=12)
+    pdf.multi_cell(0, 8, "The typed page says the office opens at eight in the morning.")
+    pdf.add_page()  # blank: no picture to read
+    pdf.output(str(tmp_path / "typed.pdf"))
+    monkeypatch.setattr(ocr.shutil, "which", lambda name: "/usr/bin/tesseract")
+    monkeypatch.setattr(ocr, "page_text", lambda image: pytest.fail("a blank page was OCR'd"))
+    doc = read_file(tmp_path, "typed.pdf")
+    assert isinstance(doc, Document) and "office opens at eight" in doc.text
+
+    import pypdfium2 as pdfium
+
+    from qa.formats import pdf as pdf_reader
+
+    big = pdfium.PdfDocument.new()
+    big.new_page(72 * 100, 72 * 100)  # a 100-inch square poster
+    monkeypatch.setattr(ocr, "MAX_PIXELS", 1_000_000)
+    picture = pdf_reader.render_for_ocr(big, 0)
+    assert picture.width * picture.height <= 1_000_000 and picture.width == picture.height

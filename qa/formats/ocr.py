@@ -43,21 +43,25 @@ def available() -> bool:
 
 def read_image(path: Path) -> Extracted:
     """An image file's text; every frame of a TIFF a page (`p.N`), a GIF's first frame."""
-    from PIL import Image, ImageSequence  # deferred: only for images
+    from PIL import Image  # deferred: only for images
 
     check_size(path)
     if not available():
         raise Unreadable("needs OCR", MISSING)
     try:
         image = Image.open(path)
-        frames = [image] if path.suffix.lower() == ".gif" else ImageSequence.Iterator(image)
-        pictures = [scaled_for_ocr(frame.convert("RGB")) for frame in frames]
+        count = 1 if path.suffix.lower() == ".gif" else getattr(image, "n_frames", 1)
+        first = _frame(image, 0)  # a damaged file fails here, before any OCR
+        # the other frames are decoded one at a time, as their turn comes
+        pictures = {i: partial(_frame, image, i) for i in range(1, count)}
+        read = cached_pages(path, {0: partial(_same, first), **pictures})
+    except Unreadable:
+        raise
     except Image.DecompressionBombError:  # over 2 × Image.MAX_IMAGE_PIXELS (179 MP)
         raise Unreadable("too large", "an image of over 179 megapixels") from None
     except Exception as exc:  # Pillow raises many kinds on truncated or odd files
         raise Unreadable("damaged", f"not a readable image: {type(exc).__name__}") from None
-    read = cached_pages(path, {i: partial(_same, p) for i, p in enumerate(pictures)})
-    pages = [read[i] for i in range(len(pictures))]
+    pages = [read[i] for i in range(count)]
     if not any(p.strip() for p in pages):
         raise Unreadable("no text", "no words found in the image")
     return paged(pages) if len(pages) > 1 else Extracted(pages[0].strip() + "\n")
@@ -65,46 +69,49 @@ def read_image(path: Path) -> Extracted:
 
 def cached_pages(path: Path, pictures: dict[int, Callable[[], Any]]) -> dict[int, str]:
     """The text of each page numbered in `pictures` (its image made by calling it, only when
-    not cached) of the file at `path`, cached by the file's content and SETTINGS."""
-    cache = _cache_folder() / f"{hashlib.sha256(path.read_bytes()).hexdigest()}.json"
-    try:
-        known = json.loads(cache.read_text(encoding="utf-8"))
-        if known.get("settings") != SETTINGS:
-            known = {}
-    except (OSError, ValueError):
-        known = {}
-    pages = {int(k): v for k, v in known.get("pages", {}).items()}
+    not cached) of the file at `path`, cached by the file's content and SETTINGS (best
+    effort: a cache that cannot be written only means reading again). A page Tesseract fails
+    on reads as "" and is not cached: the next build tries it again."""
+    cache = _cache_file(path)
+    pages = _cached(cache)
     todo = [i for i in pictures if i not in pages]
     if todo:
         from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 
-        from qa.isolation import cores
-
-        # a `tesseract` process per core, each on one thread; the pictures are made here,
+        os.environ.setdefault("OMP_THREAD_LIMIT", "1")  # inherited by each tesseract
+        threads = ocr_threads()
+        # a `tesseract` process per thread, each on one core; the pictures are made here,
         # one at a time and in order (PDFium is not thread-safe), never all held at once
-        with ThreadPoolExecutor(max_workers=cores()) as pool:
+        with ThreadPoolExecutor(max_workers=threads) as pool:
             running: dict[Any, int] = {}
             for n, i in enumerate(todo):
                 running[pool.submit(page_text, pictures[i]())] = i
-                while running and (len(running) >= cores() or n == len(todo) - 1):
+                while running and (len(running) >= threads or n == len(todo) - 1):
                     done, _ = wait(running, return_when=FIRST_COMPLETED)
                     for future in done:
                         pages[running.pop(future)] = future.result()
-                    _write(cache, {"settings": SETTINGS, "pages": pages})  # resumable
-    return {i: pages[i] for i in pictures}
+                    _store(cache, pages)  # a page at a time: a stopped build resumes
+    return {i: pages.get(i) or "" for i in pictures}
 
 
-def page_text(image: Any) -> str:
-    """The paragraphs Tesseract reads on `image`; "" when it fails or runs out of time."""
+def ocr_threads() -> int:
+    """Pages read at once: the cores this reader has to itself (QA_OCR_THREADS, set by the
+    reader pool: its cores over its processes), else every core."""
+    from qa.isolation import cores
+
+    return max(1, int(os.environ.get("QA_OCR_THREADS") or 0) or cores())
+
+
+def page_text(image: Any) -> str | None:
+    """The paragraphs Tesseract reads on `image`; None when it fails or runs out of time."""
     import pytesseract  # deferred: only for scans
 
-    os.environ.setdefault("OMP_THREAD_LIMIT", "1")  # inherited by the tesseract process
     try:
         data = pytesseract.image_to_data(
             image, lang=LANG, output_type=pytesseract.Output.DICT, timeout=PAGE_TIMEOUT
         )
     except (RuntimeError, pytesseract.TesseractError, OSError):
-        return ""
+        return None
     return paragraphs(data)
 
 
@@ -137,20 +144,49 @@ def scaled_for_ocr(picture: Any) -> Any:
     return picture.resize((max(1, int(picture.width * scale)), max(1, int(picture.height * scale))))
 
 
-def _same(picture: Any) -> Any:
-    return picture
+def _frame(image: Any, index: int) -> Any:
+    """Frame `index` of an open image, in RGB, scaled for OCR."""
+    image.seek(index)
+    return scaled_for_ocr(image.convert("RGB"))
 
 
-def _cache_folder() -> Path:
+def _cache_file(path: Path) -> Path | None:
+    """Where the pages of the file at `path` are cached (by its content); None when the
+    cache folder cannot be made."""
     from platformdirs import user_cache_dir
 
     folder = Path(user_cache_dir("qa", appauthor=False)) / "ocr"
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return None
+    return folder / f"{hashlib.sha256(path.read_bytes()).hexdigest()}.json"
 
 
-def _write(path: Path, value: dict[str, Any]) -> None:
-    """Write JSON atomically (readers in other processes see the old file or the new)."""
-    tmp = path.with_suffix(f".{os.getpid()}.tmp")
-    tmp.write_text(json.dumps(value, ensure_ascii=False), encoding="utf-8")
-    os.replace(tmp, path)
+def _cached(cache: Path | None) -> dict[int, str | None]:
+    """The pages a cache file holds (none if it is missing, unreadable or of other SETTINGS)."""
+    try:
+        known = json.loads(cache.read_text(encoding="utf-8")) if cache else {}
+    except (OSError, ValueError):
+        return {}
+    if known.get("settings") != SETTINGS:
+        return {}
+    return {int(k): v for k, v in known.get("pages", {}).items()}
+
+
+def _store(cache: Path | None, pages: dict[int, str | None]) -> None:
+    """Write the pages read (not those that failed) with what another process may have
+    added meanwhile, atomically; a cache that cannot be written is let be."""
+    if cache is None:
+        return
+    kept = {**_cached(cache), **{i: t for i, t in pages.items() if t is not None}}
+    tmp = cache.with_suffix(f".{os.getpid()}.tmp")
+    try:
+        tmp.write_text(json.dumps({"settings": SETTINGS, "pages": kept}), encoding="utf-8")
+        os.replace(tmp, cache)
+    except OSError:
+        tmp.unlink(missing_ok=True)
+
+
+def _same(picture: Any) -> Any:
+    return picture

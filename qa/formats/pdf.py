@@ -50,21 +50,40 @@ def read_pdf(path: Path) -> Extracted:
 
 
 def _with_ocr(path: Path, pdf: Any, pages: list[str]) -> list[str]:
-    """`pages` with those that have no text layer (or only a few stray characters) read by
-    OCR (qa.formats.ocr) from the page rendered at DPI, when Tesseract is installed."""
-    scanned = [i for i, p in enumerate(pages) if len("".join(p.split())) < MIN_TEXT]
-    if not scanned or not ocr.available():
+    """`pages` with those that hold a picture and no text layer (or only a few stray
+    characters) read by OCR (qa.formats.ocr) from the page rendered at DPI, or less for a
+    page so big it would be over ocr.MAX_PIXELS; a page keeps its text layer when OCR reads
+    less. Nothing is read without Tesseract."""
+    short = [i for i, p in enumerate(pages) if len("".join(p.split())) < MIN_TEXT]
+    if not short or not ocr.available():
         return pages
+    scanned = [i for i in short if _has_image(pdf, i)]  # not a blank page, not a title slide
+    read = ocr.cached_pages(path, {i: partial(render_for_ocr, pdf, i) for i in scanned})
+    return [
+        read[i] if i in read and len(read[i].strip()) > len(p.strip()) else p
+        for i, p in enumerate(pages)
+    ]
 
-    def picture(i: int) -> Any:
-        page = pdf[i]
-        try:
-            return page.render(scale=ocr.DPI / 72).to_pil()
-        finally:
-            page.close()
 
-    read = ocr.cached_pages(path, {i: partial(picture, i) for i in scanned})
-    return [read.get(i, p) for i, p in enumerate(pages)]
+def _has_image(pdf: Any, i: int) -> bool:
+    import pypdfium2.raw as pdfium_c
+
+    page = pdf[i]
+    try:
+        return any(True for _ in page.get_objects(filter=(pdfium_c.FPDF_PAGEOBJ_IMAGE,)))
+    finally:
+        page.close()
+
+
+def render_for_ocr(pdf: Any, i: int) -> Any:
+    """Page `i` rendered for OCR: at DPI, or at the scale that keeps it to ocr.MAX_PIXELS."""
+    page = pdf[i]
+    try:
+        width, height = page.get_size()  # points: 1/72 inch
+        scale = min(ocr.DPI / 72, (ocr.MAX_PIXELS / max(1.0, width * height)) ** 0.5)
+        return page.render(scale=scale).to_pil()
+    finally:
+        page.close()
 
 
 def _page_text(pdf: object, i: int) -> str:
