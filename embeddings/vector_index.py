@@ -201,8 +201,8 @@ def save_index(index: Any, path: Path) -> None:
 
 class ExactIndex:
     """A flat inner-product index searched with numpy over the stored vectors themselves:
-    the results of FAISS's IndexFlatIP (an exact scan; equal scores in row order), without importing FAISS (about 50 ms
-    of every cold question)."""
+    the results of FAISS's IndexFlatIP (an exact scan; equal scores in row order), without
+    importing FAISS (about 50 ms of every cold question)."""
 
     BLOCK_CELLS = 16 << 20  # scores computed at once: 64 MB of float32
 

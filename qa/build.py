@@ -33,6 +33,7 @@ from qa.corpus import ChunkSpill, Corpus, read_and_chunk
 from qa.documents import Skipped, skip_counts
 from qa.errors import IndexBusy, QAError, UsageError
 from qa.files import ReadSettings
+from qa.formats import READERS_VERSION
 from qa.index import Index
 from qa.isolation import cores
 from qa.keys import KEY, Key, Known, plan, pooled_key
@@ -230,6 +231,7 @@ def _manifest(
         exclude=list(reading.exclude),
         follow_links=reading.follow_links,
         pooled=True,
+        readers=READERS_VERSION,
     )
 
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from qa.files import list_folder, stat_files
+from qa.formats import read_anew
 from qa.manifest import Manifest
 
 
@@ -34,6 +35,7 @@ def find_changes(docs_root: Path, manifest: Manifest) -> Changes:
     stats = stat_files(docs_root, [*listing.rels, *(s.rel for s in listing.skipped)])
     recorded = manifest.stats
     set_aside = {s.rel for s in listing.skipped if s.rel in manifest.documents}
+    set_aside |= {r for r in manifest.documents if read_anew(r, manifest.readers)}  # read anew
     return Changes(
         added=[r for r in stats if r not in recorded],
         changed=[

@@ -209,10 +209,11 @@ def ask_cmd(
     asked = [q for q, _ in clipped]
     results = front.ask(targets, asked, k=k or config.k, conversation=conversation, filters=filters)
     output = "json" if as_json else output
+    several = False
     if output == "text":
         from qa.terminal import print_folders
 
-        print_folders(results)
+        several = print_folders(results)
     for n, result in enumerate(results):
         if output == "json":
             from qa.results import result_to_json
@@ -225,7 +226,7 @@ def ask_cmd(
         else:
             from qa.terminal import print_result
 
-            print_result(result)
+            print_result(result, absolute=several)
 
 
 def _make_current(ws: Workspace, refresh: bool) -> None:

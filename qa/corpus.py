@@ -20,7 +20,7 @@ from embeddings.vector_index import Mapper
 from qa.chunks import Chunk, ChunkSettings, split_document
 from qa.documents import Document, Skipped, read_file, skipped_for
 from qa.files import ReadSettings, Stat, list_folder, stat_files
-from qa.formats import IN_PROCESS, reader_name
+from qa.formats import IN_PROCESS, read_anew, reader_name
 from qa.isolation import Limits, iter_isolated
 
 if TYPE_CHECKING:  # the index a build reuses; reading never imports it
@@ -189,7 +189,7 @@ def _unchanged(
     for rel, st in stats.items():
         if st[0] < 0 or list(st) != recorded.get(rel):
             continue
-        if rel in old.manifest.documents:
+        if rel in old.manifest.documents and not read_anew(rel, old.manifest.readers):
             kept[rel] = old.manifest.documents[rel]
         elif keep_skipped and rel in skipped:
             kept[rel] = skipped[rel]

@@ -59,6 +59,8 @@ class Manifest:
     # passage vectors pooled from their sentences' (qa.vectors.passage_vector); an index
     # written before that read each passage whole
     pooled: bool = False
+    # the readers' version (qa.formats.READERS_VERSION); 1: an index from before it was kept
+    readers: int = 1
 
     @property
     def passages(self) -> int:

@@ -43,19 +43,22 @@ ANSWER_STYLE = {"": "green", "sentence": "green", "short": "bold green underline
 PASSAGE_STYLE = {"": "", "sentence": "bold yellow", "short": "bold yellow underline"}
 
 
-def print_folders(results: list[Result]) -> None:
-    """The indexed folders the citations below are relative to, named once (dim)."""
+def print_folders(results: list[Result]) -> bool:
+    """The indexed folders the citations below are relative to, named once (dim); whether
+    there are several (their citations are then printed whole: `qa show` takes them)."""
     from rich.console import Console  # deferred: only when something is shown
 
     folders = {p.citation.folder: None for r in results for p in r.passages}
     if folders:
         shown = f"In {printable(', '.join(folders))}:"
         Console(highlight=False, soft_wrap=True).print(shown, style="dim")
+    return len(folders) > 1
 
 
-def print_result(result: Result) -> None:
+def print_result(result: Result, *, absolute: bool = False) -> None:
     """`qa ask`'s answer to one question: the answer with its citation, then each passage
-    with its rank, score, citation and text, the answer sentence highlighted."""
+    with its rank, score, citation (`absolute` paths when several folders were searched)
+    and text, the answer sentence highlighted."""
     from rich.console import Console  # deferred: only when something is shown
     from rich.padding import Padding
     from rich.text import Text
@@ -72,7 +75,8 @@ def print_result(result: Result) -> None:
                 Text.assemble(("A: ", "bold green"), (printable(short.text), "bold green"))
             )
             console.print(Text.assemble("   ", line))
-        console.print(Text(f"   {printable(result.citation.label())}", style="cyan"))
+        cited = result.citation.label(absolute=absolute)
+        console.print(Text(f"   {printable(cited)}", style="cyan"))
     else:
         console.print(Text(result.no_answer(), style="bold yellow"))
     for p in result.passages:
@@ -81,7 +85,7 @@ def print_result(result: Result) -> None:
             Text.assemble(
                 (f"{p.rank}. ", "bold"),
                 (f"[{p.score:.2f}] ", "dim"),
-                (printable(p.citation.label()), "cyan"),
+                (printable(p.citation.label(absolute=absolute)), "cyan"),
             )
         )
         body = highlighted(p.text, p.citation.start, p.answer, p.short, PASSAGE_STYLE, _compact)

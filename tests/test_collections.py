@@ -95,6 +95,8 @@ def test_a_question_over_two_collections_merges_their_passages(two_collections, 
     assert any(c["folder"] == str(news) for c in cited[1:]) and len(cited) == 3
     human = run("ask", "When does the ferry leave?", "--in", "news,harbour", "-k", "3").stdout
     assert human.splitlines()[0] in (f"In {harbour}, {news}:", f"In {news}, {harbour}:")
+    # several folders: each citation whole, so `qa show` finds the right file
+    assert f"{harbour / 'ferry.txt'}:1[chars" in "".join(human.split())  # wrapped at 80 columns
     assert [p["rank"] for p in got["passages"]] == [1, 2, 3]
 
     lavrov = run("ask", "When did Lavrov plan to visit Japan?", "--in", "harbour,news", "--json")

@@ -102,6 +102,22 @@ NOT_DOCUMENTS = frozenset(
     ".woff .woff2 .ttf .otf .eot .pfb .afm .npy .npz .pkl .pickle .parquet .onnx .pt .faiss "
     ".doc .ppt .dmg .iso .deb .rpm .msi .swf .fla .lock".split()
 )
+# Bumped when files of some suffixes come to be read differently; an index built before is
+# refreshed by reading those files again (qa.changes, qa.corpus), whatever their stat.
+READERS_VERSION = 2
+READ_ANEW = {  # version → the suffixes whose documents are read differently since
+    2: frozenset({".csv", ".tsv", ".pdf"}),  # sheets; OCR of a PDF's scanned pages
+}
+
+
+def read_anew(rel: str, built_with: int) -> bool:
+    """Whether a document an index read with readers of version `built_with` reads
+    differently now. (Files it skipped are read again by `qa index`, which retries skipped
+    files, not by the refresh before a question: a folder of scans is OCR'd when asked for.)"""
+    suffix = rel[rel.rfind(".") :].lower() if "." in rel else ""
+    return any(suffix in READ_ANEW[v] for v in READ_ANEW if v > built_with)
+
+
 # Formats qa reads itself in this process: plain text is cheap and cannot hang a parser.
 IN_PROCESS = frozenset({"text:read_plain", "text:read_sniffed"})
 

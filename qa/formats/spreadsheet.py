@@ -59,15 +59,39 @@ def _open_workbook(workbook: Any) -> Any:
 
 
 def read_delimited(path: Path) -> Extracted:
-    """A .csv or .tsv file (UTF-8, else Latin-1) as one sheet of header-named rows."""
-    from qa.formats.text import decode
+    """A .csv or .tsv file (UTF-8, else Latin-1) as one sheet of header-named rows; read as
+    plain text when it is no table (rows of differing widths, prose) or quotes break it."""
+    from qa.formats.text import decode, read_plain
 
     check_size(path)
     text = decode(path.read_bytes())
-    dialect: Any = "excel-tab" if path.suffix.lower() == ".tsv" else _sniff(text)
+    tsv = path.suffix.lower() == ".tsv"
+    try:  # a .tsv's quotes are text: quoting it is a CSV convention
+        rows = list(csv.reader(io.StringIO(text, newline=""), **_dialect(text, tsv=tsv)))
+    except csv.Error:  # an unclosed quote ran into the field size limit
+        return read_plain(path)
+    if not _tabular(rows):
+        return read_plain(path)
     out = TextBuilder()
-    _add_sheet(out, None, csv.reader(io.StringIO(text, newline=""), dialect))
+    _add_sheet(out, None, rows)
     return out.extracted(title=path.stem)
+
+
+def _dialect(text: str, *, tsv: bool) -> dict[str, Any]:
+    """How to split the text: tabs and no quoting for .tsv, else the sniffed CSV dialect."""
+    if tsv:
+        return {"delimiter": "\t", "quoting": csv.QUOTE_NONE}
+    return {"dialect": _sniff(text)}
+
+
+def _tabular(rows: list[list[str]]) -> bool:
+    """Whether rows look like a table: most of the first 50 non-empty rows have the same
+    number of cells, more than one."""
+    widths = [len(r) for r in rows[:50] if any(c.strip() for c in r)]
+    if not widths:
+        return True  # empty: said as such by the sheet reader
+    common = max(set(widths), key=widths.count)
+    return common > 1 and widths.count(common) >= 0.8 * len(widths)
 
 
 def _sniff(text: str) -> Any:
@@ -120,6 +144,9 @@ def _is_header(first: list[str], second: list[str] | None) -> bool:
 
 
 def _numeric(value: str) -> bool:
+    """A number or an ISO date, not a year heading a column ("2021")."""
+    if len(value) == 4 and value.isdigit() and 1900 <= int(value) <= 2100:
+        return False
     try:
         float(value.replace(",", ""))
     except ValueError:
