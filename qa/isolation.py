@@ -113,6 +113,9 @@ def prepare_worker(memory_mb: int, verbose: bool, ocr_threads: int = 1) -> None:
     """Set up a worker process: quiet unless verbose, a memory watchdog, and its share of
     the cores for the Tesseract processes of a scan (qa.formats.ocr.ocr_threads)."""
     os.environ["QA_OCR_THREADS"] = str(ocr_threads)
+    # each tesseract on one thread (its OpenMP threads fight the pool's processes); set here,
+    # in a reader, never in qa's own process: FAISS's OpenMP hangs under this limit
+    os.environ["OMP_THREAD_LIMIT"] = "1"
     if verbose:
         logging.basicConfig(level=logging.DEBUG, format="qa worker: %(message)s")
     else:

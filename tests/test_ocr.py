@@ -4,6 +4,7 @@ page numbers; cached by content; one clear reason when Tesseract is missing."""
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from pathlib import Path
 
@@ -164,10 +165,13 @@ def test_a_reader_runs_as_many_tesseracts_as_its_share_of_the_cores(monkeypatch)
     from qa.isolation import cores, prepare_worker
 
     monkeypatch.setenv("QA_OCR_THREADS", "")
+    monkeypatch.setenv("OMP_THREAD_LIMIT", "8")  # put back as it was after the test (FAISS
+    # hangs in a process whose OMP_THREAD_LIMIT is 1: qa sets it in its readers only)
     assert ocr.ocr_threads() == cores()
     monkeypatch.setattr("qa.isolation.threading.Thread.start", lambda self: None)
     prepare_worker(2048, True, 3)
     assert ocr.ocr_threads() == 3
+    assert os.environ["OMP_THREAD_LIMIT"] == "1"  # in a reader, each tesseract on one thread
 
 
 def test_a_failed_page_is_empty_and_not_cached(tmp_path: Path, monkeypatch):

@@ -78,7 +78,6 @@ def cached_pages(path: Path, pictures: dict[int, Callable[[], Any]]) -> dict[int
     if todo:
         from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 
-        os.environ.setdefault("OMP_THREAD_LIMIT", "1")  # inherited by each tesseract
         threads = ocr_threads()
         # a `tesseract` process per thread, each on one core; the pictures are made here,
         # one at a time and in order (PDFium is not thread-safe), never all held at once
