@@ -18,7 +18,6 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
-from dataclasses import asdict
 from importlib.metadata import version
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -198,7 +197,7 @@ class Service:
                     "rank": p.rank,
                     "score": round(p.score, 4),
                     "text": p.chunk.text,
-                    "citation": {**asdict(citation), "absolute": citation.absolute},
+                    "citation": citation.to_json(),
                     "resource": RESOURCE_PREFIX + p.chunk.path,
                 }
             )

@@ -43,6 +43,10 @@ class Citation:
         """The cited file's absolute path."""
         return str(Path(self.folder) / self.path) if self.folder else self.path
 
+    def to_json(self) -> dict[str, Any]:
+        """The citation as `--json` and the MCP tools give it: its fields and `absolute`."""
+        return {**asdict(self), "absolute": self.absolute}
+
     def place(self, *, absolute: bool = False) -> str:
         """`path p.N:line § section`: where the passage is, the head of every label."""
         page = f" p.{self.page}" if self.page else ""
@@ -131,10 +135,9 @@ def result_to_json(result: Result) -> dict[str, Any]:
     out = asdict(result)
     for passage, p in zip(out["passages"], result.passages, strict=True):
         passage["answer"]["short"] = passage.pop("short")
-        passage["citation"]["absolute"] = p.citation.absolute
-    citation = out.pop("citation")
-    if citation is not None and result.citation is not None:
-        citation["absolute"] = result.citation.absolute
+        passage["citation"] = p.citation.to_json()
+    out.pop("citation")
+    citation = result.citation.to_json() if result.citation is not None else None
     if out["answer"] is not None:
         out["answer"]["short"] = out["passages"][0]["answer"]["short"]
         out["answer"]["citation"] = citation
