@@ -235,16 +235,24 @@ def _optimize(folder: Path, options) -> None:
     options.optimized_model_filepath = ""
 
 
+def short_hash(text: str, length: int) -> str:
+    """The first `length` hex digits of the SHA-1 of `text`, by CPython's own SHA-1 where it
+    has one: hashlib would load OpenSSL, a hundredth of a cold question."""
+    try:
+        from _sha1 import sha1
+    except ImportError:  # pragma: no cover - builds without it
+        from hashlib import sha1
+    return sha1(text.encode()).hexdigest()[:length]
+
+
 def cache_folder(model_path: Path, cache_root: Path) -> Path:
     """Where the export of `model_path` lives under `cache_root`; changes when the model does."""
-    import hashlib
-
     stamp = [str(model_path.resolve())]
     for name in ("config.json", "modules.json", "model.safetensors", "pytorch_model.bin"):
         if (model_path / name).is_file():
             stat = (model_path / name).stat()
             stamp.append(f"{name}:{stat.st_size}:{stat.st_mtime_ns}")
-    key = hashlib.sha1("|".join(stamp).encode()).hexdigest()[:16]
+    key = short_hash("|".join(stamp), 16)
     return cache_root / f"{model_path.name}-{key}"
 
 

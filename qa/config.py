@@ -37,9 +37,9 @@ def config_path() -> Path:
     """$QA_CONFIG, else config.toml in the per-user config folder."""
     if os.environ.get("QA_CONFIG"):
         return Path(os.environ["QA_CONFIG"]).expanduser()
-    from platformdirs import user_config_dir
+    from qa.userdirs import user_dir
 
-    return Path(user_config_dir("qa", appauthor=False)) / "config.toml"
+    return user_dir("config") / "config.toml"
 
 
 def load_config() -> Config:

@@ -284,10 +284,10 @@ def ndcg_at(ranking: list[str], relevance: dict[str, int], k: int) -> float:
 
 def cache_folder(data: Path) -> Path:
     """Per-user folder where a generated evaluation corpus and its index are kept."""
-    from platformdirs import user_cache_dir
+    from qa.userdirs import user_dir
 
     key = hashlib.sha1(str(data.resolve()).encode()).hexdigest()[:12]
-    return Path(user_cache_dir("qa", appauthor=False)) / "eval" / f"{data.stem}-{key}"
+    return user_dir("cache") / "eval" / f"{data.stem}-{key}"
 
 
 def workspace(

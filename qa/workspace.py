@@ -5,7 +5,6 @@ Shared by the CLI and the TUI so that both resolve paths, build and answer the s
 
 from __future__ import annotations
 
-import logging
 import os
 import threading
 from dataclasses import dataclass, field, replace
@@ -38,18 +37,16 @@ def _seeds() -> Path:
 
 
 SEEDS = _seeds()
-log = logging.getLogger("qa")
 MAX_QUESTION_CHARS = 2000  # the model reads 256 word pieces; more text only slows BM25 down
 
 
 def default_index_dir(docs: Path) -> Path:
     """Per-user data folder for the index of `docs`, keyed by its absolute path."""
-    import hashlib  # deferred: a cold question with --index never needs it
+    from embeddings.onnx_encoder import short_hash
+    from qa.userdirs import user_dir
 
-    from platformdirs import user_data_dir
-
-    key = hashlib.sha1(str(docs.resolve()).encode()).hexdigest()[:12]
-    return Path(user_data_dir("qa", appauthor=False)) / "indexes" / f"{docs.resolve().name}-{key}"
+    key = short_hash(str(docs.resolve()), 12)
+    return user_dir("data") / "indexes" / f"{docs.resolve().name}-{key}"
 
 
 def default_model() -> str:
@@ -76,9 +73,9 @@ def split_model_id(recorded: str) -> tuple[str, str | None]:
 
 def onnx_cache() -> Path:
     """The per-user folder of ONNX exports of models (made once, read by every query)."""
-    from platformdirs import user_cache_dir
+    from qa.userdirs import user_dir
 
-    return Path(user_cache_dir("qa", appauthor=False)) / "onnx"
+    return user_dir("cache") / "onnx"
 
 
 @dataclass
@@ -274,6 +271,9 @@ class Workspace:
 
         model_path = self._model_path()
         if not is_exported(cache_folder(model_path, onnx_cache())):
+            import logging
+
+            log = logging.getLogger("qa")
             log.info("exporting %s to ONNX for fast queries (once)", model_path.name)
         return load_or_export(model_path, onnx_cache(), prepack, quantize)
 

@@ -152,9 +152,9 @@ def _frame(image: Any, index: int) -> Any:
 def _cache_file(path: Path) -> Path | None:
     """Where the pages of the file at `path` are cached (by its content); None when the
     cache folder cannot be made."""
-    from platformdirs import user_cache_dir
+    from qa.userdirs import user_dir
 
-    folder = Path(user_cache_dir("qa", appauthor=False)) / "ocr"
+    folder = user_dir("cache") / "ocr"
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError:
