@@ -232,6 +232,8 @@ def _manifest(
         follow_links=reading.follow_links,
         pooled=True,
         readers=READERS_VERSION,
+        ocr=reading.ocr.mode,
+        ocr_lang=reading.ocr.lang,
     )
 
 

@@ -71,7 +71,6 @@ def cli() -> None:
 def index_cmd(
     docs: Path | None,
     index_dir: Path | None,
-    follow_links: bool | None,
     verbose: bool,
     name: str | None,
     **flags: Any,
@@ -83,18 +82,15 @@ def index_cmd(
     node_modules, virtualenvs and what .gitignore/.qaignore exclude are never read.
     """
     from qa.config import load_config
-    from qa.options import build_options
+    from qa.options import as_built, build_options
     from qa.workspace import Workspace
 
     if verbose:
         _log_verbosely()
     ws = Workspace.resolve(docs, index_dir)
     ws.docs = ws.docs or ws.indexed_docs()  # `qa index --index DIR`: the folder DIR indexes
-    if follow_links is None:  # as the config says, else as the index was built
-        follow_links = load_config().follow_links
-    if follow_links is None:
-        follow_links = ws.built_with_links()
-    ws.building = build_options(follow_links=follow_links, verbose=verbose, **flags)
+    flags = as_built(flags, config=load_config(), built=ws.built_with())
+    ws.building = build_options(verbose=verbose, **flags)
     try:
         report = _build(ws)
     except KeyboardInterrupt:

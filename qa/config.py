@@ -4,6 +4,8 @@
     refresh = true                 # bring the index up to date before answering
     collections = ["notes", "papers"]   # what `qa ask` searches when not told (qa ask --in)
     follow_links = true            # qa index reads links to files outside the folder
+    ocr = "auto"                   # qa index reads scans: "auto", "off" or "force"
+    ocr_lang = "eng+deu"           # in these Tesseract languages (default: all installed)
 
 Options on the command line win over the file. A missing file is no configuration; a file
 that is not TOML, an unknown key or a value of the wrong kind is one line naming the file and
@@ -28,9 +30,11 @@ class Config:
     refresh: bool = True
     collections: tuple[str, ...] = ()
     follow_links: bool | None = None  # None: as the index was built (off for a new one)
+    ocr: str | None = None  # None: as the index was built (auto for a new one)
+    ocr_lang: str | None = None  # None: as the index was built (all installed for a new one)
 
 
-KEYS = ("k", "refresh", "collections", "follow_links")
+KEYS = ("k", "refresh", "collections", "follow_links", "ocr", "ocr_lang")
 
 
 def config_path() -> Path:
@@ -67,4 +71,16 @@ def load_config() -> Config:
     names = raw.get("collections", [])
     if not isinstance(names, list) or not all(isinstance(n, str) and n for n in names):
         raise UsageError(f'{path}: collections must be a list of names, e.g. ["notes"]')
-    return Config(k=k, refresh=refresh, collections=tuple(names), follow_links=follow_links)
+    ocr, ocr_lang = raw.get("ocr"), raw.get("ocr_lang")
+    if ocr is not None and ocr not in ("auto", "off", "force"):
+        raise UsageError(f'{path}: ocr must be "auto", "off" or "force", not {ocr!r}')
+    if ocr_lang is not None and (not isinstance(ocr_lang, str) or not ocr_lang):
+        raise UsageError(f'{path}: ocr_lang must be Tesseract language codes, e.g. "eng+deu"')
+    return Config(
+        k=k,
+        refresh=refresh,
+        collections=tuple(names),
+        follow_links=follow_links,
+        ocr=ocr,
+        ocr_lang=ocr_lang,
+    )

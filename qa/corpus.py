@@ -11,7 +11,7 @@ import os
 import traceback
 from array import array
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, overload
@@ -20,7 +20,8 @@ from embeddings.vector_index import Mapper
 from qa.chunks import Chunk, ChunkSettings, split_document
 from qa.documents import Document, Skipped, read_file, skipped_for
 from qa.files import ReadSettings, Stat, list_folder, stat_files
-from qa.formats import IN_PROCESS, read_anew, reader_name
+from qa.formats import IN_PROCESS, OCR_READERS, read_anew, reader_name
+from qa.formats.ocr import UNFINISHED, OcrSettings
 from qa.isolation import Limits, iter_isolated
 
 if TYPE_CHECKING:  # the index a build reuses; reading never imports it
@@ -156,7 +157,8 @@ def read_and_chunk(
 
     if reuse is not None:
         listed = {rel: stats[rel] for rel in listing.rels}  # a file set aside is not reused
-        for n, (rel, doc) in enumerate(_unchanged(reuse, listed, not retry_skipped).items()):
+        kept = _unchanged(reuse, listed, not retry_skipped, ocr=reading.ocr)
+        for n, (rel, doc) in enumerate(kept.items()):
             got[rel] = doc
             rows = reuse.document_rows.get(rel, range(0)) if isinstance(doc, DocEntry) else ()
             sink.add(rel, (reuse.chunks[i] for i in rows))
@@ -164,10 +166,11 @@ def read_and_chunk(
                 reuse.chunks.release()  # the live index's pages, copied
     to_read = [r for r in listing.rels if r not in got]
     reading_now = set(to_read)
-    each = partial(read_and_chunk_file, docs_root, chunking)
     if map_files is None:
-        _read_isolated(each, to_read, reading.limits, take)
+        each = partial(read_and_chunk_file, docs_root, chunking, ocr=pooled(reading))
+        read_isolated(each, to_read, reading.limits, take)
     elif to_read:
+        each = partial(read_and_chunk_file, docs_root, chunking, ocr=reading.ocr)
         for rel, read in zip(to_read, map_files(each, to_read), strict=True):
             take(rel, read)
     docs = {rel: d for rel in listing.rels if isinstance(d := got[rel], DocEntry)}
@@ -177,17 +180,31 @@ def read_and_chunk(
     return Corpus(docs, skipped, chunks, listing.ignored, stats, len(to_read))
 
 
+def pooled(reading: ReadSettings) -> OcrSettings:
+    """The OCR settings of a reader in the pool: a file stops starting pages at a third of
+    its timeout and is resumed (each page may take half of it), so a long scan is read in
+    several turns instead of being stopped."""
+    timeout = reading.limits.timeout
+    return replace(
+        reading.ocr, budget=timeout / 3, page_timeout=min(reading.ocr.page_timeout, timeout / 2)
+    )
+
+
 def _unchanged(
-    old: Index, stats: dict[str, Stat], keep_skipped: bool
+    old: Index, stats: dict[str, Stat], keep_skipped: bool, *, ocr: OcrSettings
 ) -> dict[str, DocEntry | Skipped]:
     """The files whose stat is the one `old` recorded, as `old` has them; with
     `keep_skipped`, a skipped file stays skipped until it changes (a reader that timed out
-    is not tried again on every refresh)."""
+    is not tried again on every refresh). PDFs and images are read again when `ocr` is not
+    how `old` read scans."""
     recorded = old.manifest.stats
     skipped = {s.rel: s for s in old.manifest.skipped}
+    ocr_changed = (old.manifest.ocr, old.manifest.ocr_lang) != (ocr.mode, ocr.lang)
     kept: dict[str, DocEntry | Skipped] = {}
     for rel, st in stats.items():
         if st[0] < 0 or list(st) != recorded.get(rel):
+            continue
+        if ocr_changed and reader_name(rel) in OCR_READERS:
             continue
         if rel in old.manifest.documents and not read_anew(rel, old.manifest.readers):
             kept[rel] = old.manifest.documents[rel]
@@ -197,10 +214,11 @@ def _unchanged(
 
 
 def read_and_chunk_file(
-    docs_root: Path, chunking: ChunkSettings, rel: str
+    docs_root: Path, chunking: ChunkSettings, rel: str, *, ocr: OcrSettings | None = None
 ) -> tuple[Document | Skipped, list[Chunk]]:
-    """One listed file read and chunked, or why it was skipped (and no chunks)."""
-    got = read_file(docs_root, rel)
+    """One listed file read (scans as `ocr` says) and chunked, or why it was skipped (and
+    no chunks)."""
+    got = read_file(docs_root, rel, ocr=ocr)
     if isinstance(got, Skipped):
         return got, []
     try:
@@ -210,17 +228,32 @@ def read_and_chunk_file(
         return skipped_for(rel, exc), []
 
 
-def _read_isolated(fn: Callable[[str], Read], rels: list[str], limits: Limits, take: Take) -> None:
+def read_isolated(fn: Callable[[str], Read], rels: list[str], limits: Limits, take: Take) -> None:
     """Text files read here (fast, nothing to hang), then other formats in worker processes;
-    `take` gets each file as soon as it is in."""
+    `take` gets each file as soon as it is in. A scan whose OCR stopped at its budget is
+    read again (from the pages cached so far) in the next round, while each round reads
+    more of it; the last rounds, with fewer files, give each more cores."""
     pooled = []
     for rel in rels:
         if reader_name(Path(rel)) in IN_PROCESS:
             take(rel, fn(rel))
         else:
             pooled.append(rel)
-    for rel, read in zip(pooled, iter_isolated(fn, pooled, limits, _failed), strict=True):
-        take(rel, read)
+    progress: dict[str, str] = {}
+    while pooled:
+        again = []
+        for rel, read in zip(pooled, iter_isolated(fn, pooled, limits, _failed), strict=True):
+            doc = read[0]
+            if (
+                isinstance(doc, Skipped)
+                and doc.kind == UNFINISHED
+                and progress.get(rel) != doc.reason
+            ):
+                progress[rel] = doc.reason
+                again.append(rel)
+            else:
+                take(rel, read)
+        pooled = again
 
 
 def _failed(rel: str, kind: str, reason: str) -> tuple[Skipped, list[Chunk]]:

@@ -14,9 +14,13 @@ import traceback
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from qa.errors import QAError
-from qa.formats import Extracted, Unreadable, reader, reader_name
+from qa.formats import Extracted, Unreadable, read_with, reader_name
+
+if TYPE_CHECKING:
+    from qa.formats.ocr import OcrSettings
 
 log = logging.getLogger("qa")
 
@@ -93,14 +97,15 @@ def _short(rel: str, width: int = 40) -> str:
     return "…/" + tail.split("/", 1)[1] if "/" in tail[:-1] else "…" + tail
 
 
-def read_file(root: Path, rel: str) -> Document | Skipped:
-    """The Document of one listed file, or why it was skipped: never raises for a bad file."""
+def read_file(root: Path, rel: str, *, ocr: OcrSettings | None = None) -> Document | Skipped:
+    """The Document of one listed file (scans read as `ocr` says), or why it was skipped:
+    never raises for a bad file."""
     path = root / rel
     name = reader_name(path)
     if name is None:
         return unsupported(rel)
     try:
-        return make_document(rel, reader(name)(path))
+        return make_document(rel, read_with(name, path, ocr=ocr))
     except Exception as exc:  # the per-file boundary: no reader failure may stop a build
         log.debug("skipped %s:\n%s", rel, traceback.format_exc())
         return skipped_for(rel, exc)
@@ -152,12 +157,13 @@ def _valid_unicode(text: str) -> str:
         return text.encode("utf-8", errors="replace").decode("utf-8")
 
 
-def read_document(root: Path, rel: str) -> str:
-    """The current text of one indexed file, for showing a citation in context."""
+def read_document(root: Path, rel: str, *, ocr: OcrSettings | None = None) -> str:
+    """The current text of one indexed file (scans read as `ocr` says, as it was indexed),
+    for showing a citation in context."""
     path = root / rel
     name = reader_name(path) or "text:read_plain"
     try:
-        return reader(name)(path).text
+        return read_with(name, path, ocr=ocr).text
     except (OSError, Unreadable) as exc:
         raise QAError(f"cannot read {path}: {skipped_for(rel, exc).reason}") from None
 

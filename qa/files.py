@@ -25,6 +25,7 @@ from typing import Any
 from qa.documents import Skipped, unsupported
 from qa.errors import UsageError, printable
 from qa.formats import reader_name
+from qa.formats.ocr import OcrSettings
 from qa.isolation import Limits
 
 NEVER_READ = frozenset({"node_modules", "__pycache__", "site-packages", "venv"})
@@ -171,3 +172,4 @@ class ReadSettings:
     exclude: tuple[str, ...] = ()
     limits: Limits = field(default_factory=Limits)
     follow_links: bool = False  # read links to files outside the folder (qa index --follow-links)
+    ocr: OcrSettings = field(default_factory=OcrSettings)  # how scans are read (qa index --ocr)

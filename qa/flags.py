@@ -110,6 +110,19 @@ INDEX_FLAGS = _together(
         "or `follow_links` in the config; off for a new index).",
     ),
     click.option(
+        "--ocr",
+        type=click.Choice(["auto", "off", "force"]),
+        help="Read scans with Tesseract: auto (images, PDF pages without text), off, or force "
+        "(every PDF page with a picture). Default: as the index was built, or `ocr` in the "
+        "config; auto for a new index.",
+    ),
+    click.option(
+        "--ocr-lang",
+        metavar="LANGS",
+        help="Tesseract languages, e.g. eng+deu (default: as the index was built, or `ocr_lang` "
+        "in the config; every installed language for a new index).",
+    ),
+    click.option(
         "-v", "--verbose", is_flag=True, help="Show library logs and why each file failed."
     ),
     click.option("--name", help="Name this folder as a collection (default: the folder's name)."),

@@ -61,6 +61,8 @@ class Manifest:
     pooled: bool = False
     # the readers' version (qa.formats.READERS_VERSION); 1: an index from before it was kept
     readers: int = 1
+    ocr: str = "auto"  # how scans were read (qa index --ocr) and in which languages ("": all
+    ocr_lang: str = ""  # installed); a refresh reads as the index was built
 
     @property
     def passages(self) -> int:

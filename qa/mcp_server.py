@@ -235,7 +235,7 @@ class Service:
 
         with self._lock:
             manifest = self.workspace().load().manifest
-        return read_source(served_document(manifest, rel)[1])
+        return read_source(served_document(manifest, rel)[1], manifest)
 
     def served(self) -> str:
         """What this server may show, for its start-up line: the folder of its index and

@@ -8,13 +8,17 @@ through qa.workspace to qa.build, so a new option touches this class and the cod
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from qa.chunks import ChunkSettings
 from qa.files import ReadSettings
 
 if TYPE_CHECKING:
     from embeddings.ray_encoder import RaySettings
+    from qa.config import Config
+    from qa.workspace import BuiltWith
+
+AS_BUILT = ("follow_links", "ocr", "ocr_lang")  # how a folder is read: kept unless changed
 
 
 @dataclass(frozen=True)
@@ -30,6 +34,18 @@ class BuildOptions:
     retry_skipped: bool = True  # read the files skipped last time again (not on a refresh)
 
 
+def as_built(flags: dict[str, Any], *, config: Config, built: BuiltWith) -> dict[str, Any]:
+    """`flags` with the reading settings not given (None) taken from the config, else from
+    how the index was built (the defaults for a new one)."""
+    settled = dict(flags)
+    for key in AS_BUILT:
+        for value in (flags.get(key), getattr(config, key), getattr(built, key)):
+            if value is not None:
+                settled[key] = value
+                break
+    return settled
+
+
 def build_options(
     *,
     max_words: int,
@@ -38,6 +54,8 @@ def build_options(
     file_timeout: float,
     file_memory: int,
     follow_links: bool,
+    ocr: str,
+    ocr_lang: str,
     quantize: str | None,
     engine: str,
     address: str | None,
@@ -48,6 +66,7 @@ def build_options(
 ) -> BuildOptions:
     """The options of `qa index`'s flags, checked (a bad combination is a usage error)."""
     from qa.errors import UsageError
+    from qa.formats.ocr import OcrSettings, check_languages
     from qa.isolation import Limits
 
     ray = None
@@ -62,10 +81,18 @@ def build_options(
         )
     elif address:
         raise UsageError("--address goes with --engine ray")
+    if ocr_lang and (why := check_languages(ocr_lang)):
+        raise UsageError(why)
     limits = Limits(timeout=file_timeout, memory_mb=file_memory, verbose=verbose)
+    reading = ReadSettings(
+        exclude=exclude,
+        limits=limits,
+        follow_links=follow_links,
+        ocr=OcrSettings(mode=ocr, lang=ocr_lang),
+    )
     return BuildOptions(
         chunking=ChunkSettings(max_words=max_words, short_max_words=short_max_words),
-        reading=ReadSettings(exclude=exclude, limits=limits, follow_links=follow_links),
+        reading=reading,
         quantize=quantize,
         ray=ray,
         rebuild=rebuild,

@@ -23,6 +23,7 @@ from urllib.parse import unquote
 from qa.documents import read_document
 from qa.errors import QAError, UsageError, printable
 from qa.files import within
+from qa.formats.ocr import OcrSettings
 from qa.results import Citation, CitedPlace, parse_label
 
 if TYPE_CHECKING:
@@ -99,20 +100,22 @@ def _shown(text: str) -> str:
     return repr(printable(cut))
 
 
-def read_source(path: Path) -> str:
-    """The current text of a cited file, as qa reads it; the last few are kept, by size and
-    modification time, so moving between passages of one long PDF parses it once."""
+def read_source(path: Path, manifest: Manifest | None = None) -> str:
+    """The current text of a cited file, as qa reads it (a scan as `manifest`'s index read
+    it); the last few are kept, by size and modification time, so moving between passages
+    of one long PDF parses it once."""
     path = path.expanduser().resolve()
     try:
         st = path.stat()
     except OSError as exc:
         raise QAError(f"cannot read {path}: {exc.strerror}") from None
-    return _read_cached(path, st.st_mtime_ns, st.st_size)
+    ocr = OcrSettings(mode=manifest.ocr, lang=manifest.ocr_lang) if manifest else OcrSettings()
+    return _read_cached(path, st.st_mtime_ns, st.st_size, ocr)
 
 
 @functools.lru_cache(maxsize=4)
-def _read_cached(path: Path, mtime_ns: int, size: int) -> str:
-    return read_document(path.parent, path.name)
+def _read_cached(path: Path, mtime_ns: int, size: int, ocr: OcrSettings) -> str:
+    return read_document(path.parent, path.name, ocr=ocr)
 
 
 def open_source(
@@ -127,7 +130,7 @@ def open_source(
     no more lines than fit in `context_chars` characters; `stale` if the file changed. Only
     a document of `manifest`'s index is read."""
     _, path = served_document(manifest, citation.path)
-    text = read_source(path)
+    text = read_source(path, manifest)
     stale = text[citation.start : citation.end] != passage_text
     start, end = citation.start, citation.end
     if stale:  # near where it was, nothing highlighted
@@ -140,7 +143,7 @@ def excerpt(manifest: Manifest, citation: str, *, context: int = 3) -> Excerpt:
     from a document of `manifest`'s index only."""
     place = _place(citation)
     _, path = served_document(manifest, place.path)
-    text = read_source(path)
+    text = read_source(path, manifest)
     starts = line_starts(text)
     if place.chars:
         start, end = place.chars

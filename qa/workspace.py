@@ -78,6 +78,15 @@ def onnx_cache() -> Path:
     return user_dir("cache") / "onnx"
 
 
+@dataclass(frozen=True)
+class BuiltWith:
+    """The reading settings an index was built with, kept by `qa index` unless changed."""
+
+    follow_links: bool = False
+    ocr: str = "auto"
+    ocr_lang: str = ""
+
+
 @dataclass
 class _Warm:
     """What a workspace keeps loaded between questions."""
@@ -184,6 +193,7 @@ class Workspace:
             self.building.reading,
             exclude=tuple(manifest.exclude),
             follow_links=manifest.follow_links,
+            ocr=replace(self.building.reading.ocr, mode=manifest.ocr, lang=manifest.ocr_lang),
         )
         building = replace(self.building, reading=reading, rebuild=False, retry_skipped=False)
         try:
@@ -199,12 +209,13 @@ class Workspace:
         with self._warm.lock:
             self._warm.retriever = None
 
-    def built_with_links(self) -> bool:
-        """Whether the live index read links leading out of its folder (False if none)."""
+    def built_with(self) -> BuiltWith:
+        """How the live index read its folder (the defaults when there is none)."""
         try:
-            return index_mod.live_manifest(self.root).follow_links
+            m = index_mod.live_manifest(self.root)
         except QAError:
-            return False
+            return BuiltWith()
+        return BuiltWith(follow_links=m.follow_links, ocr=m.ocr, ocr_lang=m.ocr_lang)
 
     def indexed_docs(self) -> Path:
         """The corpus folder recorded by the existing index."""

@@ -27,8 +27,13 @@ def test_no_config_file_is_the_defaults():
 
 
 def test_config_values_are_read(config_home: Path):
-    config_home.write_text('k = 8\nrefresh = false\ncollections = ["notes", "papers"]\n')
-    assert load_config() == Config(k=8, refresh=False, collections=("notes", "papers"))
+    config_home.write_text(
+        'k = 8\nrefresh = false\ncollections = ["notes", "papers"]\nocr = "force"\n'
+        'ocr_lang = "eng+deu"\n'
+    )
+    assert load_config() == Config(
+        k=8, refresh=False, collections=("notes", "papers"), ocr="force", ocr_lang="eng+deu"
+    )
 
 
 @pytest.mark.parametrize(
@@ -40,6 +45,8 @@ def test_config_values_are_read(config_home: Path):
         ('refresh = "yes"', "refresh must be true or false"),
         ('collections = "notes"', "collections must be a list of names"),
         ("colour = 1", "unknown key 'colour'"),
+        ('ocr = "sometimes"', 'ocr must be "auto", "off" or "force"'),
+        ("ocr_lang = 3", "ocr_lang must be Tesseract language codes"),
     ],
 )
 def test_a_bad_config_is_one_line_naming_file_and_key(config_home: Path, text: str, says: str):

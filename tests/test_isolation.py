@@ -10,6 +10,7 @@ import pytest
 
 from qa.chunks import ChunkSettings
 from qa.corpus import read_and_chunk
+from qa.documents import Skipped
 from qa.files import ReadSettings
 from qa.isolation import Limits, map_isolated
 
@@ -82,3 +83,29 @@ def test_a_broken_binary_file_is_skipped_by_its_worker(tmp_path: Path):
         "broken.docx": "damaged",
         "locked.pdf": "damaged",
     }
+
+
+def _scan_in_turns(folder: Path, rel: str) -> tuple[Skipped, list]:
+    """Run in a worker: a scan of three pages read a page a turn ("stuck" never gets on)."""
+    from qa.formats.ocr import UNFINISHED
+
+    turns = folder / f"{rel}.turns"
+    n = 0 if rel == "stuck" else len(turns.read_text()) + 1 if turns.exists() else 1
+    turns.write_text("x" * n)
+    if n < 3:
+        return Skipped(rel, f"{n} of 3 pages read", UNFINISHED), []
+    return Skipped(rel, "read whole", "done"), []
+
+
+def test_a_scan_stopped_at_its_budget_is_read_again_while_it_gets_on(tmp_path: Path):
+    from functools import partial
+
+    from qa.corpus import read_isolated
+
+    taken: list[tuple[str, str]] = []
+    fn = partial(_scan_in_turns, tmp_path)
+    read_isolated(
+        fn, ["a.pdf", "stuck"], Limits(timeout=30), lambda rel, r: taken.append((rel, r[0].reason))
+    )
+    assert sorted(taken) == [("a.pdf", "read whole"), ("stuck", "0 of 3 pages read")]
+    assert (tmp_path / "a.pdf.turns").read_text() == "xxx"  # three turns, each further on

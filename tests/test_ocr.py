@@ -55,7 +55,7 @@ def test_paragraphs_join_lines_and_hyphenated_words():
 def test_without_tesseract_a_scan_is_skipped_saying_what_to_install(tmp_path, monkeypatch):
     page().save(tmp_path / "scan.png")
     page().save(tmp_path / "scan.pdf")  # Pillow writes an image-only PDF
-    monkeypatch.setattr(ocr.shutil, "which", lambda name: None)
+    monkeypatch.setattr("shutil.which", lambda name: None)
     for rel, kind in (("scan.png", "needs OCR"), ("scan.pdf", "no text layer")):
         got = read_file(tmp_path, rel)
         assert not isinstance(got, Document) and got.kind == kind
@@ -133,11 +133,11 @@ def test_pages_are_read_once_then_from_the_cache(tmp_path: Path, monkeypatch):
     page().save(tmp_path / "notice.png")
     first = read_file(tmp_path, "notice.png")
     shutil.copy(tmp_path / "notice.png", tmp_path / "renamed.png")
-    monkeypatch.setattr(ocr, "page_text", lambda image: pytest.fail("read again"))
+    monkeypatch.setattr(ocr, "page_text", lambda image, settings: pytest.fail("read again"))
     again = read_file(tmp_path, "renamed.png")  # same content, another name
     assert isinstance(again, Document) and again.text == first.text
     (cached,) = (tmp_path / "cache" / "qa" / "ocr").glob("*.json")
-    assert json.loads(cached.read_text())["settings"] == ocr.SETTINGS
+    assert json.loads(cached.read_text())["settings"] == ocr.OcrSettings().cache_key()
 
 
 def test_damaged_and_empty_images_are_skipped(tmp_path: Path):
@@ -176,17 +176,25 @@ def test_a_reader_runs_as_many_tesseracts_as_its_share_of_the_cores(monkeypatch)
 
 def test_a_failed_page_is_empty_and_not_cached(tmp_path: Path, monkeypatch):
     (tmp_path / "scan.bin").write_bytes(b"same bytes")
-    monkeypatch.setattr(ocr, "page_text", lambda image: None)  # Tesseract failed, timed out
-    assert ocr.cached_pages(tmp_path / "scan.bin", {0: lambda: "image"}) == {0: ""}
-    monkeypatch.setattr(ocr, "page_text", lambda image: "Read at last.")
-    assert ocr.cached_pages(tmp_path / "scan.bin", {0: lambda: "image"}) == {0: "Read at last."}
+    monkeypatch.setattr(
+        ocr, "page_text", lambda image, settings: None
+    )  # Tesseract failed, timed out
+    assert ocr.cached_pages(tmp_path / "scan.bin", {0: lambda: "image"}, ocr.OcrSettings()) == {
+        0: ""
+    }
+    monkeypatch.setattr(ocr, "page_text", lambda image, settings: "Read at last.")
+    assert ocr.cached_pages(tmp_path / "scan.bin", {0: lambda: "image"}, ocr.OcrSettings()) == {
+        0: "Read at last."
+    }
 
 
 def test_an_unwritable_cache_only_means_reading_again(tmp_path: Path, monkeypatch):
     (tmp_path / "cache").write_text("a file where the cache folder should be")
     (tmp_path / "scan.bin").write_bytes(b"bytes")
-    monkeypatch.setattr(ocr, "page_text", lambda image: "Words.")
-    assert ocr.cached_pages(tmp_path / "scan.bin", {0: lambda: "image"}) == {0: "Words."}
+    monkeypatch.setattr(ocr, "page_text", lambda image, settings: "Words.")
+    assert ocr.cached_pages(tmp_path / "scan.bin", {0: lambda: "image"}, ocr.OcrSettings()) == {
+        0: "Words."
+    }
 
 
 def test_a_blank_page_is_not_sent_to_ocr_and_a_huge_page_is_rendered_smaller(
@@ -200,8 +208,10 @@ def test_a_blank_page_is_not_sent_to_ocr_and_a_huge_page_is_rendered_smaller(
     pdf.multi_cell(0, 8, "The typed page says the office opens at eight in the morning.")
     pdf.add_page()  # blank: no picture to read
     pdf.output(str(tmp_path / "typed.pdf"))
-    monkeypatch.setattr(ocr.shutil, "which", lambda name: "/usr/bin/tesseract")
-    monkeypatch.setattr(ocr, "page_text", lambda image: pytest.fail("a blank page was OCR'd"))
+    monkeypatch.setattr("shutil.which", lambda name: "/usr/bin/tesseract")
+    monkeypatch.setattr(
+        ocr, "page_text", lambda image, settings: pytest.fail("a blank page was OCR'd")
+    )
     doc = read_file(tmp_path, "typed.pdf")
     assert isinstance(doc, Document) and "office opens at eight" in doc.text
 
@@ -214,3 +224,104 @@ def test_a_blank_page_is_not_sent_to_ocr_and_a_huge_page_is_rendered_smaller(
     monkeypatch.setattr(ocr, "MAX_PIXELS", 1_000_000)
     picture = pdf_reader.render_for_ocr(big, 0)
     assert picture.width * picture.height <= 1_000_000 and picture.width == picture.height
+
+
+def test_the_modes_off_and_force(tmp_path: Path, monkeypatch):
+    """off: images are skipped saying how to read them, scanned PDFs say OCR is off; force:
+    a page that has a picture is read by OCR even when it has a text layer."""
+    from fpdf import FPDF
+
+    page().save(tmp_path / "scan.png")
+    off = ocr.OcrSettings(mode="off")
+    got = read_file(tmp_path, "scan.png", ocr=off)
+    assert not isinstance(got, Document) and got.kind == "OCR off" and "--ocr auto" in got.reason
+    page().save(tmp_path / "scan.pdf")
+    got = read_file(tmp_path, "scan.pdf", ocr=off)
+    assert not isinstance(got, Document) and "--ocr auto" in got.reason
+
+    pdf = FPDF()
+    pdf.add_page()
+    pdf.set_font("helvetica", size=12)
+    pdf.multi_cell(0, 8, "A text layer that says something else than the picture does.")
+    pdf.image(str(tmp_path / "scan.png"), x=10, y=40, w=190)
+    pdf.output(str(tmp_path / "layered.pdf"))
+    monkeypatch.setattr("shutil.which", lambda name: "/usr/bin/tesseract")
+    monkeypatch.setattr(ocr, "page_text", lambda image, settings: "What the picture says.")
+    auto = read_file(tmp_path, "layered.pdf")
+    forced = read_file(tmp_path, "layered.pdf", ocr=ocr.OcrSettings(mode="force"))
+    assert isinstance(auto, Document) and "says something else" in auto.text
+    assert isinstance(forced, Document) and forced.text.strip() == "What the picture says."
+
+
+def test_a_long_scan_stops_at_its_budget_and_resumes_from_the_cache(tmp_path: Path, monkeypatch):
+    (tmp_path / "scan.bin").write_bytes(b"forty pages")
+    clock = iter(range(1000))
+    monkeypatch.setattr(ocr.time, "monotonic", lambda: next(clock))
+    monkeypatch.setattr(ocr, "page_text", lambda image, settings: f"page {image}")
+    monkeypatch.setattr(ocr, "ocr_threads", lambda: 1)
+    settings = ocr.OcrSettings(budget=2.5)  # two or three pages a turn by this clock
+    pictures = {i: (lambda i=i: i) for i in range(7)}
+    turns = 0
+    while True:
+        turns += 1
+        try:
+            got = ocr.cached_pages(tmp_path / "scan.bin", pictures, settings)
+            break
+        except ocr.Unreadable as exc:
+            assert exc.kind == ocr.UNFINISHED and "of 7 pages read" in str(exc)
+    assert got == {i: f"page {i}" for i in range(7)} and 2 < turns < 7
+
+
+def test_languages_are_checked_in_one_line(monkeypatch):
+    monkeypatch.setattr("shutil.which", lambda name: "/usr/bin/tesseract")
+    monkeypatch.setattr(ocr, "installed_languages", lambda: "eng+deu")
+    assert ocr.check_languages("eng+deu") is None
+    why = ocr.check_languages("eng+xyz")
+    assert why and "xyz is not installed" in why and "apt-get install tesseract-ocr-xyz" in why
+    assert "language codes" in (ocr.check_languages("eng deu; rm") or "")
+
+
+@needs_tesseract
+def test_the_installed_languages_are_the_default():
+    codes = ocr.installed_languages().split("+")
+    assert "eng" in codes and "osd" not in codes
+    assert ocr.OcrSettings().languages() == ocr.installed_languages()
+    assert ocr.OcrSettings(lang="eng").cache_key() != ocr.OcrSettings(lang="eng+deu").cache_key()
+
+
+@needs_tesseract
+@pytest.mark.model
+def test_qa_ask_cites_the_page_of_a_scan_and_ocr_off_is_kept_until_turned_on(tmp_path: Path):
+    from tests.conftest import run
+
+    docs, index = tmp_path / "scans", tmp_path / "index"
+    docs.mkdir()
+    first, second = page(heading="Page one"), page(["Ferries stop in March."], "Page two")
+    first.save(docs / "scans.tiff", save_all=True, append_images=[second])
+    (docs / "notes.md").write_text("# Notes\n\nThe harbour has two piers.\n")
+
+    built = run("index", str(docs), "--index", str(index), "--ocr", "off")
+    assert built.exit_code == 0, built.output
+    assert "OCR off" in run("status", "--index", str(index), "--skipped").output
+    again = run("index", str(docs), "--index", str(index))  # kept as built: still off
+    assert "OCR off" in run("status", "--index", str(index), "--skipped").output, again.output
+
+    built = run("index", str(docs), "--index", str(index), "--ocr", "auto")
+    assert built.exit_code == 0, built.output
+    asked = run("ask", "When do the ferries stop?", "--index", str(index), "--json")
+    top = json.loads(asked.stdout)["passages"][0]
+    assert top["citation"]["path"] == "scans.tiff" and top["citation"]["page"] == 2
+    assert "Ferries stop in March" in top["text"]
+
+
+def test_an_ocr_language_that_is_not_installed_is_one_line(tmp_path: Path, monkeypatch):
+    from tests.conftest import run
+
+    monkeypatch.setattr("shutil.which", lambda name: "/usr/bin/tesseract")
+    monkeypatch.setattr(ocr, "installed_languages", lambda: "eng")
+    (tmp_path / "notes.md").write_text("Some notes.\n")
+    got = run("index", str(tmp_path), "--index", str(tmp_path / "ix"), "--ocr-lang", "eng+xyz")
+    assert got.exit_code == 2 and not (tmp_path / "ix").exists()
+    assert got.stderr.strip().splitlines() == [
+        "qa: OCR language xyz is not installed (installed: eng): apt-get install tesseract-ocr-xyz"
+    ]

@@ -15,7 +15,10 @@ import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
+
+if TYPE_CHECKING:
+    from qa.formats.ocr import OcrSettings
 
 T = TypeVar("T")
 
@@ -139,6 +142,16 @@ def reader(name: str) -> Callable[[Path], Extracted]:
     """The reader function called `name` ("module:function" in this package)."""
     module, function = name.split(":")
     return getattr(importlib.import_module(f"qa.formats.{module}"), function)
+
+
+# Readers that may OCR (qa.formats.ocr): they take the OCR settings too.
+OCR_READERS = frozenset({"pdf:read_pdf", "ocr:read_image"})
+
+
+def read_with(name: str, path: Path, *, ocr: OcrSettings | None = None) -> Extracted:
+    """The file at `path` read by the reader called `name`, scans read as `ocr` says."""
+    read: Any = reader(name)
+    return read(path, ocr=ocr) if name in OCR_READERS else read(path)
 
 
 def check_size(path: Path) -> int:

@@ -14,38 +14,102 @@ a renamed file or a second copy is never read twice.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
-import shutil
-from collections.abc import Callable
-from functools import partial
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from functools import cache, partial
 from pathlib import Path
 from typing import Any
 
 from qa.formats import Extracted, Unreadable, check_size, paged
 
 DPI = 200  # PDF pages are rendered at this resolution for OCR
-LANG = "eng"
 PAGE_TIMEOUT = 60.0  # seconds one page may take
 MAX_PIXELS = 40_000_000  # larger images are scaled down before OCR
 TESSDATA = "/usr/share/tesseract-ocr/5/tessdata"  # Debian's language data
-SETTINGS = f"v1 {LANG} {DPI}dpi"  # part of the cache key: a change reads pages again
+MODES = ("auto", "off", "force")
+UNFINISHED = "OCR unfinished"  # the kind of a reading stopped at its budget, to be resumed
 MISSING = (
     "install Tesseract to read scans: apt-get install tesseract-ocr (or brew install tesseract)"
 )
+NOT_LANGUAGES = frozenset({"osd", "equ"})  # Tesseract's orientation and equation data
+
+
+@dataclass(frozen=True)
+class OcrSettings:
+    """How scans are read: `mode` auto (pages with no text layer, image files), off, or
+    force (every page that holds a picture, its text layer replaced); `lang` Tesseract's
+    language codes ("eng+deu"), "" for every installed language. A reading stops starting
+    pages after `budget` seconds (None: never) and raises Unreadable(UNFINISHED) for the
+    pool to resume it from the cache; each page may take `page_timeout` seconds."""
+
+    mode: str = "auto"
+    lang: str = ""
+    budget: float | None = None
+    page_timeout: float = PAGE_TIMEOUT
+
+    def languages(self) -> str:
+        """The language codes Tesseract is run with."""
+        return self.lang or installed_languages()
+
+    def cache_key(self) -> str:
+        """What, besides the file's content, decides a page's text (part of the cache key)."""
+        return f"v1 {self.languages()} {DPI}dpi"
 
 
 def available() -> bool:
     """Whether the `tesseract` command is installed."""
+    import shutil  # deferred: it loads the compression modules
+
     return shutil.which("tesseract") is not None
 
 
-def read_image(path: Path) -> Extracted:
+@cache
+def installed_languages() -> str:
+    """Tesseract's installed languages as a `-l` value ("eng+deu"; English first); "eng"
+    when none can be listed."""
+    import subprocess
+
+    try:
+        out = subprocess.run(
+            ["tesseract", "--list-langs"], capture_output=True, text=True, timeout=20
+        ).stdout
+    except (OSError, subprocess.SubprocessError):
+        return "eng"
+    codes = [c.strip() for c in out.splitlines()[1:] if c.strip()]
+    codes = sorted((c for c in codes if c not in NOT_LANGUAGES), key=lambda c: (c != "eng", c))
+    return "+".join(codes) or "eng"
+
+
+def check_languages(lang: str) -> str | None:
+    """Why `lang` ("eng+deu") cannot be used, in one line; None when it can (or when
+    Tesseract is not installed: scans are then skipped with their own reason)."""
+    codes = lang.split("+")
+    if not all(c.replace("_", "").isalnum() for c in codes):
+        return f"--ocr-lang {lang!r}: give Tesseract language codes joined by +, e.g. eng+deu"
+    if not available():
+        return None
+    have = set(installed_languages().split("+"))
+    missing = [c for c in codes if c not in have]
+    if not missing:
+        return None
+    package = " ".join(f"tesseract-ocr-{c.lower().replace('_', '-')}" for c in missing)
+    return (
+        f"OCR language {'+'.join(missing)} is not installed (installed: {', '.join(sorted(have))}):"
+        f" apt-get install {package}"
+    )
+
+
+def read_image(path: Path, *, ocr: OcrSettings | None = None) -> Extracted:
     """An image file's text; every frame of a TIFF a page (`p.N`), a GIF's first frame."""
     from PIL import Image  # deferred: only for images
 
+    settings = ocr or OcrSettings()
     check_size(path)
+    if settings.mode == "off":
+        raise Unreadable("OCR off", "an image: qa index --ocr auto reads it")
     if not available():
         raise Unreadable("needs OCR", MISSING)
     try:
@@ -54,7 +118,7 @@ def read_image(path: Path) -> Extracted:
         first = _frame(image, 0)  # a damaged file fails here, before any OCR
         # the other frames are decoded one at a time, as their turn comes
         pictures = {i: partial(_frame, image, i) for i in range(1, count)}
-        read = cached_pages(path, {0: partial(_same, first), **pictures})
+        read = cached_pages(path, {0: partial(_same, first), **pictures}, settings)
     except Unreadable:
         raise
     except Image.DecompressionBombError:  # over 2 × Image.MAX_IMAGE_PIXELS (179 MP)
@@ -67,29 +131,42 @@ def read_image(path: Path) -> Extracted:
     return paged(pages) if len(pages) > 1 else Extracted(pages[0].strip() + "\n")
 
 
-def cached_pages(path: Path, pictures: dict[int, Callable[[], Any]]) -> dict[int, str]:
+def cached_pages(
+    path: Path, pictures: Mapping[int, Callable[[], Any]], settings: OcrSettings
+) -> dict[int, str]:
     """The text of each page numbered in `pictures` (its image made by calling it, only when
-    not cached) of the file at `path`, cached by the file's content and SETTINGS (best
+    not cached) of the file at `path`, cached by the file's content and the settings (best
     effort: a cache that cannot be written only means reading again). A page Tesseract fails
-    on reads as "" and is not cached: the next build tries it again."""
-    cache = _cache_file(path)
-    pages = _cached(cache)
+    on reads as "" and is not cached: the next build tries it again. Past the settings'
+    budget no page is started: Unreadable(UNFINISHED) says how far it got."""
+    cache = _cache_file(path, settings)
+    pages = _cached(cache, settings)
     todo = [i for i in pictures if i not in pages]
     if todo:
         from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 
         threads = ocr_threads()
+        stop = time.monotonic() + settings.budget if settings.budget is not None else None
+        read = partial(page_text, settings=settings)
         # a `tesseract` process per thread, each on one core; the pictures are made here,
         # one at a time and in order (PDFium is not thread-safe), never all held at once
         with ThreadPoolExecutor(max_workers=threads) as pool:
             running: dict[Any, int] = {}
             for n, i in enumerate(todo):
-                running[pool.submit(page_text, pictures[i]())] = i
+                if stop is not None and time.monotonic() > stop:
+                    break
+                running[pool.submit(read, pictures[i]())] = i
                 while running and (len(running) >= threads or n == len(todo) - 1):
                     done, _ = wait(running, return_when=FIRST_COMPLETED)
                     for future in done:
                         pages[running.pop(future)] = future.result()
-                    _store(cache, pages)  # a page at a time: a stopped build resumes
+                    _store(cache, pages, settings)  # a page at a time: a stopped build resumes
+            for future in running:  # the pages under way when the budget ran out
+                pages[running[future]] = future.result()
+            _store(cache, pages, settings)
+        left = sum(i not in pages for i in pictures)
+        if left:
+            raise Unreadable(UNFINISHED, f"{len(pictures) - left} of {len(pictures)} pages read")
     return {i: pages.get(i) or "" for i in pictures}
 
 
@@ -101,13 +178,16 @@ def ocr_threads() -> int:
     return max(1, int(os.environ.get("QA_OCR_THREADS") or 0) or cores())
 
 
-def page_text(image: Any) -> str | None:
+def page_text(image: Any, *, settings: OcrSettings) -> str | None:
     """The paragraphs Tesseract reads on `image`; None when it fails or runs out of time."""
     import pytesseract  # deferred: only for scans
 
     try:
         data = pytesseract.image_to_data(
-            image, lang=LANG, output_type=pytesseract.Output.DICT, timeout=PAGE_TIMEOUT
+            image,
+            lang=settings.languages(),
+            output_type=pytesseract.Output.DICT,
+            timeout=settings.page_timeout,
         )
     except (RuntimeError, pytesseract.TesseractError, OSError):
         return None
@@ -149,9 +229,11 @@ def _frame(image: Any, index: int) -> Any:
     return scaled_for_ocr(image.convert("RGB"))
 
 
-def _cache_file(path: Path) -> Path | None:
-    """Where the pages of the file at `path` are cached (by its content); None when the
-    cache folder cannot be made."""
+def _cache_file(path: Path, settings: OcrSettings) -> Path | None:
+    """Where the pages of the file at `path` are cached (by its content and the settings
+    that decide its text); None when the cache folder cannot be made."""
+    import hashlib
+
     from qa.userdirs import user_dir
 
     folder = user_dir("cache") / "ocr"
@@ -159,29 +241,33 @@ def _cache_file(path: Path) -> Path | None:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError:
         return None
-    return folder / f"{hashlib.sha256(path.read_bytes()).hexdigest()}.json"
+    key = hashlib.sha256(path.read_bytes())
+    key.update(settings.cache_key().encode())
+    return folder / f"{key.hexdigest()}.json"
 
 
-def _cached(cache: Path | None) -> dict[int, str | None]:
-    """The pages a cache file holds (none if it is missing, unreadable or of other SETTINGS)."""
+def _cached(cache: Path | None, settings: OcrSettings) -> dict[int, str | None]:
+    """The pages a cache file holds (none if it is missing, unreadable or of other settings)."""
     try:
         known = json.loads(cache.read_text(encoding="utf-8")) if cache else {}
     except (OSError, ValueError):
         return {}
-    if known.get("settings") != SETTINGS:
+    if known.get("settings") != settings.cache_key():
         return {}
     return {int(k): v for k, v in known.get("pages", {}).items()}
 
 
-def _store(cache: Path | None, pages: dict[int, str | None]) -> None:
+def _store(cache: Path | None, pages: dict[int, str | None], settings: OcrSettings) -> None:
     """Write the pages read (not those that failed) with what another process may have
     added meanwhile, atomically; a cache that cannot be written is let be."""
     if cache is None:
         return
-    kept = {**_cached(cache), **{i: t for i, t in pages.items() if t is not None}}
+    kept = {**_cached(cache, settings), **{i: t for i, t in pages.items() if t is not None}}
     tmp = cache.with_suffix(f".{os.getpid()}.tmp")
     try:
-        tmp.write_text(json.dumps({"settings": SETTINGS, "pages": kept}), encoding="utf-8")
+        tmp.write_text(
+            json.dumps({"settings": settings.cache_key(), "pages": kept}), encoding="utf-8"
+        )
         os.replace(tmp, cache)
     except OSError:
         tmp.unlink(missing_ok=True)

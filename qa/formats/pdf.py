@@ -18,15 +18,17 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from qa.formats import Extracted, Unreadable, check_size, ocr, paged
-from qa.formats.ocr import MISSING
+from qa.formats import Extracted, Unreadable, check_size, paged
+from qa.formats import ocr as _ocr
+from qa.formats.ocr import MISSING, OcrSettings
 
 _PASSWORD_ERROR = 4  # FPDF_ERR_PASSWORD
 MIN_TEXT = 20  # a page with fewer non-space characters in its text layer is read by OCR
 
 
-def read_pdf(path: Path) -> Extracted:
-    """Page texts of a PDF joined with form feeds; refuse locked and image-only files."""
+def read_pdf(path: Path, *, ocr: OcrSettings | None = None) -> Extracted:
+    """Page texts of a PDF joined with form feeds, scanned pages read as `ocr` says; refuse
+    locked files and those where no page has text."""
     import pypdfium2 as pdfium  # deferred: only for .pdf files
 
     check_size(path)
@@ -37,32 +39,48 @@ def read_pdf(path: Path) -> Extracted:
             raise Unreadable("needs a password") from None
         found = re.search(r"\((.+?)\)", str(exc))
         raise Unreadable("damaged", found.group(1) if found else str(exc)) from None
+    settings = ocr or OcrSettings()
     try:
         pages = [_page_text(pdf, i) for i in range(len(pdf))]
         title = (pdf.get_metadata_value("Title") or "").strip() or None
-        pages = _with_ocr(path, pdf, pages)
+        if settings.mode != "off" and _ocr.available():
+            pages = _with_ocr(path, pdf, pages, settings)
     finally:
         pdf.close()
     if not any(p.strip() for p in pages):
-        raise Unreadable("no text layer", "a scanned, image-only PDF: " + MISSING)
+        raise Unreadable("no text layer", _why_no_text(settings))
     pages = [_rejoin(p) for p in _drop_repeated_edges([_dehyphenate(p) for p in pages])]
     return paged(pages, title)
 
 
-def _with_ocr(path: Path, pdf: Any, pages: list[str]) -> list[str]:
+def _with_ocr(path: Path, pdf: Any, pages: list[str], settings: OcrSettings) -> list[str]:
     """`pages` with those that hold a picture and no text layer (or only a few stray
-    characters) read by OCR (qa.formats.ocr) from the page rendered at DPI, or less for a
-    page so big it would be over ocr.MAX_PIXELS; a page keeps its text layer when OCR reads
-    less. Nothing is read without Tesseract."""
-    short = [i for i, p in enumerate(pages) if len("".join(p.split())) < MIN_TEXT]
-    if not short or not ocr.available():
-        return pages
+    characters; with mode force, any text layer) read by OCR (qa.formats.ocr) from the page
+    rendered at DPI, or less for a page so big it would be over MAX_PIXELS. In auto mode a
+    page keeps its text layer when OCR reads less."""
+    force = settings.mode == "force"
+    short = [i for i, p in enumerate(pages) if force or len("".join(p.split())) < MIN_TEXT]
     scanned = [i for i in short if _has_image(pdf, i)]  # not a blank page, not a title slide
-    read = ocr.cached_pages(path, {i: partial(render_for_ocr, pdf, i) for i in scanned})
-    return [
-        read[i] if i in read and len(read[i].strip()) > len(p.strip()) else p
-        for i, p in enumerate(pages)
-    ]
+    if not scanned:
+        return pages
+    pictures = {i: partial(render_for_ocr, pdf, i) for i in scanned}
+    read = _ocr.cached_pages(path, pictures, settings)
+    return [read[i] if i in read and _better(read[i], p, force) else p for i, p in enumerate(pages)]
+
+
+def _better(read: str, layer: str, force: bool) -> bool:
+    """Whether OCR's text of a page replaces its text layer: with force whenever it read
+    something, else when it read more."""
+    return bool(read.strip()) and (force or len(read.strip()) > len(layer.strip()))
+
+
+def _why_no_text(settings: OcrSettings) -> str:
+    """Why a PDF whose pages have no text was not read (the detail of "no text layer")."""
+    if settings.mode == "off":
+        return "a scanned, image-only PDF: qa index --ocr auto reads it"
+    if not _ocr.available():
+        return "a scanned, image-only PDF: " + MISSING
+    return "no page has text, and OCR found no words on them"
 
 
 def _has_image(pdf: Any, i: int) -> bool:
@@ -76,11 +94,11 @@ def _has_image(pdf: Any, i: int) -> bool:
 
 
 def render_for_ocr(pdf: Any, i: int) -> Any:
-    """Page `i` rendered for OCR: at DPI, or at the scale that keeps it to ocr.MAX_PIXELS."""
+    """Page `i` rendered for OCR: at DPI, or at the scale that keeps it to MAX_PIXELS."""
     page = pdf[i]
     try:
         width, height = page.get_size()  # points: 1/72 inch
-        scale = min(ocr.DPI / 72, (ocr.MAX_PIXELS / max(1.0, width * height)) ** 0.5)
+        scale = min(_ocr.DPI / 72, (_ocr.MAX_PIXELS / max(1.0, width * height)) ** 0.5)
         return page.render(scale=scale).to_pil()
     finally:
         page.close()
