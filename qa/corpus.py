@@ -183,10 +183,16 @@ def read_and_chunk(
 def pooled(reading: ReadSettings) -> OcrSettings:
     """The OCR settings of a reader in the pool: a file stops starting pages at a third of
     its timeout and is resumed (each page may take half of it), so a long scan is read in
-    several turns instead of being stopped."""
+    several turns instead of being stopped; a page that failed in one turn is not tried again
+    in the next (the session says which build it failed in)."""
+    import uuid
+
     timeout = reading.limits.timeout
     return replace(
-        reading.ocr, budget=timeout / 3, page_timeout=min(reading.ocr.page_timeout, timeout / 2)
+        reading.ocr,
+        budget=timeout / 3,
+        page_timeout=min(reading.ocr.page_timeout, timeout / 2),
+        session=uuid.uuid4().hex,
     )
 
 

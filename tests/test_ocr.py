@@ -325,3 +325,29 @@ def test_an_ocr_language_that_is_not_installed_is_one_line(tmp_path: Path, monke
     assert got.stderr.strip().splitlines() == [
         "qa: OCR language xyz is not installed (installed: eng): apt-get install tesseract-ocr-xyz"
     ]
+
+
+def test_a_page_that_failed_is_not_tried_again_in_the_same_build(tmp_path: Path, monkeypatch):
+    (tmp_path / "scan.bin").write_bytes(b"three pages")
+    tries: list[int] = []
+
+    def read(image, settings):  # type: ignore[no-untyped-def]
+        tries.append(image)
+        return None if image == 0 else f"page {image}"  # page 0 times out every time
+
+    clock = iter(range(1000))
+    monkeypatch.setattr(ocr.time, "monotonic", lambda: next(clock))
+    monkeypatch.setattr(ocr, "page_text", read)
+    monkeypatch.setattr(ocr, "ocr_threads", lambda: 1)
+    pictures = {i: (lambda i=i: i) for i in range(3)}
+    build = ocr.OcrSettings(budget=0.5, session="build-1")  # a page a turn
+    got = None
+    for _ in range(5):
+        try:
+            got = ocr.cached_pages(tmp_path / "scan.bin", pictures, build)
+            break
+        except ocr.Unreadable:
+            continue
+    assert got == {0: "", 1: "page 1", 2: "page 2"} and tries == [0, 1, 2]
+    later = ocr.OcrSettings(session="build-2")  # the next build tries the failed page again
+    assert ocr.cached_pages(tmp_path / "scan.bin", pictures, later)[0] == "" and tries[-1] == 0

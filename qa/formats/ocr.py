@@ -49,6 +49,9 @@ class OcrSettings:
     lang: str = ""
     budget: float | None = None
     page_timeout: float = PAGE_TIMEOUT
+    # the build this reading is part of: a page that failed in it is not tried again by
+    # its later rounds (a later build tries it again)
+    session: str = ""
 
     def languages(self) -> str:
         """The language codes Tesseract is run with."""
@@ -141,7 +144,8 @@ def cached_pages(
     budget no page is started: Unreadable(UNFINISHED) says how far it got."""
     cache = _cache_file(path, settings)
     pages = _cached(cache, settings)
-    todo = [i for i in pictures if i not in pages]
+    failed = _failed_before(cache, settings)
+    todo = [i for i in pictures if i not in pages and i not in failed]
     if todo:
         from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 
@@ -153,7 +157,7 @@ def cached_pages(
         with ThreadPoolExecutor(max_workers=threads) as pool:
             running: dict[Any, int] = {}
             for n, i in enumerate(todo):
-                if stop is not None and time.monotonic() > stop:
+                if stop is not None and n and time.monotonic() > stop:  # one page at least
                     break
                 running[pool.submit(read, pictures[i]())] = i
                 while running and (len(running) >= threads or n == len(todo) - 1):
@@ -164,7 +168,7 @@ def cached_pages(
             for future in running:  # the pages under way when the budget ran out
                 pages[running[future]] = future.result()
             _store(cache, pages, settings)
-        left = sum(i not in pages for i in pictures)
+        left = sum(i not in pages and i not in failed for i in pictures)
         if left:
             raise Unreadable(UNFINISHED, f"{len(pictures) - left} of {len(pictures)} pages read")
     return {i: pages.get(i) or "" for i in pictures}
@@ -257,17 +261,34 @@ def _cached(cache: Path | None, settings: OcrSettings) -> dict[int, str | None]:
     return {int(k): v for k, v in known.get("pages", {}).items()}
 
 
+def _failed_before(cache: Path | None, settings: OcrSettings) -> set[int]:
+    """The pages that failed earlier in this reading's session (none without one)."""
+    if cache is None or not settings.session:
+        return set()
+    try:
+        known = json.loads(cache.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return set()
+    failed = known.get("failed", {}) if known.get("settings") == settings.cache_key() else {}
+    return {int(i) for i, session in failed.items() if session == settings.session}
+
+
 def _store(cache: Path | None, pages: dict[int, str | None], settings: OcrSettings) -> None:
-    """Write the pages read (not those that failed) with what another process may have
-    added meanwhile, atomically; a cache that cannot be written is let be."""
+    """Write the pages read, with what another process may have added meanwhile,
+    atomically; a page that failed is noted with the session (never its text: the next
+    build tries it again). A cache that cannot be written is let be."""
     if cache is None:
         return
     kept = {**_cached(cache, settings), **{i: t for i, t in pages.items() if t is not None}}
+    failed = _failed_before(cache, settings) | {i for i, t in pages.items() if t is None}
+    record = {
+        "settings": settings.cache_key(),
+        "pages": kept,
+        "failed": {str(i): settings.session for i in failed},
+    }
     tmp = cache.with_suffix(f".{os.getpid()}.tmp")
     try:
-        tmp.write_text(
-            json.dumps({"settings": settings.cache_key(), "pages": kept}), encoding="utf-8"
-        )
+        tmp.write_text(json.dumps(record), encoding="utf-8")
         os.replace(tmp, cache)
     except OSError:
         tmp.unlink(missing_ok=True)
