@@ -152,6 +152,7 @@ def _build_locked(
         reuse=old if same_reading else None,
         retry_skipped=options.retry_skipped,
         on_read=partial(on_progress, stage="reading") if on_progress else None,
+        on_pages=partial(on_progress, stage="scanning") if on_progress else None,
     )
     corpus, ahead = _read(
         read,

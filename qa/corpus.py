@@ -21,7 +21,7 @@ from qa.chunks import Chunk, ChunkSettings, split_document
 from qa.documents import Document, Skipped, read_file, skipped_for
 from qa.files import ReadSettings, Stat, list_folder, stat_files
 from qa.formats import IN_PROCESS, OCR_READERS, read_anew, reader_name
-from qa.formats.ocr import UNFINISHED, OcrSettings
+from qa.formats.ocr import UNFINISHED, OcrSettings, pages_read
 from qa.isolation import Limits, iter_isolated
 
 if TYPE_CHECKING:  # the index a build reuses; reading never imports it
@@ -126,6 +126,7 @@ def read_and_chunk(
     retry_skipped: bool = True,
     on_chunks: Callable[[list[Chunk]], None] | None = None,
     on_read: Callable[[int, int], None] | None = None,
+    on_pages: Callable[[int, int], None] | None = None,
     spill: Path | None = None,
 ) -> Corpus:
     """Every document below `docs_root`, its chunks and the files skipped.
@@ -136,7 +137,8 @@ def read_and_chunk(
     other formats in isolated worker processes (qa.isolation), `on_chunks` called with each
     file's chunks as it is read; a cluster engine passes its own (qa.cluster: Ray Data
     tasks). With `spill`, the chunks go to that scratch file as they come (ChunkSpill).
-    `on_read(done, total)` after each file read (the files not reused)."""
+    `on_read(done, total)` after each file read (the files not reused); `on_pages(done,
+    total)` between the rounds that read long scans on (qa.corpus.read_isolated)."""
     reading = reading or ReadSettings()
     listing = list_folder(docs_root, reading.exclude, follow_links=reading.follow_links)
     stats = stat_files(docs_root, [*listing.rels, *(s.rel for s in listing.skipped)])
@@ -168,7 +170,7 @@ def read_and_chunk(
     reading_now = set(to_read)
     if map_files is None:
         each = partial(read_and_chunk_file, docs_root, chunking, ocr=pooled(reading))
-        read_isolated(each, to_read, reading.limits, take)
+        read_isolated(each, to_read, reading.limits, take, on_pages=on_pages)
     elif to_read:
         each = partial(read_and_chunk_file, docs_root, chunking, ocr=reading.ocr)
         for rel, read in zip(to_read, map_files(each, to_read), strict=True):
@@ -234,11 +236,19 @@ def read_and_chunk_file(
         return skipped_for(rel, exc), []
 
 
-def read_isolated(fn: Callable[[str], Read], rels: list[str], limits: Limits, take: Take) -> None:
+def read_isolated(
+    fn: Callable[[str], Read],
+    rels: list[str],
+    limits: Limits,
+    take: Take,
+    *,
+    on_pages: Callable[[int, int], None] | None = None,
+) -> None:
     """Text files read here (fast, nothing to hang), then other formats in worker processes;
     `take` gets each file as soon as it is in. A scan whose OCR stopped at its budget is
     read again (from the pages cached so far) in the next round, while each round reads
-    more of it; the last rounds, with fewer files, give each more cores."""
+    more of it; the last rounds, with fewer files, give each more cores. `on_pages(done,
+    total)`: the pages of the files read on, before each such round."""
     pooled = []
     for rel in rels:
         if reader_name(Path(rel)) in IN_PROCESS:
@@ -260,6 +270,10 @@ def read_isolated(fn: Callable[[str], Read], rels: list[str], limits: Limits, ta
             else:
                 take(rel, read)
         pooled = again
+        if again and on_pages is not None:  # the files read whole since count whole
+            counts = {rel: pages_read(reason) for rel, reason in progress.items()}
+            done = [n if rel in again else total for rel, (n, total) in counts.items()]
+            on_pages(sum(done), sum(total for _, total in counts.values()))
 
 
 def _failed(rel: str, kind: str, reason: str) -> tuple[Skipped, list[Chunk]]:

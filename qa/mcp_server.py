@@ -359,10 +359,10 @@ def build_server(service: Service) -> MCPServer:
     )
     async def index(ctx: Context, collection: str | None = None) -> str:
         def progress(done: int, total: int, stage: str = "embedding") -> None:
-            unit = "files read" if stage == "reading" else "sentences embedded"
-            anyio.from_thread.run(
-                ctx.report_progress, done, total, f"{stage}: {done}/{total} {unit}"
-            )
+            from qa.vectors import UNITS
+
+            said = f"{stage}: {done}/{total} {UNITS[stage]}"
+            anyio.from_thread.run(ctx.report_progress, done, total, said)
 
         return await anyio.to_thread.run_sync(lambda: call(service.index, collection, progress))
 

@@ -133,8 +133,10 @@ def progress_bar(label: str) -> Iterator[Any]:
     ) as bar:
         task = bar.add_task(printable(label), total=None)
 
+        from qa.vectors import UNITS
+
         def on_progress(done: int, total: int, stage: str = "") -> None:
-            what = f"{label}: {stage} {'files' if stage == 'reading' else ''}" if stage else label
+            what = f"{label}: {stage} {UNITS.get(stage, '')}" if stage else label
             bar.update(task, completed=done, total=total, description=printable(what.strip()))
 
         yield on_progress

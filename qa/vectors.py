@@ -45,9 +45,16 @@ PASSAGE_SPILL = "vectors.partial.npy"  # its passage vectors
 HEADINGS_HELD = 4096  # heading vectors kept for the passages that follow them
 
 
+UNITS = {
+    "reading": "files",
+    "scanning": "pages",
+    "embedding": "sentences",
+}  # what each stage counts
+
+
 class Progress(Protocol):
-    """A build's progress: `done` of `total` files read (stage "reading"), then sentences
-    embedded ("embedding")."""
+    """A build's progress: `done` of `total` files read (stage "reading"), pages of long
+    scans read on in later rounds ("scanning"), then sentences embedded ("embedding")."""
 
     def __call__(self, done: int, total: int, stage: str = "embedding") -> None: ...
 

@@ -86,11 +86,11 @@ def test_a_broken_binary_file_is_skipped_by_its_worker(tmp_path: Path):
 
 
 def _scan_in_turns(folder: Path, rel: str) -> tuple[Skipped, list]:
-    """Run in a worker: a scan of three pages read a page a turn ("stuck" never gets on)."""
+    """Run in a worker: a scan of three pages read a page a turn ("stuck.pdf" never gets on)."""
     from qa.formats.ocr import UNFINISHED
 
     turns = folder / f"{rel}.turns"
-    n = 0 if rel == "stuck" else len(turns.read_text()) + 1 if turns.exists() else 1
+    n = 0 if rel == "stuck.pdf" else len(turns.read_text()) + 1 if turns.exists() else 1
     turns.write_text("x" * n)
     if n < 3:
         return Skipped(rel, f"{n} of 3 pages read", UNFINISHED), []
@@ -103,9 +103,12 @@ def test_a_scan_stopped_at_its_budget_is_read_again_while_it_gets_on(tmp_path: P
     from qa.corpus import read_isolated
 
     taken: list[tuple[str, str]] = []
+    pages: list[tuple[int, int]] = []
     fn = partial(_scan_in_turns, tmp_path)
+    take = lambda rel, r: taken.append((rel, r[0].reason))  # noqa: E731
     read_isolated(
-        fn, ["a.pdf", "stuck"], Limits(timeout=30), lambda rel, r: taken.append((rel, r[0].reason))
+        fn, ["a.pdf", "stuck.pdf"], Limits(timeout=30), take, on_pages=lambda *p: pages.append(p)
     )
-    assert sorted(taken) == [("a.pdf", "read whole"), ("stuck", "0 of 3 pages read")]
+    assert sorted(taken) == [("a.pdf", "read whole"), ("stuck.pdf", "0 of 3 pages read")]
     assert (tmp_path / "a.pdf.turns").read_text() == "xxx"  # three turns, each further on
+    assert pages == [(1, 6), (5, 6)]  # pages of the files read on, before each round

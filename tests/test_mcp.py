@@ -184,7 +184,7 @@ def test_index_refreshes_with_progress_and_ask_sees_new_files(tmp_path):
     assert not done.is_error and "1 added" in done.content[0].text
     assert progress, "the index tool reports progress"
     said = [msg for _, msg in progress]  # the stage in words: files read, then sentences
-    assert said[0] == "reading: 1/1 files read" and said[-1].startswith("embedding: ")
+    assert said[0] == "reading: 1/1 files" and said[-1].startswith("embedding: ")
     assert asked.structured_content["passages"][0]["citation"]["path"].endswith("bus.txt")
 
 

@@ -174,6 +174,14 @@ def cached_pages(
     return {i: pages.get(i) or "" for i in pictures}
 
 
+def pages_read(reason: str) -> tuple[int, int]:
+    """(pages read, pages) of an UNFINISHED reading's reason."""
+    import re
+
+    found = re.search(r"(\d+) of (\d+) pages read", reason)
+    return (int(found.group(1)), int(found.group(2))) if found else (0, 0)
+
+
 def ocr_threads() -> int:
     """Pages read at once: the cores this reader has to itself (QA_OCR_THREADS, set by the
     reader pool: its cores over its processes), else every core."""

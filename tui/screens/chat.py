@@ -173,8 +173,9 @@ class ChatScreen(Screen[None]):
     def _show_progress(self, bar: ProgressBar, done: int, total: int, stage: str) -> None:
         bar.display = True
         bar.update(total=total, progress=done)
-        unit = "files" if stage == "reading" else "sentences"
-        self.set_status(f"{stage}: {done}/{total} {unit}")
+        from qa.vectors import UNITS
+
+        self.set_status(f"{stage}: {done}/{total} {UNITS[stage]}")
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """Show errors of any worker: a failed question marks its own line, and the next one
