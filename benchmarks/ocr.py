@@ -2,6 +2,7 @@
 
     python -m benchmarks.ocr [PAGES]
     python -m benchmarks.ocr --folder [PAGES]
+    python -m benchmarks.ocr --dpi [PAGES]
 
 PAGES A4 pages of prose (default 3) are drawn with Pillow at 200 dpi, then read by Tesseract
 through pytesseract (the `tesseract` command, one process a page) and through tesserocr (its C
@@ -9,7 +10,10 @@ API in this process, when installed), one thread each (OMP_THREAD_LIMIT=1, as qa
 its reader pool). Prints seconds a page and the share of the page's words read back exactly.
 With --folder: a folder of scans (PNG pages and an image-only PDF of the same pages, PAGES
 each) indexed by `qa index`, then again with `--rebuild` (OCR from the cache), with a fresh
-OCR cache; prints both times and their ratio.
+OCR cache; prints both times and their ratio. With --dpi: PAGES pages of 10- and 7-point prose
+scanned at 300 dpi (typeset by fpdf2, turned, specked, blurred) in an image-only PDF, rendered
+by PDFium at 100 to 300 dpi as qa renders a scanned page, each read by the tesseract command:
+seconds a page, pages a minute on all cores, words read back in order.
 """
 
 from __future__ import annotations
@@ -85,7 +89,73 @@ def folder(count: int) -> None:
     print(f"| --rebuild (OCR text from the cache) | {took[1]:.1f} ({took[1] / took[0]:.0%}) |")
 
 
+def word_accuracy(text: str, truth: str) -> float:
+    """Share of the true words read back in order, exactly (difflib's matching blocks)."""
+    import difflib
+
+    want, got = truth.split(), text.split()
+    blocks = difflib.SequenceMatcher(None, want, got, autojunk=False).get_matching_blocks()
+    return sum(b.size for b in blocks) / len(want)
+
+
+SIZES = (10, 7)  # points: body text, and small print (footnotes, forms)
+
+
+def resolutions(count: int) -> None:
+    """The resolution table for each type size of SIZES."""
+    for size in SIZES:
+        resolution_table(count, size)
+        print()
+
+
+def resolution_table(count: int, size: int) -> None:
+    """OCR time and words read back of scanned pages of `size`-point prose rendered at each
+    resolution, as qa renders an image-only PDF page."""
+    import random
+
+    import pypdfium2 as pdfium
+    import pytesseract
+    from fpdf import FPDF
+    from PIL import Image, ImageFilter
+
+    from qa.isolation import cores
+
+    pdf = FPDF()
+    pdf.set_font("helvetica", size=size)
+    truths = [f"Harbour notice {i}\n\n" + (WORDS * 2 + "\n\n") * 6 for i in range(count)]
+    for truth in truths:
+        pdf.add_page()
+        pdf.multi_cell(0, size / 2, truth)
+    typeset = pdfium.PdfDocument(bytes(pdf.output()))
+    rng = random.Random(3)
+    scans = []  # as a 300-dpi scanner gives them: turned 0.7°, specks
+    for i in range(count):
+        scan = typeset[i].render(scale=300 / 72).to_pil().convert("L")
+        scan = scan.rotate(0.7, fillcolor=255, resample=Image.Resampling.BICUBIC)
+        pixels = scan.load()
+        for _ in range(20000):
+            pixels[rng.randrange(scan.width), rng.randrange(scan.height)] = rng.choice((0, 128))
+        scans.append(scan.filter(ImageFilter.GaussianBlur(1.2)))
+    path = Path(tempfile.mkdtemp()) / "scanned.pdf"
+    scans[0].save(path, save_all=True, append_images=scans[1:], resolution=300)
+    doc = pdfium.PdfDocument(str(path))
+    print(f"{count} A4 pages of {size}-point prose scanned at 300 dpi (turned 0.7°, specks,")
+    print("blurred), in an image-only PDF rendered by PDFium at each resolution; one thread")
+    print(f"| dpi | s a page | pages a minute on {cores()} cores | words read back in order |")
+    print("|---|---|---|---|")
+    for dpi in (100, 150, 200, 300):
+        images = [doc[i].render(scale=dpi / 72).to_pil() for i in range(count)]
+        start = time.perf_counter()
+        texts = [pytesseract.image_to_string(p) for p in images]
+        each = (time.perf_counter() - start) / count
+        share = sum(word_accuracy(t, w) for t, w in zip(texts, truths, strict=True)) / count
+        print(f"| {dpi} | {each:.2f} | {60 / each * cores():.0f} | {share:.1%} |")
+
+
 def main() -> None:
+    if "--dpi" in sys.argv:
+        args = [a for a in sys.argv[1:] if a != "--dpi"]
+        return resolutions(int(args[0]) if args else 3)
     if "--folder" in sys.argv:
         args = [a for a in sys.argv[1:] if a != "--folder"]
         return folder(int(args[0]) if args else 4)
