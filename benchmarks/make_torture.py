@@ -83,6 +83,8 @@ def make_odd(out: Path, a_pdf: Path, a_docx: Path) -> list[tuple[str, str, str]]
         "zero.png": b"",
         "truncated.tiff": _tiff()[:300],
         "png-named.jpg": b"\x89PNG\r\n\x1a\n" + bytes(range(256)),
+        "poster-100mp.png": _poster("PNG"),
+        "poster-page.pdf": _poster("PDF"),
     }
     for name, data in files.items():
         (made / name).write_bytes(data)
@@ -109,6 +111,21 @@ def _tiff() -> bytes:
         ImageDraw.Draw(page).text((10, 40), f"Page {n + 1} of a scan", fill=0)
     out = io.BytesIO()
     pages[0].save(out, format="TIFF", save_all=True, append_images=pages[1:])
+    return out.getvalue()
+
+
+def _poster(kind: str) -> bytes:
+    """A 100-megapixel picture with one line of text, as a PNG or as the page of an
+    image-only PDF (1-bit: a few kilobytes)."""
+    import io
+
+    from PIL import Image, ImageDraw, ImageFont
+
+    poster = Image.new("1", (10000, 10000), 1)
+    font = ImageFont.load_default(size=120)
+    ImageDraw.Draw(poster).text((800, 800), "A poster of one hundred megapixels", font=font)
+    out = io.BytesIO()
+    poster.save(out, format=kind, **({"resolution": 300} if kind == "PDF" else {}))
     return out.getvalue()
 
 

@@ -279,6 +279,10 @@ def test_the_torture_corpus_indexes_with_one_short_report(tmp_path: Path):
     )
     kinds = {s.kind for s in manifest.skipped}
     assert {"needs a password", "damaged", "no text layer", "bad name"} <= kinds
+    from qa.formats import ocr
+
+    if ocr.available():  # 100-megapixel pictures are read, scaled down to ocr.MAX_PIXELS
+        assert {"made/poster-100mp.png", "made/poster-page.pdf"} <= set(manifest.documents)
 
 
 @pytest.mark.model
