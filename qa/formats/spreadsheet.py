@@ -14,6 +14,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import itertools
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
@@ -34,7 +35,7 @@ def read_workbook(path: Path) -> Extracted:
     with book:
         for name in book.sheet_names:
             try:
-                rows = book.get_sheet_by_name(name).to_python(skip_empty_area=True)
+                rows = book.get_sheet_by_name(name).iter_rows()  # a row at a time
             except Exception as exc:  # a chart sheet, a damaged one: the others are still read
                 failed.append(f"sheet {name!r}: {type(exc).__name__}")
                 continue
@@ -104,7 +105,8 @@ def _sniff(text: str) -> Any:
 
 def _add_sheet(out: TextBuilder, name: str | None, rows: Iterable[Sequence[Any]]) -> None:
     """One sheet's rows as lines named by its header, in one block under section `name`."""
-    filled = ([_cell(v) for v in row] for row in rows)
+    raw = iter(rows)
+    filled = ([_cell(v) for v in row] for row in raw)
     rows_left = (values for values in filled if any(values))
     first = next(rows_left, None)
     if first is None:
@@ -119,11 +121,11 @@ def _add_sheet(out: TextBuilder, name: str | None, rows: Iterable[Sequence[Any]]
         header = [_letters(i) for i in range(len(first))]
         body = [first] if second is None else [first, second]
     cells = skipped = 0
-    for values in (*body, *rows_left):
+    for values in itertools.chain(body, rows_left):
         cells += len(values)
-        if cells > MAX_CELLS:
-            skipped += 1
-            continue
+        if cells > MAX_CELLS:  # the rest is counted, not formatted
+            skipped = 1 + sum(any(v not in ("", None) for v in row) for row in raw)
+            break
         lines.append(_row_line(header, values))
     if skipped:
         lines.append(f"({skipped} more rows not read: qa reads {MAX_CELLS:,} cells a sheet)")
