@@ -34,13 +34,35 @@ def packaged_model_path() -> Path:
 
 
 def resolve_model(name: str | None) -> Path:
-    """Turn a model name or folder into a local folder; never looks at the network."""
+    """Turn a model name or folder into a local folder: the packaged default, a
+    sentence-transformers folder on disk, or a model already in the local Hugging Face cache
+    (`sentence-transformers/paraphrase-multilingual-MiniLM-L12-v2`); never the network."""
     if not name or name in _PACKAGED:
         return packaged_model_path()
     path = Path(name).expanduser()
-    if (path / "modules.json").is_file() or (path / "config.json").is_file():
+    if _is_model(path):
         return path.resolve()
+    cached = _hub_cached(name)
+    if cached is not None:
+        return cached
     raise ModelNotFound(
-        f"model {name!r} is not a sentence-transformers folder on disk "
-        "(qa never downloads models: give the path of a local copy)"
+        f"model {name!r} is neither a sentence-transformers folder on disk nor in the local "
+        "Hugging Face cache (qa never downloads models: give the path of a local copy)"
     )
+
+
+def _is_model(path: Path) -> bool:
+    return (path / "modules.json").is_file() or (path / "config.json").is_file()
+
+
+def _hub_cached(name: str) -> Path | None:
+    """The local Hugging Face cache's copy of the model `name` (owner/model), if any."""
+    if name.count("/") != 1 or name.startswith((".", "/", "~")):
+        return None
+    try:
+        from huggingface_hub import snapshot_download  # deferred: only for hub names
+
+        folder = Path(snapshot_download(repo_id=name, local_files_only=True))
+    except Exception:  # not cached, not a valid id, no huggingface_hub: not found
+        return None
+    return folder if _is_model(folder) else None

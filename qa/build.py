@@ -191,7 +191,7 @@ def _build_locked(
             root,
             manifest,
             corpus.chunks,
-            (indexed_text(c, chunking) for c in corpus.chunks),  # what BM25 reads, as it reads
+            ((indexed_text(c, chunking), c.lang) for c in corpus.chunks),  # what BM25 reads
             made.passages,
             sentence_vectors=made.sentences,
             spans=(planned.spans, planned.offsets),

@@ -51,6 +51,7 @@ class Chunk:
     context: str = ""  # the sentences before the chunk, read with it for retrieval
     page: int | None = None  # PDF page (1-based) where the chunk starts
     section: str = ""  # Markdown heading ancestry, "Setup › Linux"
+    lang: str = ""  # its document's language (ISO 639-1; "" unknown: qa.languages)
 
 
 _ABBREVIATIONS = frozenset(
@@ -168,6 +169,7 @@ def split_document(doc: Document, settings: ChunkSettings | None = None) -> list
                 ),
                 page=bisect.bisect_right(doc.page_starts, start) if doc.page_starts else None,
                 section=_section_at(sections, start),
+                lang=doc.lang,
             )
         )
         if j < len(units) and units[j][0] not in breaks:

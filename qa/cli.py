@@ -90,6 +90,7 @@ def index_cmd(
     ws = Workspace.resolve(docs, index_dir)
     ws.docs = ws.docs or ws.indexed_docs()  # `qa index --index DIR`: the folder DIR indexes
     flags = as_built(flags, config=load_config(), built=ws.built_with())
+    ws.model = flags.pop("model")  # None: as the index was built
     ws.building = build_options(verbose=verbose, **flags)
     try:
         report = _build(ws)
@@ -161,6 +162,9 @@ def _print_report(report: BuildReport, ws: Workspace) -> None:
 @click.option("--since", metavar="DATE", help="Only documents dated DATE or later (YYYY-MM-DD).")
 @click.option("--until", metavar="DATE", help="Only documents dated DATE or earlier.")
 @click.option(
+    "--lang", "langs", multiple=True, metavar="LANG[,LANG]", help="Only documents in: de,fr."
+)
+@click.option(
     "--format",
     "output",
     type=click.Choice(["text", "json", "markdown"]),
@@ -187,14 +191,14 @@ def ask_cmd(
     "Who invited him?" are searched with the context of the turns before them.
 
     In the question, +word (a passage must contain it), -word (must not) and "a phrase"
-    (must contain it) narrow the answer, as do path:GLOB type:pdf since:DATE until:DATE.
+    (must contain it) narrow the answer, as do path:GLOB type:pdf since:DATE until:DATE lang:de.
     """
     from qa import front
     from qa.config import load_config
     from qa.workspace import clip_question
 
     config = load_config()
-    filters = front.filters(**narrow)  # --path, --type, --since, --until
+    filters = front.filters(**narrow)  # --path, --type, --since, --until, --lang
     questions = _read_questions(question)
     clipped = [clip_question(q) for q in questions]
     if any(cut for _, cut in clipped):

@@ -6,6 +6,7 @@
     follow_links = true            # qa index reads links to files outside the folder
     ocr = "auto"                   # qa index reads scans: "auto", "off" or "force"
     ocr_lang = "eng+deu"           # in these Tesseract languages (default: all installed)
+    model = "~/models/multilingual-e5-small"   # qa index embeds new indexes with this model
 
 Options on the command line win over the file. A missing file is no configuration; a file
 that is not TOML, an unknown key or a value of the wrong kind is one line naming the file and
@@ -32,9 +33,10 @@ class Config:
     follow_links: bool | None = None  # None: as the index was built (off for a new one)
     ocr: str | None = None  # None: as the index was built (auto for a new one)
     ocr_lang: str | None = None  # None: as the index was built (all installed for a new one)
+    model: str | None = None  # None: as the index was built ($QA_MODEL or the default if new)
 
 
-KEYS = ("k", "refresh", "collections", "follow_links", "ocr", "ocr_lang")
+KEYS = ("k", "refresh", "collections", "follow_links", "ocr", "ocr_lang", "model")
 
 
 def config_path() -> Path:
@@ -76,6 +78,9 @@ def load_config() -> Config:
         raise UsageError(f'{path}: ocr must be "auto", "off" or "force", not {ocr!r}')
     if ocr_lang is not None and (not isinstance(ocr_lang, str) or not ocr_lang):
         raise UsageError(f'{path}: ocr_lang must be Tesseract language codes, e.g. "eng+deu"')
+    model = raw.get("model")
+    if model is not None and (not isinstance(model, str) or not model.strip()):
+        raise UsageError(f"{path}: model must be a folder or a model name, not {model!r}")
     return Config(
         k=k,
         refresh=refresh,
@@ -83,4 +88,5 @@ def load_config() -> Config:
         follow_links=follow_links,
         ocr=ocr,
         ocr_lang=ocr_lang,
+        model=model,
     )

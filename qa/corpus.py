@@ -148,7 +148,7 @@ def read_and_chunk(
     def take(rel: str, read: Read) -> None:
         doc, chunks = read
         if isinstance(doc, Document):
-            doc = DocEntry(doc.sha256, doc.title, doc.date, len(chunks))
+            doc = DocEntry(doc.sha256, doc.title, doc.date, len(chunks), doc.lang)
         got[rel] = doc
         sink.add(rel, chunks)
         if on_chunks is not None:

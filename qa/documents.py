@@ -36,6 +36,7 @@ class Document:
     sha256: str
     page_starts: tuple[int, ...] = ()  # PDF, slides: offset in `text` where each page begins
     sections: tuple[tuple[int, str], ...] = ()  # (offset, name): chapters, messages, headings
+    lang: str = ""  # the language of its prose (ISO 639-1; "" unknown: qa.languages)
 
 
 @dataclass(frozen=True)
@@ -132,6 +133,8 @@ def make_document(rel: str, content: str | Extracted) -> Document:
     """A Document from decoded text (or a reader's extract), with its title, date and hash."""
     import hashlib  # deferred: only reading hashes, not a cold question
 
+    from qa.languages import document_language
+
     got = content if isinstance(content, Extracted) else Extracted(content)
     text = _valid_unicode(got.text)
     if not text.strip():
@@ -144,6 +147,7 @@ def make_document(rel: str, content: str | Extracted) -> Document:
         sha256=hashlib.sha256(text.encode("utf-8")).hexdigest(),
         page_starts=got.page_starts,
         sections=got.sections,
+        lang=document_language(text),
     )
 
 

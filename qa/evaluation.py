@@ -81,7 +81,14 @@ def hit_rank(item: EvalQuestion, passages: list[AnsweredPassage]) -> int | None:
 
 
 def _from_source(item: EvalQuestion, passage: AnsweredPassage) -> bool:
-    return item.source is None or Path(passage.citation.path).name == Path(item.source).name
+    """Whether the passage is of the source: the same path when the source names folders
+    (translations share their file names), else the same file name."""
+    if item.source is None:
+        return True
+    path = passage.citation.path
+    if "/" in item.source:
+        return path == item.source or path.endswith("/" + item.source)
+    return Path(path).name == Path(item.source).name
 
 
 def rank_metrics(ranks: list[int | None]) -> dict[str, float]:

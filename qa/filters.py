@@ -1,7 +1,8 @@
 """What a question may be answered from: filters → the index rows retrieval may rank.
 
-Options (`qa ask --path GLOB --type pdf,md --since DATE --until DATE`), or the same in the
-question (`path:GLOB type:pdf,md since:DATE until:DATE`, for `qa chat`), narrow by document;
+Options (`qa ask --path GLOB --type pdf,md --since DATE --until DATE --lang de,fr`), or the
+same in the question (`path:GLOB type:pdf,md since:DATE until:DATE lang:de`, for `qa chat`),
+narrow by document (its language as detected when it was read: qa.languages);
 the question may also hold `+word` (the passage must contain it), `-word` (must not) and
 `"exact phrase"` (must contain it, case and spacing aside). Words match as search matches
 them: stemmed, so `+visit` also accepts "visits". The mask is applied inside retrieval, before
@@ -40,10 +41,14 @@ class Filters:
     must: tuple[str, ...] = ()
     must_not: tuple[str, ...] = ()
     phrases: tuple[str, ...] = field(default=())
+    langs: tuple[str, ...] = ()  # document languages, ISO 639-1 (qa.languages)
 
     def __bool__(self) -> bool:
         return any(
-            (self.paths, self.types, self.since, self.until, self.must, self.must_not, self.phrases)
+            (
+                *(self.paths, self.types, self.since, self.until),
+                *(self.must, self.must_not, self.phrases, self.langs),
+            )
         )
 
     def and_(self, other: Filters) -> Filters:
@@ -56,6 +61,9 @@ class Filters:
             (*self.must, *other.must),
             (*self.must_not, *other.must_not),
             (*self.phrases, *other.phrases),
+            tuple(set(self.langs) & set(other.langs))
+            if self.langs and other.langs
+            else (*self.langs, *other.langs),
         )
 
 
@@ -75,15 +83,24 @@ def parse_types(values: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(t.strip().lower().lstrip(".") for v in values for t in v.split(",") if t.strip())
 
 
+def parse_langs(values: tuple[str, ...], option: str) -> tuple[str, ...]:
+    """`de,fr`, `DE` → ("de", "fr"): ISO 639-1 codes; anything else is a usage error."""
+    langs = parse_types(values)
+    bad = [lang for lang in langs if not re.fullmatch(r"[a-z]{2}", lang)]
+    if bad:
+        raise UsageError(f"{option} {bad[0]!r} is not a language: give ISO 639-1 codes, e.g. de,fr")
+    return langs
+
+
 _QUOTED = re.compile(r'"([^"]+)"')
 _SIGNED = re.compile(r"(?:(?<=\s)|^)([+-])([^\W\d_][\w.'-]*)")
-_FIELD = re.compile(r"(?:(?<=\s)|^)(path|type|since|until):(\S+)")
+_FIELD = re.compile(r"(?:(?<=\s)|^)(path|type|since|until|lang):(\S+)")
 
 
 def parse_question(question: str) -> tuple[str, Filters]:
     """The text to search, and the filters the question holds. The search text keeps +words
     and phrases (they are what is asked about) and drops -words and `field:value`s."""
-    fields: dict[str, list[str]] = {"path": [], "type": [], "since": [], "until": []}
+    fields: dict[str, list[str]] = {"path": [], "type": [], "since": [], "until": [], "lang": []}
     for name, value in _FIELD.findall(question):
         fields[name].append(value)
     search = _FIELD.sub("", question)
@@ -99,6 +116,7 @@ def parse_question(question: str) -> tuple[str, Filters]:
         must=tuple(w for sign, w in signed if sign == "+"),
         must_not=tuple(w for sign, w in signed if sign == "-"),
         phrases=tuple(p.strip() for p in _QUOTED.findall(search) if p.strip()),
+        langs=parse_langs(tuple(fields["lang"]), "lang:"),
     )
     search = _SIGNED.sub(
         lambda m: m[2] if m[1] == "+" else m[0] if m.start() < asked_end else "", search
@@ -138,6 +156,8 @@ def _document_rows(index: Index, filters: Filters) -> np.ndarray:
         keep &= table.days >= filters.since.toordinal()
     if filters.until:
         keep &= (table.days >= 0) & (table.days <= filters.until.toordinal())
+    if filters.langs:
+        keep &= np.isin(table.langs, list(filters.langs))
     return np.repeat(keep, table.counts)
 
 
@@ -152,6 +172,7 @@ class _Documents:
     suffixes: np.ndarray
     days: np.ndarray
     counts: np.ndarray
+    langs: np.ndarray
     matched: dict[tuple[str, ...], np.ndarray] = field(default_factory=dict)
 
     def matching(self, globs: tuple[str, ...]) -> np.ndarray:
@@ -182,6 +203,7 @@ def _documents(index: Index) -> _Documents:
             np.array([PurePosixPath(r).suffix.lower().lstrip(".") for r in rels], dtype=object),
             np.array([_ordinal(entries[r].date) for r in rels], dtype=np.int64),
             np.array([entries[r].chunks for r in rels], dtype=np.int64),
+            np.array([entries[r].lang for r in rels], dtype=object),
         )
     return table
 

@@ -110,6 +110,13 @@ INDEX_FLAGS = _together(
         "or `follow_links` in the config; off for a new index).",
     ),
     click.option(
+        "--model",
+        metavar="PATH_OR_NAME",
+        help="The sentence-transformers model that embeds: a folder, or a name in the local "
+        "Hugging Face cache (default: as the index was built, `model` in the config, "
+        "$QA_MODEL, the packaged all-MiniLM-L6-v2). Questions use the index's model.",
+    ),
+    click.option(
         "--ocr",
         type=click.Choice(["auto", "off", "force"]),
         help="Read scans with Tesseract: auto (images, PDF pages without text), off, or force "

@@ -69,18 +69,21 @@ def filters(
     types: Iterable[str] = (),
     since: str | None = None,
     until: str | None = None,
+    langs: Iterable[str] = (),
     flag: str = "--",
 ) -> Filters:
     """The filters of a request, checked: gitignore-style path globs, file types (`pdf,md`),
-    dates (YYYY-MM-DD) a document must be dated from / until; an error names the option
+    dates (YYYY-MM-DD) a document must be dated from / until, its languages (`de,fr`); an
+    error names the option
     as `flag` + its name (`--since` on the command line, `since` for a tool)."""
-    from qa.filters import Filters, parse_date, parse_types
+    from qa.filters import Filters, parse_date, parse_langs, parse_types
 
     return Filters(
         paths=tuple(p for p in paths if p),
         types=parse_types(tuple(types)),
         since=parse_date(since, f"{flag}since") if since else None,
         until=parse_date(until, f"{flag}until") if until else None,
+        langs=parse_langs(tuple(langs), f"{flag}lang"),
     )
 
 

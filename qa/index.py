@@ -202,7 +202,7 @@ def save_version(
     root: Path,
     manifest: Manifest,
     chunks: Sequence[Chunk],
-    texts: Iterable[str],
+    texts: Iterable[tuple[str, str]],
     vectors: np.ndarray | Path,
     *,
     sentence_vectors: np.ndarray | Path,
@@ -212,7 +212,8 @@ def save_version(
 ) -> None:
     """Write a complete version folder, then make it the live one atomically (the one
     writer of the format `load` reads; qa.build decides what goes in it). `texts` are what
-    BM25 indexes for each chunk, as the model read it (qa.chunks.indexed_text), read once
+    BM25 indexes for each chunk, as the model read it (qa.chunks.indexed_text), with its
+    language, read once
     (a generator need not hold the corpus's text). `spans` are the sentences' source spans
     (m × 2) and each chunk's first sentence row (n + 1; `sentence_spans`). A `clock`
     (qa.build.Stopwatch) gets laps "FAISS", "BM25" and "write". Passage and sentence
@@ -242,7 +243,8 @@ def save_version(
         del dense  # FAISS's copy of the vectors, out of memory before BM25 is built
         lap("FAISS")
         LexicalIndex.build(texts).save(folder / "bm25")
-        LexicalIndex.build(field_text(c) for c in chunks).save(folder / "bm25_fields")
+        fields = ((field_text(c), c.lang) for c in chunks)
+        LexicalIndex.build(fields).save(folder / "bm25_fields")
         lap("BM25")
         files = {
             p.relative_to(folder).as_posix(): p.stat().st_size

@@ -32,7 +32,7 @@ from qa.chunks import for_model
 
 TOKENIZER_FILE = "qa_tokenizer.json"
 TOKEN_PATTERN = r"(?u)\b\w\w+\b"  # bm25s's (and scikit-learn's) default: the "words" scheme
-SCHEME = "code"  # what new indexes are built with
+SCHEME = "intl"  # what new indexes are built with
 EMPTY_TERM = "\x00"  # the tokenizer never yields it: \w never matches NUL
 _RUN = re.compile(r"\w+")
 _HUMP = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|\d+")
@@ -41,23 +41,52 @@ _COMPOUND = re.compile(
     r"|(?<![\w.])[a-z]+[A-Z]\w*|(?<![\w.])[A-Z][a-z]+[A-Z]\w*"  # setUpClass, CliRunner
 )
 _VERSION = re.compile(r"(?<![\w.])v?(\d+(?:\.\d+)+)(?![\w.]*\w)")
+# Han, kana and Hangul: runs of them are cut into overlapping pairs of characters (Lucene's
+# CJK analyzer), for these scripts do not put spaces between words
+_CJK = re.compile(
+    r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\u1100-\u11ff\u3130-\u318f\uf900-\ufaff]+"
+)
 
 
 @functools.cache
-def _stemmer() -> Any:
+def _stemmer(name: str = "english") -> Any:
     import Stemmer
 
-    return Stemmer.Stemmer("english")
+    return Stemmer.Stemmer(name)
+
+
+def bigrams(text: str) -> list[str]:
+    """The CJK runs of `text` as overlapping character pairs (a lone character alone)."""
+    out: list[str] = []
+    for run in _CJK.findall(text):
+        out += [run] if len(run) == 1 else [run[i : i + 2] for i in range(len(run) - 1)]
+    return out
 
 
 class Tokenizer:
-    """Split, lower-case, drop stop-words, stem (and, in the "code" scheme, keep compounds
-    and versions whole): the same for passages and queries."""
+    """Split, lower-case, drop stop-words, stem (and, in the "code" and "intl" schemes, keep
+    compounds and versions whole): the same for passages and queries.
 
-    def __init__(self, stopwords: list[str], scheme: str = SCHEME) -> None:
+    "intl": each language its own Snowball stemmer and stop words (qa.languages), CJK runs
+    as character pairs, words of any script kept whole (camelCase humps split only in ASCII
+    words). A passage is read in its document's language; a question (or any text whose
+    language is not known) in each of the index's languages it may be in."""
+
+    def __init__(
+        self,
+        stopwords: list[str] | dict[str, list[str]],
+        scheme: str = SCHEME,
+        identify: dict[str, list[str]] | None = None,
+        languages: list[str] | None = None,
+    ) -> None:
         self.stopwords = stopwords
         self.scheme = scheme
-        self._stop = frozenset(stopwords)
+        by_lang = stopwords if isinstance(stopwords, dict) else {"en": stopwords}
+        self._stops = {lang: frozenset(words) for lang, words in by_lang.items()}
+        self._stop = self._stops.get("en", frozenset())
+        self.identify = identify or {}
+        self._identify = {lang: frozenset(words) for lang, words in self.identify.items()}
+        self.languages = languages or ["en"]  # of the passages: what a question may be in
         self._split = re.compile(TOKEN_PATTERN).findall
 
     def __call__(self, text: str) -> list[str]:
@@ -67,21 +96,58 @@ class Tokenizer:
         if self.scheme == "words":
             words = [w for w in self._split(text.lower()) if w not in self._stop]
             return list(_stemmer().stemWords(words))
+        if self.scheme == "code":
+            return self._code(text, "en", ascii_only=True)
+        langs = self.question_languages(text)
+        if len(langs) == 1:
+            return self._code(text, langs[0])
+        seen: dict[str, None] = {}
+        for lang in langs:
+            seen.update(dict.fromkeys(self._code(text, lang)))
+        return list(seen)
+
+    def question_languages(self, text: str) -> list[str]:
+        """The languages of the index's passages that `text` may be in (qa.languages)."""
+        if self.scheme != "intl":
+            return ["en"]
+        from qa.languages import question_languages
+
+        return question_languages(text, self.languages, self._identify)
+
+    def in_language(self, text: str, lang: str) -> list[str]:
+        """The terms of `text` written in `lang` ("" when unknown: as a question is read)."""
+        if self.scheme != "intl" or not lang:
+            return self(text)
+        return self._code(for_model(text), lang)
+
+    def _code(self, text: str, lang: str, *, ascii_only: bool = False) -> list[str]:
+        """Code-aware terms of `text` read as `lang`: words split at underscores and (ASCII)
+        camelCase humps and stemmed, compounds and versions whole, CJK as pairs."""
+        from qa.languages import STEMMERS
+
+        stop = self._stop | self._stops.get(lang, frozenset())
+        rest = text if ascii_only else _CJK.sub(" ", text)
         words = [
             w
-            for run in _RUN.findall(text)
+            for run in _RUN.findall(rest)
             for part in run.split("_")
-            for w in (h.lower() for h in _HUMP.findall(part))
-            if len(w) > 1 and w not in self._stop
+            for w in (
+                h.lower() for h in (_HUMP.findall(part) if ascii_only or part.isascii() else [part])
+            )
+            if len(w) > 1 and w not in stop
         ]
         whole = [w for c in _COMPOUND.findall(text) if (w := c.lower().strip("_"))]
-        return [*_stemmer().stemWords(words), *whole, *_VERSION.findall(text)]
+        stems = _stemmer(STEMMERS.get(lang, "english")).stemWords(words)
+        pairs = [] if ascii_only else bigrams(text)
+        return [*stems, *whole, *_VERSION.findall(text), *pairs]
 
 
 class LexicalIndex:
     """BM25 scores of every chunk for a query."""
 
-    def __init__(self, folder: Path | None, bm25: Any = None) -> None:
+    def __init__(
+        self, folder: Path | None, bm25: Any = None, tokenizer: Tokenizer | None = None
+    ) -> None:
         if bm25 is not None:  # just built in memory
             self._data = bm25.scores["data"]
             self._indices = bm25.scores["indices"]
@@ -98,34 +164,43 @@ class LexicalIndex:
             if params.get("method") != "lucene":
                 raise ValueError(f"BM25 variant {params.get('method')!r}, expected 'lucene'")
             self._docs = int(params["num_docs"])
-        self.tokenize = (
-            Tokenizer(_default_stopwords()) if folder is None else Tokenizer(*_saved(folder))
-        )
+        if folder is not None:
+            tokenizer = _saved(folder)
+        assert tokenizer is not None
+        self.tokenize: Tokenizer = tokenizer
         self._bm25 = bm25
 
     @classmethod
-    def build(cls, texts: Iterable[str]) -> LexicalIndex:
-        """Index `texts` (one per chunk, in chunk order; read once, as they come) with bm25s."""
+    def build(cls, texts: Iterable[str | tuple[str, str]]) -> LexicalIndex:
+        """Index `texts` (one per chunk, in chunk order; read once, as they come) with bm25s;
+        a (text, language) pair is read in that language (qa.languages), a text alone as
+        questions are."""
         import bm25s  # deferred: 0.4 s, only when an index is built
 
-        tokenize = Tokenizer(_default_stopwords())
+        tokenize = new_tokenizer()
         corpus = TermIds()
-        for text in texts:
-            corpus.add(tokenize(text))
+        seen = {"en"}
+        for item in texts:
+            text, lang = item if isinstance(item, tuple) else (item, "")
+            seen.add(lang)
+            corpus.add(tokenize.in_language(text, lang))
+        tokenize.languages = sorted(seen - {""})
         if len(corpus) and not corpus.vocab:
             # bm25s cannot index a corpus without a single term (only stop words, or no
             # title or date anywhere); a term no query can produce stands in
             corpus.stand_in(EMPTY_TERM)
         bm25 = bm25s.BM25(method="lucene")
         bm25.index(corpus, show_progress=False)
-        return cls(None, bm25)
+        return cls(None, bm25, tokenize)
 
     def save(self, folder: Path) -> None:
         """Write the index as .npy and .json files (no pickle)."""
         self._bm25.save(str(folder), show_progress=False)
-        (folder / TOKENIZER_FILE).write_text(
-            json.dumps({"scheme": self.tokenize.scheme, "stopwords": self.tokenize.stopwords})
-        )
+        tokenize = self.tokenize
+        config: dict[str, Any] = {"scheme": tokenize.scheme, "stopwords": tokenize.stopwords}
+        if tokenize.scheme == "intl":
+            config |= {"identify": tokenize.identify, "languages": tokenize.languages}
+        (folder / TOKENIZER_FILE).write_text(json.dumps(config, ensure_ascii=False))
 
     @classmethod
     def load(cls, folder: Path) -> LexicalIndex:
@@ -206,16 +281,25 @@ class TermIds(Sequence[list[int]]):
         return self._terms[start : self._ends[i]].tolist()
 
 
-def _default_stopwords() -> list[str]:
-    from bm25s.stopwords import STOPWORDS_EN  # build time only
+def new_tokenizer() -> Tokenizer:
+    """The tokenizer of a new index: each language's stop words (bm25s's lists), and the
+    words that tell a question's language."""
+    import bm25s.stopwords as lists  # build time only
 
-    return sorted(STOPWORDS_EN)
+    from qa.languages import STOPWORD_LISTS
+
+    stop = {lang: sorted(getattr(lists, name)) for lang, name in STOPWORD_LISTS.items()}
+    identify = {**stop, "en": sorted(lists.STOPWORDS_EN_PLUS)}  # 33 are too few to tell
+    return Tokenizer(stop, SCHEME, identify)
 
 
-def _saved(folder: Path) -> tuple[list[str], str]:
-    """The stop-words and scheme an index was tokenized with (before schemes: "words")."""
-    config = json.loads((folder / TOKENIZER_FILE).read_text())
+def _saved(folder: Path) -> Tokenizer:
+    """The tokenizer an index was built with (before schemes: "words")."""
+    config = json.loads((folder / TOKENIZER_FILE).read_text(encoding="utf-8"))
     scheme = config.get("scheme") or ("words" if config.get("pattern") == TOKEN_PATTERN else "")
-    if scheme not in ("words", "code"):
+    if scheme not in ("words", "code", "intl"):
         raise ValueError("the BM25 index was tokenized differently")
-    return list(config["stopwords"]), scheme
+    stopwords = config["stopwords"]
+    if scheme != "intl":
+        stopwords = list(stopwords)
+    return Tokenizer(stopwords, scheme, config.get("identify"), config.get("languages"))

@@ -35,6 +35,7 @@ class DocEntry:
     title: str
     date: str | None
     chunks: int
+    lang: str = ""  # the language of its prose (qa.languages)
 
 
 @dataclass(frozen=True)

@@ -73,6 +73,7 @@ class CitationOut(TypedDict):
     page: int | None
     section: str
     folder: str
+    lang: str
     absolute: str
 
 
@@ -258,11 +259,19 @@ def _filters(
     type: str | None = None,
     since: str | None = None,
     until: str | None = None,
+    lang: str | None = None,
 ) -> Filters:
-    """A tool call's filters, as the CLI's --path, --type, --since, --until."""
+    """A tool call's filters, as the CLI's --path, --type, --since, --until, --lang."""
     from qa import front
 
-    return front.filters(paths=[path or ""], types=[type or ""], since=since, until=until, flag="")
+    return front.filters(
+        paths=[path or ""],
+        types=[type or ""],
+        since=since,
+        until=until,
+        langs=[lang or ""],
+        flag="",
+    )
 
 
 def build_server(service: Service) -> MCPServer:
@@ -297,7 +306,8 @@ def build_server(service: Service) -> MCPServer:
         description="Answer a question from the indexed documents: the best-answering "
         "sentence with its citation, and the k best passages (the object `qa ask --json` "
         "prints). path: a gitignore-style glob of documents; type: file types such as "
-        "'pdf,md'; since/until: YYYY-MM-DD on the document's date; collection: a named "
+        "'pdf,md'; since/until: YYYY-MM-DD on the document's date; lang: languages of "
+        "documents such as 'de,fr'; collection: a named "
         "collection (qa collections). Inside the "
         'question, +word, -word and "a phrase" narrow the passages. answered=false means '
         "nothing answers well; the nearest passages are still given." + DATA_NOTE
@@ -310,9 +320,10 @@ def build_server(service: Service) -> MCPServer:
         type: str | None = None,
         since: str | None = None,
         until: str | None = None,
+        lang: str | None = None,
         collection: str | None = None,
     ) -> Annotated[CallToolResult, AskOut]:
-        narrow = {"path": path, "type": type, "since": since, "until": until}
+        narrow = {"path": path, "type": type, "since": since, "until": until, "lang": lang}
         return result(*call(service.ask, question, k, collection=collection, **narrow))
 
     @server.tool(
@@ -328,9 +339,10 @@ def build_server(service: Service) -> MCPServer:
         type: str | None = None,
         since: str | None = None,
         until: str | None = None,
+        lang: str | None = None,
         collection: str | None = None,
     ) -> SearchOut:
-        narrow = {"path": path, "type": type, "since": since, "until": until}
+        narrow = {"path": path, "type": type, "since": since, "until": until, "lang": lang}
         return call(service.search, query, k, collection=collection, **narrow)
 
     @server.tool(

@@ -8,6 +8,7 @@ through qa.workspace to qa.build, so a new option touches this class and the cod
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from qa.chunks import ChunkSettings
@@ -36,14 +37,18 @@ class BuildOptions:
 
 def as_built(flags: dict[str, Any], *, config: Config, built: BuiltWith) -> dict[str, Any]:
     """`flags` with the reading settings not given (None) taken from the config, else from
-    how the index was built (the defaults for a new one)."""
+    how the index was built (the defaults for a new one); `model` from the flag or the
+    config (a folder made absolute), else None: as the index was built."""
     settled = dict(flags)
     for key in AS_BUILT:
         for value in (flags.get(key), getattr(config, key), getattr(built, key)):
             if value is not None:
                 settled[key] = value
                 break
-    return settled
+    model = flags.get("model") or config.model  # else None: as the index was built
+    if model and Path(model).expanduser().is_dir():  # recorded whole: asked from anywhere
+        model = str(Path(model).expanduser().resolve())
+    return {**settled, "model": model}
 
 
 def build_options(

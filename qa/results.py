@@ -37,6 +37,7 @@ class Citation:
     page: int | None = None
     section: str = ""
     folder: str = ""  # the indexed folder, absolute; `path` is relative to it
+    lang: str = ""  # the document's language (ISO 639-1), "" when unknown
 
     @property
     def absolute(self) -> str:
@@ -127,6 +128,7 @@ def cite(chunk: Chunk, docs_root: Path) -> Citation:
         page=chunk.page,
         section=chunk.section,
         folder=str(docs_root),
+        lang=chunk.lang,
     )
 
 

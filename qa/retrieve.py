@@ -57,6 +57,12 @@ class SearchSettings:
     # Leave out a passage overlapping a better one of the same file. Measured off: the
     # neighbour often holds the answer (SQuAD acc@5 0.961 → 0.947, docs/results.md ablation).
     dedupe: bool = False
+    # In an index of several languages, a question in another language than English: the
+    # English-only model's share of the score (it cannot read the question well), and the
+    # bonus of a passage in the question's language over a translation of it (a preference,
+    # not a filter). Measured on translated docs (benchmarks/i18n.py, docs/results.md).
+    foreign_dense_weight: float = 0.3
+    language_weight: float = 0.1
 
 
 class Retriever:
@@ -68,6 +74,7 @@ class Retriever:
         self.index = index
         self.encoder = encoder
         self.settings = settings or SearchSettings()
+        self._langs: np.ndarray | None = None
 
     def search(self, question: str, k: int = 5, allowed: Mask = None) -> list[Passage]:
         """The `k` best passages for one question (among the `allowed` rows, if given)."""
@@ -142,8 +149,8 @@ class Retriever:
         rows = _union(dense_ids[dense_ids >= 0], lexical_ids[lexical[lexical_ids] > 0])
         dense = self._dense_scores(rows, vector)
         lex = lexical[rows]
-        w = self.settings.dense_weight
-        fused = w * _minmax(dense) + (1 - w) * _minmax(lex)
+        w, same_language = self._language_terms(question, rows)
+        fused = w * _minmax(dense) + (1 - w) * _minmax(lex) + same_language
         if self.settings.neighbour_weight:
             nw = self.settings.neighbour_weight  # divided back, so scores stay in [0, 1]
             fused = (fused + nw * self._neighbours(rows, fused)) / (1 + nw)
@@ -160,6 +167,26 @@ class Retriever:
             )
             for rank, i in enumerate(order, start=1)
         ]
+
+    def _language_terms(self, question: str, rows: np.ndarray) -> tuple[float, np.ndarray | float]:
+        """The dense weight for `question`, and each row's bonus for being in its language:
+        the defaults (and no bonus) in an index of one language."""
+        tokenizer = self.index.lexical.tokenize
+        if len(tokenizer.languages) < 2:
+            return self.settings.dense_weight, 0.0
+        langs = tokenizer.question_languages(question)
+        w = self.settings.dense_weight if "en" in langs else self.settings.foreign_dense_weight
+        same = np.isin(self._row_languages()[rows], langs)
+        return w, self.settings.language_weight * same
+
+    def _row_languages(self) -> np.ndarray:
+        """Each row's document language (cached per loaded index)."""
+        if self._langs is None:
+            docs = self.index.manifest.documents.values()
+            self._langs = np.repeat(
+                np.array([d.lang for d in docs], dtype=object), [d.chunks for d in docs]
+            )
+        return self._langs
 
     def _neighbours(self, rows: np.ndarray, fused: np.ndarray) -> np.ndarray:
         """For each candidate row, the better fused score of the rows just before and after

@@ -93,7 +93,7 @@ class _Warm:
 
     retriever: Retriever | None = None
     query: OnnxEncoder | None = None  # kept when a new index version is loaded
-    query_quantize: str | None = None  # the graph `query` runs
+    query_model: tuple[str, str | None] | None = None  # the model and graph `query` runs
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
@@ -104,7 +104,7 @@ class Workspace:
 
     docs: Path | None
     root: Path
-    model: str = field(default_factory=default_model)
+    model: str | None = None  # None: as the index was built ($QA_MODEL or the default if new)
     building: BuildOptions = field(default_factory=BuildOptions)
     search: SearchSettings = field(default_factory=SearchSettings)
     answering: AnswerSettings = field(default_factory=AnswerSettings)
@@ -134,7 +134,7 @@ class Workspace:
         options = replace(self.building, rebuild=True) if rebuild else self.building
         docs = self.docs or self.indexed_docs()
         quantize = self._build_quantize()
-        model = model_id(self.model, quantize)
+        model = model_id(self.chosen_model(), quantize)
         if self.building.ray is None:
             report = build_mod.build(
                 docs,
@@ -227,11 +227,21 @@ class Workspace:
             )
         return docs
 
-    def _model_path(self) -> Path:
+    def chosen_model(self) -> str:
+        """The model to build with: the one asked for, else the live index's, else
+        $QA_MODEL or the packaged all-MiniLM-L6-v2."""
+        if self.model:
+            return self.model
+        try:
+            return split_model_id(index_mod.live_manifest(self.root).model)[0]
+        except (QAError, OSError):
+            return default_model()
+
+    def _model_path(self, model: str | None = None) -> Path:
         from embeddings.models import ModelNotFound, resolve_model
 
         try:
-            return resolve_model(self.model)
+            return resolve_model(model or self.chosen_model())
         except ModelNotFound as exc:
             raise UsageError(str(exc)) from None
 
@@ -246,7 +256,7 @@ class Workspace:
         except (QAError, OSError):
             return None
         base, quantize = split_model_id(built)
-        return quantize if base == self.model else None
+        return quantize if base == self.chosen_model() else None
 
     def _encoder(self, quantize: str | None = None) -> OnnxEncoder:
         """The encoder that builds the index: the ONNX export of the model (its int8 copy
@@ -275,12 +285,15 @@ class Workspace:
         except ConnectionError as exc:
             raise UsageError(f"cannot reach the Ray cluster: {exc}") from None
 
-    def query_encoder(self, prepack: bool = False, quantize: str | None = None) -> OnnxEncoder:
-        """The torch-free ONNX encoder of the model, exported on first use; `prepack` for
-        encoding many texts, `quantize` for its int8 copy (see embeddings.onnx_encoder)."""
+    def query_encoder(
+        self, prepack: bool = False, quantize: str | None = None, *, model: str | None = None
+    ) -> OnnxEncoder:
+        """The torch-free ONNX encoder of `model` (default: the chosen one), exported on
+        first use; `prepack` for encoding many texts, `quantize` for its int8 copy (see
+        embeddings.onnx_encoder)."""
         from embeddings.onnx_encoder import cache_folder, is_exported, load_or_export
 
-        model_path = self._model_path()
+        model_path = self._model_path(model)
         if not is_exported(cache_folder(model_path, onnx_cache())):
             import logging
 
@@ -306,10 +319,10 @@ class Workspace:
         with warm.lock:
             if warm.retriever is None:
                 index = index_mod.load(self.root)
-                _, quantize = split_model_id(index.manifest.model)  # query as it was built
-                if warm.query is None or warm.query_quantize != quantize:
-                    warm.query = self.query_encoder(quantize=quantize)
-                    warm.query_quantize = quantize
+                built = split_model_id(index.manifest.model)  # query as it was built
+                if warm.query is None or warm.query_model != built:
+                    warm.query = self.query_encoder(quantize=built[1], model=built[0])
+                    warm.query_model = built
                 warm.retriever = Retriever(index, warm.query, self.search)
             return warm.retriever
 

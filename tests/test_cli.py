@@ -41,8 +41,10 @@ def test_ask_json_follows_the_schema(seed_index: Path):
             "page",
             "section",
             "folder",
+            "lang",
             "absolute",
         }
+        assert p["citation"]["lang"] == "en"  # the seeds are English news
         folder = p["citation"]["folder"]
         assert Path(p["citation"]["absolute"]) == Path(folder) / p["citation"]["path"]
         assert (Path(folder) / p["citation"]["path"]).is_file()

@@ -264,7 +264,7 @@ def test_a_build_counts_word_pieces_as_it_encodes_not_again(small_corpus: Path, 
             counted.extend(texts)
             return real.count_tokens(texts)
 
-    build_mod.build(small_corpus, ws.root, model=ws.model, encoder=Recording)
+    build_mod.build(small_corpus, ws.root, model=ws.chosen_model(), encoder=Recording)
     # a fresh build encodes each text once, and tokenises none again
     built = index_mod.load(ws.root)
     parts = {
@@ -278,7 +278,7 @@ def test_a_build_counts_word_pieces_as_it_encodes_not_again(small_corpus: Path, 
     doc = small_corpus / "000_1d2b28749ff36f0e.txt"
     doc.write_text(doc.read_text().rstrip() + " Zebras were counted in Nairobi on Tuesday.\n")
     encoded.clear()
-    build_mod.build(small_corpus, ws.root, model=ws.model, encoder=Recording)
+    build_mod.build(small_corpus, ws.root, model=ws.chosen_model(), encoder=Recording)
     # the edited passage's new sentence is counted as it is encoded; only its parts taken
     # from the live index are tokenised again
     assert any("Zebras" in t for t in encoded) and counted
@@ -317,7 +317,7 @@ def test_an_index_read_whole_before_pooling_is_pooled_without_encoding(
             encoded.extend(texts)
             return real.encode(texts, on_batch=on_batch)
 
-    report = build_mod.build(small_corpus, ws.root, model=ws.model, encoder=Counting)
+    report = build_mod.build(small_corpus, ws.root, model=ws.chosen_model(), encoder=Counting)
     assert encoded == [] and report.embedded == 0
     assert index_mod.load(ws.root).manifest.pooled
 

@@ -54,9 +54,9 @@ def test_query_path_does_not_import_bm25s_or_scipy(tmp_path: Path):
 
 
 def test_identifiers_match_whole_and_by_their_parts():
-    from qa.lexical import Tokenizer, _default_stopwords
+    from qa.lexical import new_tokenizer
 
-    tokens = Tokenizer(_default_stopwords())
+    tokens = new_tokenizer()
     assert {"read", "csv", "read_csv", "cache=true"} <= set(tokens("read_csv(cache=True)"))
     assert {"set", "up", "class", "setupclass"} <= set(tokens("def setUpClass(cls):"))
     assert {"tool.pytest.ini_options", "no-cache"} <= set(

@@ -150,7 +150,7 @@ def test_a_worker_failure_is_retried_and_the_index_is_complete(tmp_path: Path, r
     reference = load_or_export(packaged_model_path(), cache)
     encoder = RayEncoder(DiesOnce(marker, cache), RaySettings(workers=2, batch_size=16))
     ws = Workspace.resolve(docs, tmp_path / "ix")
-    report = build_mod.build(docs, ws.root, model=ws.model, encoder=lambda: encoder)
+    report = build_mod.build(docs, ws.root, model=ws.chosen_model(), encoder=lambda: encoder)
     assert marker.exists()  # the failure really happened
     index = index_mod.load(ws.root)
     assert len(index.chunks) == report.chunks
@@ -213,7 +213,7 @@ def test_a_ray_build_that_keeps_failing_is_one_error_and_keeps_the_index(
 
     docs = synthetic(tmp_path / "docs")
     ws = Workspace.resolve(docs, tmp_path / "ix", building=BuildOptions(ray=RaySettings(workers=1)))
-    before = build_mod.build(docs, ws.root, model=ws.model, encoder=ws._encoder)
+    before = build_mod.build(docs, ws.root, model=ws.chosen_model(), encoder=ws._encoder)
     (docs / "new.txt").write_text("A note written after the first build.")
     monkeypatch.setattr(
         ws, "_ray_engine", lambda _quantize: RayEngine(AlwaysDies(), ws.building.ray)

@@ -96,7 +96,7 @@ def test_interrupted_build_resumes_from_what_was_embedded(tmp_path, monkeypatch,
 
     ws = Workspace.resolve(docs, tmp_path / "ix")
     with pytest.raises(KeyboardInterrupt):
-        build_mod.build(docs, ws.root, model=ws.model, encoder=Interrupting)
+        build_mod.build(docs, ws.root, model=ws.chosen_model(), encoder=Interrupting)
     assert not index_mod.exists(ws.root)  # nothing half-built is live
     embedded_before = sum(calls)
     calls.clear()
@@ -106,12 +106,12 @@ def test_interrupted_build_resumes_from_what_was_embedded(tmp_path, monkeypatch,
             calls.append(len(texts))
             return real.encode(texts, on_batch=on_batch)
 
-    build_mod.build(docs, ws.root, model=ws.model, encoder=Counting)
+    build_mod.build(docs, ws.root, model=ws.chosen_model(), encoder=Counting)
     resumed = sum(calls)
     assert not (ws.root / "resume").exists()
     calls.clear()
     fresh = tmp_path / "fresh"
-    build_mod.build(docs, fresh, model=ws.model, encoder=Counting)
+    build_mod.build(docs, fresh, model=ws.chosen_model(), encoder=Counting)
     assert embedded_before > 0 and resumed == sum(calls) - embedded_before
     assert np.allclose(index_mod.load(ws.root).vectors, index_mod.load(fresh).vectors, atol=1e-5)
 
