@@ -58,7 +58,19 @@ _ABBREVIATIONS = frozenset(
     "mr mrs ms dr prof st jr sr vs etc e.g i.e u.s u.k no gen col lt sgt gov sen rep inc ltd co "
     "corp fig al approx dept est jan feb mar apr jun jul aug sep sept oct nov dec".split()
 )
-_END = re.compile(r"[.!?…]+[\"”’')\]]*\s+")
+_END = re.compile(r"[.!?…]+[\"”’')\]]*\s+|[。！？]+[」』”’）)]*")  # CJK ends need no space
+_HAN_KANA = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+# A word: a run of other non-space characters, or two Han or kana characters (Chinese and
+# Japanese put no spaces between words, which run to about two characters), so a passage
+# of max_words words holds about as much Chinese as English and a long sentence can be cut
+_WORDS = re.compile(rf"[{_HAN_KANA}]{{1,2}}|[^\s{_HAN_KANA}]+")
+
+
+def word_count(text: str) -> int:
+    """Words of `text` as passages count them (_WORDS)."""
+    return sum(1 for _ in _WORDS.finditer(text))
+
+
 _LINE = re.compile(r"[^\n]+")
 
 
@@ -122,6 +134,10 @@ def _sentence_ends(line: str) -> Iterator[int]:
     """Offsets in `line` just after each sentence-ending punctuation run."""
     for found in _END.finditer(line):
         nxt = line[found.end() : found.end() + 1]
+        if found.group()[0] in "。！？":
+            if nxt:
+                yield found.end()
+            continue
         if not nxt or not (nxt.isupper() or nxt.isdigit() or nxt in "\"“‘'(["):
             continue
         before = line[: found.start() + 1].rsplit(None, 1)[-1].lower().rstrip(".")
@@ -145,7 +161,7 @@ def split_document(doc: Document, settings: ChunkSettings | None = None) -> list
     sections = list(doc.sections) or (_sections(doc) if _is_markdown(doc.rel) else [])
     # Chunks never span a PDF page break or a Markdown heading: each has one page, one section.
     breaks = set(doc.page_starts) | {offset for offset, _ in sections}
-    if not breaks - {0} and len(doc.text.split()) <= 2 * settings.short_max_words:
+    if not breaks - {0} and word_count(doc.text) <= 2 * settings.short_max_words:
         settings = replace(settings, max_words=max(settings.max_words, settings.short_max_words))
     units = _units(doc.text, settings.max_words)
     line_starts = [0] + [m.end() for m in re.finditer("\n", doc.text)]
@@ -253,12 +269,13 @@ def _units(text: str, max_words: int) -> list[tuple[int, int, int]]:
     fences = [m.span() for m in _FENCE.finditer(text)]
     for start, end in split_sentences(text):
         fence = next(((a, b) for a, b in fences if a <= start < b), None)
-        if fence and len(text[fence[0] : fence[1]].split()) <= 3 * max_words:
+        if fence and word_count(text[fence[0] : fence[1]]) <= 3 * max_words:
             if units and units[-1][0] == fence[0]:
                 continue
-            units.append((fence[0], fence[1], len(text[fence[0] : fence[1]].split())))
+            units.append((fence[0], fence[1], word_count(text[fence[0] : fence[1]])))
             continue
-        words = [m.span() for m in re.finditer(r"\S+", text[start:end])]
+        words = [m.span() for m in _WORDS.finditer(text, start, end)]
+        words = [(a - start, b - start) for a, b in words]
         if len(words) <= 3 * max_words:
             units.append((start, end, len(words)))
             continue
