@@ -184,7 +184,8 @@ def test_a_question_finds_the_row_that_answers_it(tmp_path: Path):
 
 def test_an_index_from_before_reads_its_csv_and_pdf_documents_again(tmp_path: Path):
     """A .csv read as plain text (and a PDF read before OCR) by an older index is read again
-    by the next refresh, whatever its stat; other documents are not."""
+    by the next refresh, whatever its stat; so is every document of an index from before
+    languages were kept (version 3); nothing is read again at the current version."""
     from dataclasses import replace
 
     from qa.changes import find_changes
@@ -197,8 +198,10 @@ def test_an_index_from_before_reads_its_csv_and_pdf_documents_again(tmp_path: Pa
     rels = ["budget.csv", "notes.md", "scan.png"]
     stats = {r: list(s) for r, s in stat_files(tmp_path, rels).items()}
     # scan.png was skipped (unsupported then): `qa index` retries it, a refresh does not
-    before = replace(manifest_of(tmp_path, "budget.csv", "notes.md"), stats=stats, readers=1)
-    assert find_changes(tmp_path, before).changed == ["budget.csv"]
+    before = replace(manifest_of(tmp_path, "budget.csv", "notes.md"), stats=stats, readers=2)
+    assert find_changes(tmp_path, before).changed == ["budget.csv", "notes.md"]  # languages
+    assert find_changes(tmp_path, replace(before, readers=1)).changed == ["budget.csv", "notes.md"]
+    before = replace(before, readers=READERS_VERSION - 1)
     assert find_changes(tmp_path, replace(before, readers=READERS_VERSION)).changed == []
 
 

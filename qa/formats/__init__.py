@@ -107,9 +107,12 @@ NOT_DOCUMENTS = frozenset(
 )
 # Bumped when files of some suffixes come to be read differently; an index built before is
 # refreshed by reading those files again (qa.changes, qa.corpus), whatever their stat.
-READERS_VERSION = 2
+READERS_VERSION = 3
+EVERY = frozenset({"*"})  # every document
 READ_ANEW = {  # version → the suffixes whose documents are read differently since
     2: frozenset({".csv", ".tsv", ".pdf"}),  # sheets; OCR of a PDF's scanned pages
+    3: EVERY,  # each document's language; Chinese and Japanese sentences (their vectors are
+    # reused: a sentence already embedded is not embedded again)
 }
 
 
@@ -118,7 +121,7 @@ def read_anew(rel: str, built_with: int) -> bool:
     differently now. (Files it skipped are read again by `qa index`, which retries skipped
     files, not by the refresh before a question: a folder of scans is OCR'd when asked for.)"""
     suffix = rel[rel.rfind(".") :].lower() if "." in rel else ""
-    return any(suffix in READ_ANEW[v] for v in READ_ANEW if v > built_with)
+    return any(suffix in READ_ANEW[v] or READ_ANEW[v] is EVERY for v in READ_ANEW if v > built_with)
 
 
 # Formats qa reads itself in this process: plain text is cheap and cannot hang a parser.
