@@ -1,6 +1,7 @@
 """Questions in many languages over translated documentation: quality per language.
 
     python -m benchmarks.i18n QUESTIONS.jsonl [QUESTIONS.jsonl …] --docs DIR [--index DIR]
+        [--set FIELD=VALUE …]   (qa.retrieve.SearchSettings, e.g. --set language_weight=0.2)
 
 Each question line carries `lang` (its language) beside the usual fields (benchmarks/data/
 i18n-*.jsonl). Prints, per language and in all: acc@1 and acc@5 (a passage of the source file
@@ -36,7 +37,9 @@ def main() -> None:
     parser.add_argument("questions", nargs="+", type=Path)
     parser.add_argument("--docs", type=Path, required=True)
     parser.add_argument("--index", type=Path)
+    parser.add_argument("--set", action="append", default=[], metavar="FIELD=VALUE")
     args = parser.parse_args()
+    from qa.retrieve import SearchSettings
     from qa.workspace import Workspace
 
     items: list[EvalQuestion] = []
@@ -44,7 +47,8 @@ def main() -> None:
     for path in args.questions:
         items += load_questions(path)
         langs += [json.loads(line)["lang"] for line in path.read_text().splitlines() if line]
-    ws = Workspace.resolve(args.docs, args.index)
+    tuned = {k: float(v) for k, v in (item.split("=", 1) for item in args.set)}
+    ws = Workspace.resolve(args.docs, args.index, search=SearchSettings(**tuned))  # type: ignore[arg-type]
     if ws.needs_build():
         ws.build()
     manifest = ws.load().manifest

@@ -1,4 +1,5 @@
-"""Chunk texts → a BM25 index (bm25s, Lucene BM25, Snowball stemming, English stop-words).
+"""Chunk texts → a BM25 index (bm25s, Lucene BM25, a Snowball stemmer and stop words per
+language, CJK character pairs).
 
 bm25s builds and saves the index (a CSC matrix of precomputed term scores as .npy files and
 a vocabulary as .json). Queries read those files directly with numpy, memory-mapped: importing
