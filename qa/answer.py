@@ -91,6 +91,7 @@ def answer_questions(
                 span,
                 cite(p.chunk, docs_root),
                 short_span(asked_for, span),
+                p.also_in,
             )
             for p, span in zip(passages, spans, strict=True)
         ]

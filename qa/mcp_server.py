@@ -87,6 +87,7 @@ class AnsweredPassageOut(TypedDict):
     text: str
     answer: PassageAnswerOut
     citation: CitationOut
+    also_in: list[str]  # other files holding the same text
 
 
 class AskOut(TypedDict):
@@ -104,6 +105,7 @@ class PassageOut(TypedDict):
     text: str
     citation: CitationOut
     resource: str
+    also_in: list[str]  # other files holding the same text
 
 
 class SearchOut(TypedDict):
@@ -200,6 +202,7 @@ class Service:
                     "text": p.chunk.text,
                     "citation": citation.to_json(),
                     "resource": RESOURCE_PREFIX + p.chunk.path,
+                    "also_in": list(p.also_in),
                 }
             )
         return {"query": query, "passages": passages}

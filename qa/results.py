@@ -96,6 +96,7 @@ class AnsweredPassage:
     answer: Span
     citation: Citation
     short: Span | None = None  # the date, name, place or number inside `answer` (qa.spans)
+    also_in: tuple[str, ...] = ()  # other files holding the same text (paths as `citation`'s)
 
 
 @dataclass(frozen=True)

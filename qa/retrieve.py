@@ -8,6 +8,7 @@ so a passage found by only one retriever is not punished for the other's silence
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
@@ -38,6 +39,7 @@ class Passage:
     score: float
     dense: float
     lexical: float
+    also_in: tuple[str, ...] = ()  # other files holding the same text (folded into this one)
 
 
 @dataclass(frozen=True)
@@ -57,6 +59,10 @@ class SearchSettings:
     # Leave out a passage overlapping a better one of the same file. Measured off: the
     # neighbour often holds the answer (SQuAD acc@5 0.961 → 0.947, docs/results.md ablation).
     dedupe: bool = False
+    # Passages of other files whose text is this one's (the same words, or word 4-grams
+    # shared at least this much: Jaccard) are one result that lists those files: copies of a
+    # paper, a page vendored twice, a notice on every page. 1.0: identical text only.
+    same_text: float = 0.8
     # In an index of several languages, a question in another language than English: the
     # English-only model's share of the score (it cannot read the question well), and the
     # bonus of a passage in the question's language over a translation of it (a preference,
@@ -155,7 +161,8 @@ class Retriever:
             nw = self.settings.neighbour_weight  # divided back, so scores stay in [0, 1]
             fused = (fused + nw * self._neighbours(rows, fused)) / (1 + nw)
         ranked = np.argsort(-fused, kind="stable")
-        order = self._distinct(rows, ranked, k) if self.settings.dedupe else list(ranked[:k])
+        order = self._distinct(rows, ranked, k) if self.settings.dedupe else list(ranked)
+        picked = self._folded(rows, order, k)
         return [
             Passage(
                 rank=rank,
@@ -164,9 +171,30 @@ class Retriever:
                 score=float(fused[i]),
                 dense=float(dense[i]),
                 lexical=float(lex[i]),
+                also_in=tuple(also),
             )
-            for rank, i in enumerate(order, start=1)
+            for rank, (i, also) in enumerate(picked, start=1)
         ]
+
+    def _folded(self, rows: np.ndarray, order: list[int], k: int) -> list[tuple[int, list[str]]]:
+        """The first `k` of `order` with distinct texts, each with the other files whose
+        passage (later in `order`, within the next few) has the same text. A copy in the
+        same file is dropped."""
+        picked: list[tuple[int, list[str], frozenset[str]]] = []
+        for i in order[: max(3 * k, k + 20)]:  # copies rank together: look a little further
+            chunk = self.index.chunks[int(rows[i])]
+            shingles = _shingles(chunk.text)
+            same = next(
+                (p for p in picked if _alike(p[2], shingles, self.settings.same_text)), None
+            )
+            if same is None:
+                if len(picked) < k:
+                    picked.append((int(i), [], shingles))
+                continue
+            first = self.index.chunks[int(rows[same[0]])]
+            if chunk.path != first.path and chunk.path not in same[1]:
+                same[1].append(chunk.path)
+        return [(i, also) for i, also, _ in picked]
 
     def _language_terms(self, question: str, rows: np.ndarray) -> tuple[float, np.ndarray | float]:
         """The dense weight for `question`, and each row's bonus for being in its language:
@@ -240,6 +268,29 @@ def best_sentence_scores(sentences: Sentences, rows: np.ndarray, vector: np.ndar
     if has.any():
         out[has] = np.maximum.reduceat(cos, (np.cumsum(counts) - counts)[has])
     return out
+
+
+_WORD = re.compile(r"\w+")
+
+
+def _shingles(text: str) -> frozenset[str]:
+    """The word 4-grams of `text`, lower-cased (the words themselves when fewer than 4)."""
+    words = _WORD.findall(text.lower())
+    if len(words) < 4:
+        return frozenset([" ".join(words)])
+    return frozenset(" ".join(words[j : j + 4]) for j in range(len(words) - 3))
+
+
+def _alike(a: frozenset[str], b: frozenset[str], threshold: float) -> bool:
+    """Whether two shingle sets are the same text (Jaccard ≥ `threshold`)."""
+    if a == b:
+        return True
+    if threshold >= 1.0 or not a or not b:
+        return False
+    small, large = sorted((len(a), len(b)))
+    if small < threshold * large:  # Jaccard ≤ small / large
+        return False
+    return len(a & b) / len(a | b) >= threshold
 
 
 def _minmax(x: np.ndarray) -> np.ndarray:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from itertools import pairwise
 from typing import TYPE_CHECKING, Any
@@ -90,7 +90,16 @@ def print_result(result: Result, *, absolute: bool = False) -> None:
         )
         body = highlighted(p.text, p.citation.start, p.answer, p.short, PASSAGE_STYLE, _compact)
         console.print(Padding(body, (0, 0, 0, 3)))
+        if p.also_in:
+            console.print(Padding(Text(also_in_line(p.also_in), style="dim"), (0, 0, 0, 3)))
     console.print()
+
+
+def also_in_line(paths: Sequence[str], shown: int = 3) -> str:
+    """ "also in 11 files: a.pdf, b.pdf, c.pdf, …": where else a passage's text is."""
+    noun = "file" if len(paths) == 1 else "files"
+    more = ", …" if len(paths) > shown else ""
+    return f"also in {len(paths)} {noun}: {', '.join(printable(p) for p in paths[:shown])}{more}"
 
 
 def _compact(text: str) -> str:

@@ -27,7 +27,8 @@ def test_ask_json_follows_the_schema(seed_index: Path):
     assert out["answer"]["short"] == {"text": "early March", "start": 98, "end": 109}
     assert len(out["passages"]) == 3
     for rank, p in enumerate(out["passages"], start=1):
-        assert set(p) == {"rank", "score", "text", "answer", "citation"}
+        assert set(p) == {"rank", "score", "text", "answer", "citation", "also_in"}
+        assert p["also_in"] == []  # the seeds hold no copies
         assert p["rank"] == rank
         assert set(p["answer"]) == {"text", "start", "end", "short"}
         assert set(p["citation"]) == {
@@ -280,7 +281,7 @@ def test_index_quantize_int8_is_kept_by_refreshes_and_queried_with_its_graph(tmp
     ws = Workspace.resolve(docs, ix)
     (answer,) = ws.ask([SAMPLE])
     assert answer.answered and Path(answer.passages[0].citation.path).name.startswith("000")
-    assert ws._warm.query_quantize == "int8"  # questions embedded by the graph the index was
+    assert ws._warm.query_model[1] == "int8"  # questions embedded by the graph the index was
     (docs / "new.txt").write_text("The spare key is under the blue flowerpot.")
     refreshed = ws.refresh()  # a plain refresh keeps int8: only the new file is embedded
     assert refreshed is not None and refreshed.report is not None

@@ -78,3 +78,35 @@ def test_an_index_without_fields_is_still_searched(reports):
     bare = replace(retriever.index, fields=None)
     plain = Retriever(bare, retriever.encoder, SearchSettings(field_weight=0.5))
     assert plain.search("When did the ferry leave?", 2)
+
+
+@pytest.mark.model
+def test_copies_of_a_text_are_one_result_that_names_the_other_files(tmp_path):
+    import json
+
+    from tests.conftest import run
+
+    docs = tmp_path / "papers"
+    docs.mkdir()
+    paper = (
+        "# Ferries\n\nThe winter ferry to Skjervøy leaves the north pier at a quarter past seven "
+        "in the morning, except on public holidays, when the first departure is at nine. "
+        "Tickets cost 240 kroner for adults and half of that for children under sixteen; "
+        "bicycles travel free of charge, and dogs on a lead are welcome on the open deck. "
+        "The crossing takes about forty minutes in calm weather and up to an hour in a storm.\n"
+    )
+    for name in ("paper.md", "paper (1).md", "copies/paper-final.md"):
+        (docs / name).parent.mkdir(exist_ok=True)
+        (docs / name).write_text(paper)
+    # a near copy: one word changed, the rest the same text
+    (docs / "paper-v2.md").write_text(paper.replace("forty", "fifty"))
+    (docs / "buses.md").write_text("# Buses\n\nThe harbour bus runs every twenty minutes.\n")
+    got = run("ask", "When does the winter ferry leave?", "--docs", str(docs), "--json")
+    assert got.exit_code == 0, got.output
+    passages = json.loads(got.stdout)["passages"]
+    texts = [p["text"] for p in passages]
+    assert len(texts) == len(set(texts)) == 2  # the paper once, then the buses
+    top = passages[0]
+    assert len(top["also_in"]) == 3 and top["citation"]["path"] not in top["also_in"]
+    human = run("ask", "When does the winter ferry leave?", "--docs", str(docs))
+    assert "also in 3 files: " in human.stdout

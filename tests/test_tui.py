@@ -600,3 +600,14 @@ def test_five_questions_in_one_burst_in_a_real_terminal(seed_index: Path):
         assert asked == BURST, answered
         term.write("\x11")  # ctrl+q
         assert term.wait_exit(timeout=30) == 0
+
+
+def test_a_card_names_the_other_files_holding_its_text():
+    from qa.results import AnsweredPassage, Citation, Span
+    from tui.widgets.answer import card_text
+
+    citation = Citation("paper.pdf", 1, 1, 0, 10, "Ferries", None)
+    passage = AnsweredPassage(1, 0.9, "0123456789", Span("0123", 0, 4), citation, None)
+    assert "also in" not in card_text(passage, True).plain
+    copies = AnsweredPassage(1, 0.9, "0123456789", Span("0123", 0, 4), citation, None, ("a.pdf",))
+    assert card_text(copies, True).plain.endswith("also in 1 file: a.pdf")

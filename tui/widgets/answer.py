@@ -11,7 +11,7 @@ from textual.message import Message
 from textual.widgets import Static
 
 from qa.results import AnsweredPassage, Result
-from qa.terminal import highlighted, printable
+from qa.terminal import also_in_line, highlighted, printable
 from qa.workspace import Workspace
 
 PASSAGE_STYLE = {"": "", "sentence": "bold reverse", "short": "bold reverse underline"}
@@ -37,14 +37,14 @@ class PassageCard(Static, can_focus=True):
         card: PassageCard
 
     def __init__(self, passage: AnsweredPassage, weak: bool) -> None:
-        super().__init__(_card(passage, whole=False), classes="weak" if weak else "")
+        super().__init__(card_text(passage, whole=False), classes="weak" if weak else "")
         self.passage = passage
         self.whole = False
 
     def action_expand(self) -> None:
         """Show the whole passage, or only its answer sentence with some context."""
         self.whole = not self.whole
-        self.update(_card(self.passage, self.whole))
+        self.update(card_text(self.passage, self.whole))
 
     def action_open(self) -> None:
         self.post_message(self.Opened(self))
@@ -98,7 +98,7 @@ class PassageCard(Static, can_focus=True):
 CONTEXT_CHARS = 80  # shown on each side of the answer sentence in a compact card
 
 
-def _card(p: AnsweredPassage, whole: bool) -> Text:
+def card_text(p: AnsweredPassage, whole: bool) -> Text:
     """A card's text: its head line, then the passage (whole, or the answer sentence with
     about CONTEXT_CHARS characters around it, cut at spaces)."""
     head = Text.assemble(
@@ -115,7 +115,8 @@ def _card(p: AnsweredPassage, whole: bool) -> Text:
         hi = min(len(p.text), b + CONTEXT_CHARS)
         hi = hi if hi == len(p.text) else (p.text.rfind(" ", b, hi) + 1 or hi)
     body = highlighted(p.text[lo:hi], p.citation.start + lo, p.answer, p.short, PASSAGE_STYLE)
-    return Text.assemble(head, "…" if lo else "", body, "…" if hi < len(p.text) else "")
+    also = ("\n" + also_in_line(p.also_in), "dim") if p.also_in else ""
+    return Text.assemble(head, "…" if lo else "", body, "…" if hi < len(p.text) else "", also)
 
 
 class AnswerView(Vertical):
