@@ -122,11 +122,20 @@ def manifest_of(root: Path, *rels: str, follow_links: bool = False):  # type: ig
     """The manifest of an index of `root` holding the documents `rels` (no vectors needed:
     what may be shown is decided by the manifest alone)."""
     from qa.chunks import ChunkSettings
+    from qa.formats import READERS_VERSION
     from qa.manifest import DocEntry, Manifest
 
     documents = {rel: DocEntry("0" * 64, rel, None, 1) for rel in rels}
+    root_path = str(root.resolve())
     return Manifest(
-        "model", 1, ChunkSettings(), str(root.resolve()), 0.0, documents, follow_links=follow_links
+        "model",
+        1,
+        ChunkSettings(),
+        root_path,
+        0.0,
+        documents,
+        follow_links=follow_links,
+        readers=READERS_VERSION,
     )
 
 
