@@ -191,8 +191,15 @@ def find_title(text: str) -> str | None:
     a line of `=`, `-`, `~`, … as long as it) wins outright. Otherwise the first line of five
     or more words that is not menu-like (`|`-separated), not a "Label: value" field, not a
     date and not a site banner such as "Official website of ...". Long lines are cut at 120
-    characters.
+    characters. YAML front matter (`---` lines around `key: value`s, as Jekyll, Hugo and
+    Docusaurus pages start) gives its `title:`, and is never a title itself.
     """
+    front = _FRONT_MATTER.match(text)
+    if front:
+        named = _FRONT_TITLE.search(front.group(1))
+        if named and named.group(1).strip(" \"'"):
+            return named.group(1).strip(" \"'")
+        text = text[front.end() :]
     lines = [ln.strip() for ln in text.splitlines()[:60]]
     for i, line in enumerate(lines):
         heading = _MD_HEADING.match(line)
@@ -206,6 +213,8 @@ def find_title(text: str) -> str | None:
     return None
 
 
+_FRONT_MATTER = re.compile(r"\A\ufeff?---[ \t]*\n(.*?\n)?---[ \t]*(?:\n|\Z)", re.DOTALL)
+_FRONT_TITLE = re.compile(r"^title:[ \t]*(.+?)[ \t]*$", re.MULTILINE)
 _UNDERLINE = re.compile(r"^([=\-~^*+#`:'\"])\1{2,}$")
 
 

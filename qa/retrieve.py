@@ -204,6 +204,8 @@ class Retriever:
             return self.settings.dense_weight, 0.0
         langs = tokenizer.question_languages(question)
         w = self.settings.dense_weight if "en" in langs else self.settings.foreign_dense_weight
+        if len(langs) > 1 and "en" in langs:  # keywords alone ("helm install --atomic"):
+            langs = ["en"]  # as English, the language technical words are written in
         same = np.isin(self._row_languages()[rows], langs)
         return w, self.settings.language_weight * same
 

@@ -123,3 +123,16 @@ def test_symlink_loop_terminates(tmp_path: Path):
 def test_missing_folder_is_a_usage_error(tmp_path: Path):
     with pytest.raises(UsageError, match="not a folder"):
         read_folder(tmp_path / "nope")
+
+
+def test_front_matter_gives_its_title_and_is_never_one():
+    from qa.documents import find_title
+
+    assert find_title("---\ntitle: helm plugin install\n---\n\n## Synopsis\n\nText.") == (
+        "helm plugin install"
+    )
+    assert find_title('---\ntitle: "Quoted"\nweight: 3\n---\nText.') == "Quoted"
+    assert find_title("---\nsidebar_position: 1\n---\n\n# Getting started\n\nText.") == (
+        "Getting started"
+    )
+    assert find_title("Setext title\n---\n\nText.") == "Setext title"  # not front matter
