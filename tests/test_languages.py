@@ -114,3 +114,11 @@ def test_language_in_json_filter_and_question(tmp_path: Path):
     assert top("Where are charts kept? lang:ru")["lang"] == "ru"
     bad = run("ask", "Where?", "--index", str(ix), "--lang", "german")
     assert bad.exit_code == 2 and "is not a language" in bad.stderr
+
+
+def test_english_with_typographic_quotes_and_a_cafe_needs_no_model(monkeypatch):
+    import qa.languages
+
+    monkeypatch.setattr(qa.languages, "_identifier", lambda: pytest.fail("model loaded"))
+    text = EN.replace("Helm is", "“Helm” is") + " It was written in a café — by the team’s own."
+    assert document_language(text * 3) == "en"
