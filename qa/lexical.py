@@ -41,6 +41,7 @@ _COMPOUND = re.compile(
     r"(?<![\w.=])[A-Za-z_]\w*(?:(?:[.=-]|::)\w+)+|(?<![\w.=])[A-Za-z]\w*_\w+"  # a.b, c=1, read_csv
     r"|(?<![\w.])[a-z]+[A-Z]\w*|(?<![\w.])[A-Z][a-z]+[A-Z]\w*"  # setUpClass, CliRunner
 )
+_MIXED = re.compile(r"(?<![\w.])(?=[a-zA-Z]*\d)(?=\d*[a-zA-Z])[a-zA-Z\d]{2,}(?![\w.])")
 _VERSION = re.compile(r"(?<![\w.])v?(\d+(?:\.\d+)+)(?![\w.]*\w)")
 # Han, kana and Hangul: runs of them are cut into overlapping pairs of characters (Lucene's
 # CJK analyzer), for these scripts do not put spaces between words
@@ -138,6 +139,8 @@ class Tokenizer:
             if len(w) > 1 and w not in stop
         ]
         whole = [w for c in _COMPOUND.findall(text) if (w := c.lower().strip("_"))]
+        if not ascii_only:  # k3s, ec2, base64, md5: letters and digits, also kept whole
+            whole += [m.lower() for m in _MIXED.findall(rest)]
         stems = _stemmer(STEMMERS.get(lang, "english")).stemWords(words)
         pairs = [] if ascii_only else bigrams(text)
         return [*stems, *whole, *_VERSION.findall(text), *pairs]

@@ -63,6 +63,7 @@ def test_identifiers_match_whole_and_by_their_parts():
         tokens("[tool.pytest.ini_options] and --no-cache")
     )
     assert {"2.1.0", "3.11"} <= set(tokens("new in v2.1.0, needs Python 3.11"))
+    assert {"k3s", "ec2", "base64"} <= set(tokens("Run it on k3s or ec2, base64 encoded"))
     index = LexicalIndex.build(
         [
             "Call read_csv to load a table.",
