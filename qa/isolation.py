@@ -73,7 +73,7 @@ def iter_isolated(
     pool = ProcessPool(
         max_workers=workers,
         initializer=prepare_worker,
-        initargs=(limits.memory_mb, limits.verbose, max(1, cores() // workers)),
+        initargs=(limits.memory_mb, limits.verbose, ocr_share(workers)),
         context=multiprocessing.get_context("forkserver"),
     )
     try:
@@ -83,6 +83,14 @@ def iter_isolated(
     finally:
         pool.stop()
         pool.join()
+
+
+def ocr_share(workers: int) -> int:
+    """The Tesseract processes one of `workers` readers may run at once: twice its share of
+    the cores (at most all of them), so that a scan keeps every core busy while the other
+    readers read files that need no OCR (a share of exactly its cores left one of two idle
+    for a third of a mixed folder's build: benchmarks/ocr.py --folder)."""
+    return max(1, min(cores(), 2 * cores() // workers))
 
 
 def cores() -> int:

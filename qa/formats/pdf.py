@@ -99,7 +99,7 @@ def render_for_ocr(pdf: Any, i: int) -> Any:
     try:
         width, height = page.get_size()  # points: 1/72 inch
         scale = min(_ocr.DPI / 72, (_ocr.MAX_PIXELS / max(1.0, width * height)) ** 0.5)
-        return page.render(scale=scale).to_pil()
+        return page.render(scale=scale, grayscale=True).to_pil()
     finally:
         page.close()
 
