@@ -351,3 +351,12 @@ def test_a_page_that_failed_is_not_tried_again_in_the_same_build(tmp_path: Path,
     assert got == {0: "", 1: "page 1", 2: "page 2"} and tries == [0, 1, 2]
     later = ocr.OcrSettings(session="build-2")  # the next build tries the failed page again
     assert ocr.cached_pages(tmp_path / "scan.bin", pictures, later)[0] == "" and tries[-1] == 0
+
+
+def test_a_reader_may_run_twice_its_share_of_the_cores_in_tesseracts(monkeypatch):
+    from qa import isolation
+
+    monkeypatch.setattr(isolation, "cores", lambda: 2)
+    assert [isolation.ocr_share(w) for w in (1, 2)] == [2, 2]  # never more than the cores
+    monkeypatch.setattr(isolation, "cores", lambda: 8)
+    assert [isolation.ocr_share(w) for w in (1, 2, 8, 16)] == [8, 8, 2, 1]
