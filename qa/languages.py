@@ -21,16 +21,6 @@ ENGLISH = "en"
 SAMPLE_CHARS = 4000  # of prose: enough for a sure guess, cheap on a long document
 MIN_CHARS = 40  # less prose than this is too little to tell
 
-# ISO 639-1 → the Snowball stemmer PyStemmer has for it
-STEMMERS = {
-    "ar": "arabic", "ca": "catalan", "cs": "czech", "da": "danish", "de": "german",
-    "el": "greek", "en": "english", "es": "spanish", "et": "estonian", "eu": "basque",
-    "fa": "persian", "fi": "finnish", "fr": "french", "ga": "irish", "hi": "hindi",
-    "hu": "hungarian", "hy": "armenian", "id": "indonesian", "it": "italian", "lt": "lithuanian",
-    "ne": "nepali", "nl": "dutch", "no": "norwegian", "nb": "norwegian", "pl": "polish",
-    "pt": "portuguese", "ro": "romanian", "ru": "russian", "sr": "serbian", "sv": "swedish",
-    "ta": "tamil", "tr": "turkish", "yi": "yiddish",
-}  # fmt: skip
 # ISO 639-1 → bm25s's stop-word list for it (read at build time, saved with the index)
 STOPWORD_LISTS = {
     "en": "STOPWORDS_EN", "de": "STOPWORDS_GERMAN", "fr": "STOPWORDS_FRENCH",
@@ -98,9 +88,10 @@ def _plainly_english(sample: str) -> bool:
 # What documents are told apart among: the languages with a stemmer, CJK and other widely
 # written ones. langid's 97 include rare neighbours (Wu for Chinese, Aragonese for Spanish)
 # that it names for a short or code-heavy document of the common one.
-WRITTEN = set(STEMMERS) | set(CJK) | set(
-    "af be bg bn bs cy eo gl gu he hr is ka kk km kn ko lb lv mk ml mn mr ms pa si sk sl sq sw "
-    "te th tl uk ur vi".split()
+WRITTEN = set(CJK) | set(
+    "af ar be bg bn bs ca cs cy da de el en eo es et eu fa fi fr ga gl gu he hi hr hu hy id is "
+    "it ka kk km kn lb lt lv mk ml mn mr ms nb ne nl no pa pl pt ro ru si sk sl sq sr sv sw ta "
+    "te th tl tr uk ur vi yi".split()
 )
 
 

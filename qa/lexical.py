@@ -50,6 +50,18 @@ _CJK = re.compile(
 )
 
 
+# ISO 639-1 → the Snowball stemmer PyStemmer has for it (qa.languages names the language)
+STEMMERS = {
+    "ar": "arabic", "ca": "catalan", "cs": "czech", "da": "danish", "de": "german",
+    "el": "greek", "en": "english", "es": "spanish", "et": "estonian", "eu": "basque",
+    "fa": "persian", "fi": "finnish", "fr": "french", "ga": "irish", "hi": "hindi",
+    "hu": "hungarian", "hy": "armenian", "id": "indonesian", "it": "italian", "lt": "lithuanian",
+    "ne": "nepali", "nl": "dutch", "no": "norwegian", "nb": "norwegian", "pl": "polish",
+    "pt": "portuguese", "ro": "romanian", "ru": "russian", "sr": "serbian", "sv": "swedish",
+    "ta": "tamil", "tr": "turkish", "yi": "yiddish",
+}  # fmt: skip
+
+
 @functools.cache
 def _stemmer(name: str = "english") -> Any:
     import Stemmer
@@ -112,6 +124,8 @@ class Tokenizer:
         """The languages of the index's passages that `text` may be in (qa.languages)."""
         if self.scheme != "intl":
             return ["en"]
+        if len(self.languages) == 1:  # most folders: nothing to place, nothing to import
+            return list(self.languages)
         from qa.languages import question_languages
 
         return question_languages(text, self.languages, self._identify)
@@ -125,8 +139,6 @@ class Tokenizer:
     def _code(self, text: str, lang: str, *, ascii_only: bool = False) -> list[str]:
         """Code-aware terms of `text` read as `lang`: words split at underscores and (ASCII)
         camelCase humps and stemmed, compounds and versions whole, CJK as pairs."""
-        from qa.languages import STEMMERS
-
         stop = self._stop | self._stops.get(lang, frozenset())
         rest = text if ascii_only else _CJK.sub(" ", text)
         words = [
