@@ -21,7 +21,9 @@ each article) is asked in this process as `qa eval` asks (qa.evaluation.ask_batc
 is right at rank k when the passage at rank k is from its article and holds a gold answer
 (case- and whitespace-insensitive). Right page: of the questions right at rank 1, the share
 whose top passage cites the page the question's paragraph was drawn on (a PDF's p.N, or the
-page's own file). Prints a Markdown table, then what OCR read back: the share of each page's
+page's own file). Near misses refused: of the questions of
+benchmarks/data/squad-a-near-misses.jsonl (written blind: the first 4 articles' topics, facts
+they do not give), how many each index answers with answered=false. Prints a Markdown table, then what OCR read back: the share of each page's
 words, and the sampled questions whose answer is no longer on their page.
 """
 
@@ -38,7 +40,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from benchmarks.common import SQUAD, run_qa
+from benchmarks.common import DATA, SQUAD, run_qa
 from qa import evaluation
 from qa.evaluation import EvalQuestion
 
@@ -48,6 +50,7 @@ MARGIN = 0.8  # inches
 BODY_PT, TITLE_PT = 11, 15
 SEED = 31
 SPECKS = 400  # dark specks of dust on a scanned page
+NEAR = DATA / "squad-a-near-misses.jsonl"  # questions the first 4 articles do not answer
 
 
 @dataclass(frozen=True)
@@ -323,11 +326,19 @@ def hit_rank(item: EvalQuestion, passages: list[Any]) -> int | None:
     return None
 
 
-def score(folder: Path, index: Path, items: list[EvalQuestion], where: dict[str, int]) -> dict:
-    """acc@1, acc@5 and the right-page share of the questions on the index of `folder`."""
+def score(
+    folder: Path,
+    index: Path,
+    items: list[EvalQuestion],
+    where: dict[str, int],
+    near: list[EvalQuestion],
+) -> dict:
+    """acc@1, acc@5 and the right-page share of the questions on the index of `folder`, and
+    how many of the `near` misses (questions the articles do not answer) were refused."""
     from qa.workspace import Workspace
 
     ws = Workspace.resolve(folder, index)
+    refused = sum(not said.answered for said in evaluation.ask_batch(ws, near, False))
     ranks, right_page, misses = [], 0, []
     for lo in range(0, len(items), 64):
         part = items[lo : lo + 64]
@@ -345,6 +356,7 @@ def score(folder: Path, index: Path, items: list[EvalQuestion], where: dict[str,
         "acc@5": metrics["acc@5"],
         "right page": right_page / first if first else 0.0,
         "misses": misses,
+        "refused": f"{refused} of {len(near)}" if near else "—",
     }
 
 
@@ -381,6 +393,7 @@ def main() -> None:
     data = json.loads(SQUAD.read_text(encoding="utf-8"))["data"][: args.articles]
     pages, where = layout(data, args.pages, args.dpi)
     items = sample(data, where, args.questions, args.seed)
+    near = evaluation.load_questions(NEAR) if NEAR.exists() and args.articles >= 4 else []
     rows, reads = [], {}
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
@@ -392,19 +405,23 @@ def main() -> None:
                 reads[name] = ocr_pages(folders[name[: -len("-ocr")]])
                 folders[name] = write_text(reads[name], root / name)
             seconds = build(folders[name], root / f"index-{name}")
-            rows.append((name, seconds, score(folders[name], root / f"index-{name}", items, where)))
+            got = score(folders[name], root / f"index-{name}", items, where, near)
+            rows.append((name, seconds, got))
     print(
         f"{len(data)} articles of SQuAD v1.1 dev part A, {len(pages)} A4 pages at "
         f"{args.dpi} dpi ({args.specks} specks a scanned page), {len(items)} questions "
         f"(seed {args.seed})"
     )
-    print("| variant | pages | build seconds | pages/minute | acc@1 | acc@5 | right page |")
-    print("|---|---|---|---|---|---|---|")
+    print(
+        "| variant | pages | build seconds | pages/minute | acc@1 | acc@5 | right page "
+        "| near misses refused |"
+    )
+    print("|---|---|---|---|---|---|---|---|")
     for name, seconds, got in rows:
         rate = f"{len(pages) / seconds * 60:.0f}" if name in ("scans", "photos") else "—"
         print(
             f"| {name} | {len(pages)} | {seconds:.1f} | {rate} | {got['acc@1']:.3f} | "
-            f"{got['acc@5']:.3f} | {got['right page']:.1%} |"
+            f"{got['acc@5']:.3f} | {got['right page']:.1%} | {got['refused']} |"
         )
     print()
     print("| OCR of | words read back | questions whose answer OCR lost |")
