@@ -23,8 +23,9 @@ is right at rank k when the passage at rank k is from its article and holds a go
 whose top passage cites the page the question's paragraph was drawn on (a PDF's p.N, or the
 page's own file). Near misses refused: of the questions of
 benchmarks/data/squad-a-near-misses.jsonl (written blind: the first 4 articles' topics, facts
-they do not give), how many each index answers with answered=false. Prints a Markdown table, then what OCR read back: the share of each page's
-words, and the sampled questions whose answer is no longer on their page.
+they do not give), how many each index answers with answered=false. Prints a Markdown table,
+then what OCR read back: the share of each page's words, and the sampled questions whose answer
+is no longer on their page.
 """
 
 from __future__ import annotations
