@@ -143,8 +143,7 @@ def cached_pages(
     on reads as "" and is not cached: the next build tries it again. Past the settings'
     budget no page is started: Unreadable(UNFINISHED) says how far it got."""
     cache = _cache_file(path, settings)
-    pages = _cached(cache, settings)
-    failed = _failed_before(cache, settings)
+    pages, failed = _cached(cache, settings)
     todo = [i for i in pictures if i not in pages and i not in failed]
     if todo:
         from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
@@ -183,8 +182,8 @@ def pages_read(reason: str) -> tuple[int, int]:
 
 
 def ocr_threads() -> int:
-    """Pages read at once: the cores this reader has to itself (QA_OCR_THREADS, set by the
-    reader pool: its cores over its processes), else every core."""
+    """Pages read at once: the reader's share of tesseracts (QA_OCR_THREADS, set by the
+    reader pool: qa.isolation.ocr_share), else every core."""
     from qa.isolation import cores
 
     return max(1, int(os.environ.get("QA_OCR_THREADS") or 0) or cores())
@@ -261,27 +260,18 @@ def _cache_file(path: Path, settings: OcrSettings) -> Path | None:
     return folder / f"{key.hexdigest()}.json"
 
 
-def _cached(cache: Path | None, settings: OcrSettings) -> dict[int, str | None]:
-    """The pages a cache file holds (none if it is missing, unreadable or of other settings)."""
+def _cached(cache: Path | None, settings: OcrSettings) -> tuple[dict[int, str | None], set[int]]:
+    """The pages a cache file holds, and those that failed earlier in this reading's session
+    (none if it is missing, unreadable or of other settings; no failures without a session)."""
     try:
         known = json.loads(cache.read_text(encoding="utf-8")) if cache else {}
     except (OSError, ValueError):
-        return {}
+        return {}, set()
     if known.get("settings") != settings.cache_key():
-        return {}
-    return {int(k): v for k, v in known.get("pages", {}).items()}
-
-
-def _failed_before(cache: Path | None, settings: OcrSettings) -> set[int]:
-    """The pages that failed earlier in this reading's session (none without one)."""
-    if cache is None or not settings.session:
-        return set()
-    try:
-        known = json.loads(cache.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return set()
-    failed = known.get("failed", {}) if known.get("settings") == settings.cache_key() else {}
-    return {int(i) for i, session in failed.items() if session == settings.session}
+        return {}, set()
+    pages = {int(k): v for k, v in known.get("pages", {}).items()}
+    failed = known.get("failed", {}) if settings.session else {}
+    return pages, {int(i) for i, session in failed.items() if session == settings.session}
 
 
 def _store(cache: Path | None, pages: dict[int, str | None], settings: OcrSettings) -> None:
@@ -290,8 +280,9 @@ def _store(cache: Path | None, pages: dict[int, str | None], settings: OcrSettin
     build tries it again). A cache that cannot be written is let be."""
     if cache is None:
         return
-    kept = {**_cached(cache, settings), **{i: t for i, t in pages.items() if t is not None}}
-    failed = _failed_before(cache, settings) | {i for i, t in pages.items() if t is None}
+    known, failed_before = _cached(cache, settings)
+    kept = {**known, **{i: t for i, t in pages.items() if t is not None}}
+    failed = failed_before | {i for i, t in pages.items() if t is None}
     record = {
         "settings": settings.cache_key(),
         "pages": kept,
