@@ -73,6 +73,11 @@ class Index:
         return rows
 
     @functools.cached_property
+    def document_languages(self) -> np.ndarray:
+        """Each document's language (qa.languages), in manifest order."""
+        return np.array([entry.lang for entry in self.manifest.documents.values()], dtype=object)
+
+    @functools.cached_property
     def row_documents(self) -> np.ndarray:
         """The number of each row's document (in manifest order), one int per row."""
         counts = [entry.chunks for entry in self.manifest.documents.values()]

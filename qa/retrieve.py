@@ -80,7 +80,6 @@ class Retriever:
         self.index = index
         self.encoder = encoder
         self.settings = settings or SearchSettings()
-        self._langs: np.ndarray | None = None
 
     def search(self, question: str, k: int = 5, allowed: Mask = None) -> list[Passage]:
         """The `k` best passages for one question (among the `allowed` rows, if given)."""
@@ -180,21 +179,19 @@ class Retriever:
         """The first `k` of `order` with distinct texts, each with the other files whose
         passage (later in `order`, within the next few) has the same text. A copy in the
         same file is dropped."""
-        picked: list[tuple[int, list[str], frozenset[str]]] = []
+        picked: list[tuple[int, str, list[str], frozenset[str]]] = []  # row, path, also, text
         for i in order[: max(3 * k, k + 20)]:  # copies rank together: look a little further
             chunk = self.index.chunks[int(rows[i])]
             shingles = _shingles(chunk.text)
             same = next(
-                (p for p in picked if _alike(p[2], shingles, self.settings.same_text)), None
+                (p for p in picked if _alike(p[3], shingles, self.settings.same_text)), None
             )
             if same is None:
                 if len(picked) < k:
-                    picked.append((int(i), [], shingles))
-                continue
-            first = self.index.chunks[int(rows[same[0]])]
-            if chunk.path != first.path and chunk.path not in same[1]:
-                same[1].append(chunk.path)
-        return [(i, also) for i, also, _ in picked]
+                    picked.append((int(i), chunk.path, [], shingles))
+            elif chunk.path != same[1] and chunk.path not in same[2]:
+                same[2].append(chunk.path)
+        return [(i, also) for i, _, also, _ in picked]
 
     def _language_terms(self, question: str, rows: np.ndarray) -> tuple[float, np.ndarray | float]:
         """The dense weight for `question`, and each row's bonus for being in its language:
@@ -206,17 +203,8 @@ class Retriever:
         w = self.settings.dense_weight if "en" in langs else self.settings.foreign_dense_weight
         if len(langs) > 1 and "en" in langs:  # keywords alone ("helm install --atomic"):
             langs = ["en"]  # as English, the language technical words are written in
-        same = np.isin(self._row_languages()[rows], langs)
-        return w, self.settings.language_weight * same
-
-    def _row_languages(self) -> np.ndarray:
-        """Each row's document language (cached per loaded index)."""
-        if self._langs is None:
-            docs = self.index.manifest.documents.values()
-            self._langs = np.repeat(
-                np.array([d.lang for d in docs], dtype=object), [d.chunks for d in docs]
-            )
-        return self._langs
+        row_langs = self.index.document_languages[self.index.row_documents[rows]]
+        return w, self.settings.language_weight * np.isin(row_langs, langs)
 
     def _neighbours(self, rows: np.ndarray, fused: np.ndarray) -> np.ndarray:
         """For each candidate row, the better fused score of the rows just before and after
