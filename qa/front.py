@@ -74,8 +74,8 @@ def filters(
 ) -> Filters:
     """The filters of a request, checked: gitignore-style path globs, file types (`pdf,md`),
     dates (YYYY-MM-DD) a document must be dated from / until, its languages (`de,fr`); an
-    error names the option
-    as `flag` + its name (`--since` on the command line, `since` for a tool)."""
+    error names the option as `flag` + its name (`--since` on the command line, `since` for
+    a tool)."""
     from qa.filters import Filters, parse_date, parse_langs, parse_types
 
     return Filters(

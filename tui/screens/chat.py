@@ -37,7 +37,7 @@ from qa.errors import QAError
 from qa.results import AnsweredPassage, Result
 from qa.sources import Excerpt
 from qa.terminal import age, printable
-from qa.vectors import Progress
+from qa.vectors import UNITS, Progress
 from qa.workspace import Refreshed, Workspace
 from tui.widgets.answer import AnswerView, PassageCard
 from tui.widgets.history_input import HistoryInput
@@ -173,8 +173,6 @@ class ChatScreen(Screen[None]):
     def _show_progress(self, bar: ProgressBar, done: int, total: int, stage: str) -> None:
         bar.display = True
         bar.update(total=total, progress=done)
-        from qa.vectors import UNITS
-
         self.set_status(f"{stage}: {done}/{total} {UNITS[stage]}")
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
