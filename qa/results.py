@@ -112,7 +112,9 @@ class Result:
     def no_answer(self) -> str:
         """What is said in place of an answer when there is none."""
         if not self.passages:
-            return "No document matches the filters: widen the path, type, dates or +words."
+            return (
+                "No document matches the filters: widen the path, type, dates, language or +words."
+            )
         return "No passage answers this well; the nearest ones (weak):"
 
 
