@@ -26,6 +26,7 @@ from qa.spans import ALL_KINDS, kind_of, short_answer
 
 if TYPE_CHECKING:
     from qa.filters import Filters
+    from qa.index import Sentences
 
 
 @dataclass(frozen=True)
@@ -171,24 +172,37 @@ def best_sentences(
         focus = frozenset(lexical.terms(word)) if word else frozenset()
         spans: list[Span] = []
         for p in passages:
-            rows = sentences.of(p.row)
+            rows = passage_sentences(sentences, p)
             if not rows:  # a passage of chrome only: show its start
                 a, b = (split_sentences(p.chunk.text) or [(0, len(p.chunk.text))])[0]
                 spans.append(Span(p.chunk.text[a:b], p.chunk.start + a, p.chunk.start + b))
                 continue
-            bounds = [(int(a), int(b)) for a, b in sentences.spans[rows.start : rows.stop]]
+            bounds = [(int(a), int(b)) for a, b in sentences.spans[rows]]
             texts = [p.chunk.text[a - p.chunk.start : b - p.chunk.start] for a, b in bounds]
-            cosine = np.asarray(sentences.vectors[rows.start : rows.stop], np.float32) @ qvec
+            cosine = np.asarray(sentences.vectors[rows], np.float32) @ qvec
             overlap = term_overlap(q_terms, [set(lexical.terms(t)) for t in texts], settings, focus)
             score = cosine + settings.term_weight * overlap
             if settings.focus_weight and kind_of(question):
                 score += settings.focus_weight * np.array(
                     [has_answer_kind(question, t) for t in texts]
                 )
+            common = sentences.common
+            if common is not None and not common[rows].all():  # never boilerplate, if any other
+                score = np.where(common[rows], -np.inf, score)
             best = int(np.argmax(score))
             spans.append(Span(texts[best], *bounds[best]))
         out.append(spans)
     return out
+
+
+def passage_sentences(sentences: Sentences, passage: Passage) -> list[int]:
+    """The sentence rows of a passage, of each chunk merged into it (a sentence two chunks
+    share counted once), in source order."""
+    seen: dict[tuple[int, int], int] = {}
+    for row in passage.rows or (passage.row,):
+        for i in sentences.of(row):
+            seen.setdefault((int(sentences.spans[i][0]), int(sentences.spans[i][1])), i)
+    return list(seen.values())
 
 
 def term_overlap(

@@ -28,6 +28,7 @@ import numpy as np
 
 from embeddings.vector_index import Mapper
 from qa import index as index_mod
+from qa.boilerplate import boilerplate
 from qa.chunks import ChunkSettings, indexed_text, sentence_texts
 from qa.corpus import ChunkSpill, Corpus, read_and_chunk
 from qa.documents import Skipped, skip_counts
@@ -195,6 +196,7 @@ def _build_locked(
             made.passages,
             sentence_vectors=made.sentences,
             spans=(planned.spans, planned.offsets),
+            common=boilerplate(planned.first, planned.offsets, planned.documents),
             map_shards=map_shards,
             clock=clock,
         )

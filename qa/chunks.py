@@ -329,6 +329,16 @@ def field_text(chunk: Chunk) -> str:
     return for_model("\n".join(p for p in parts if p))
 
 
+def merged_chunk(a: Chunk, b: Chunk) -> Chunk:
+    """Two overlapping chunks of one document as one: the text from the first's start to the
+    last's end, cited from where it starts."""
+    first, second = sorted((a, b), key=lambda c: (c.start, -c.end))
+    if second.end <= first.end:
+        return first
+    text = first.text + second.text[first.end - second.start :]
+    return replace(first, end=second.end, end_line=second.end_line, text=text)
+
+
 def chunk_sentences(chunk: Chunk) -> list[tuple[int, int]]:
     """Source-file spans of a chunk's sentences, page-chrome lines left out."""
     return [

@@ -283,7 +283,7 @@ def status_cmd(
 @INDEX
 @TUNING_FLAGS
 @click.option("--no-context", is_flag=True, help="Conversations: search the last turn alone.")
-@click.option("--dedupe", is_flag=True, help="Drop passages overlapping a better one.")
+@click.option("--no-merge", is_flag=True, help="Keep overlapping passages of a file apart.")
 @JSON
 def eval_cmd(
     *,

@@ -81,14 +81,17 @@ def hit_rank(item: EvalQuestion, passages: list[AnsweredPassage]) -> int | None:
 
 
 def _from_source(item: EvalQuestion, passage: AnsweredPassage) -> bool:
-    """Whether the passage is of the source: the same path when the source names folders
-    (translations share their file names), else the same file name."""
+    """Whether the passage is of the source, or the same text in a copy of it (`also_in`):
+    the same path when the source names folders (translations share their file names), else
+    the same file name."""
     if item.source is None:
         return True
-    path = passage.citation.path
-    if "/" in item.source:
-        return path == item.source or path.endswith("/" + item.source)
-    return Path(path).name == Path(item.source).name
+    for path in (passage.citation.path, *passage.also_in):
+        if "/" in item.source and (path == item.source or path.endswith("/" + item.source)):
+            return True
+        if "/" not in item.source and Path(path).name == Path(item.source).name:
+            return True
+    return False
 
 
 def rank_metrics(ranks: list[int | None]) -> dict[str, float]:
@@ -313,7 +316,7 @@ def workspace(
     sentence_weight: float,
     field_weight: float | None,
     neighbour_weight: float | None,
-    dedupe: bool,
+    no_merge: bool,
 ) -> Workspace:
     """The workspace `qa eval` scores, with its chunking and search settings; for a
     `corpus` (SQuAD, BEIR) the documents are written to a cache folder of `data`, each
@@ -327,7 +330,7 @@ def workspace(
 
     chunking = ChunkSettings(max_words, overlap, with_title, context, paragraphs, short_max_words)
     search = SearchSettings(
-        dense_weight=dense_weight, sentence_weight=sentence_weight, dedupe=dedupe
+        dense_weight=dense_weight, sentence_weight=sentence_weight, merge=not no_merge
     )
     if field_weight is not None:
         search = replace(search, field_weight=field_weight)

@@ -14,6 +14,7 @@ Layout of an index folder (plain files, no pickle):
         bm25_fields/     bm25s index over each chunk's document title and date (field_text)
         sentences.npy, sentence_spans.npy, sentence_offsets.npy
                          float16 vectors of each chunk's sentences, for ranking and highlighting
+        sentence_common.npy  which sentences are boilerplate (bits; absent when none is)
 
 A build writes a new version beside the old one and switches CURRENT only when every file is
 on disk (fsync + rename), so readers see the old index or the new one, never a mix.
@@ -87,11 +88,13 @@ class Index:
 @dataclass
 class Sentences:
     """Every chunk's sentences (chrome lines left out): float16 unit vectors, their character
-    spans in the source file, and `offsets[i]:offsets[i + 1]`, the rows of chunk i."""
+    spans in the source file, `offsets[i]:offsets[i + 1]`, the rows of chunk i, and which
+    are boilerplate (qa.boilerplate; None: none, as in an index made before it was found)."""
 
     vectors: np.ndarray
     spans: np.ndarray
     offsets: np.ndarray
+    common: np.ndarray | None = None
 
     def of(self, row: int) -> range:
         """Sentence rows of chunk `row`."""
@@ -184,10 +187,12 @@ def load(root: Path) -> Index:
         has_fields = (folder / "bm25_fields").is_dir()
         fields = LexicalIndex.load(folder / "bm25_fields") if has_fields else None
         dense = load_index(folder / "dense.faiss", vectors)
+        spans = np.load(folder / "sentence_spans.npy", mmap_mode="r")
         sentences = Sentences(
             np.load(folder / "sentences.npy", mmap_mode="r"),
-            np.load(folder / "sentence_spans.npy", mmap_mode="r"),
+            spans,
             np.load(folder / "sentence_offsets.npy", mmap_mode="r"),
+            _bits(folder / "sentence_common.npy", len(spans)),
         )
     except (OSError, ValueError, RuntimeError) as exc:
         raise QAError(f"the index at {root} is damaged ({exc}); run `qa index --rebuild`") from None
@@ -198,6 +203,16 @@ def load(root: Path) -> Index:
     if len(sentences.offsets) != len(chunks) + 1 or len(sentences.vectors) != len(sentences.spans):
         raise QAError(f"the index at {root} is damaged (sentences); run `qa index --rebuild`")
     return Index(folder, manifest, chunks, vectors, lexical, dense, sentences, fields)
+
+
+def _bits(path: Path, count: int) -> np.ndarray | None:
+    """The `count` bools packed in `path` (None when there is no such file)."""
+    if not path.is_file():
+        return None
+    bits = np.unpackbits(np.load(path), count=count).astype(bool)
+    if len(bits) != count:
+        raise ValueError(f"{path.name} holds {len(bits)} of {count} sentences")
+    return bits
 
 
 # --- writing a version ---------------------------------------------------------------------
@@ -212,6 +227,7 @@ def save_version(
     *,
     sentence_vectors: np.ndarray | Path,
     spans: tuple[np.ndarray, np.ndarray],
+    common: np.ndarray | None = None,
     map_shards: Mapper | None = None,
     clock: Any = None,
 ) -> None:
@@ -220,7 +236,8 @@ def save_version(
     BM25 indexes for each chunk, as the model read it (qa.chunks.indexed_text), with its
     language, read once
     (a generator need not hold the corpus's text). `spans` are the sentences' source spans
-    (m × 2) and each chunk's first sentence row (n + 1; `sentence_spans`). A `clock`
+    (m × 2) and each chunk's first sentence row (n + 1; `sentence_spans`); `common`, which
+    sentences are boilerplate. A `clock`
     (qa.build.Stopwatch) gets laps "FAISS", "BM25" and "write". Passage and sentence
     vectors are arrays, or .npy files on the same disk, moved in (qa.vectors' spill files:
     the build then never holds them whole; FAISS reads the passage vectors in slices)."""
@@ -242,6 +259,8 @@ def save_version(
         del sentence_vectors, vectors
         np.save(folder / "sentence_spans.npy", np.asarray(spans[0], dtype=np.int64).reshape(-1, 2))
         np.save(folder / "sentence_offsets.npy", np.asarray(spans[1], dtype=np.int64))
+        if common is not None and common.any():
+            np.save(folder / "sentence_common.npy", np.packbits(common))
         lap("write")
         dense = build_index_from_file(folder / "vectors.npy", map_shards=map_shards)
         save_index(dense, folder / "dense.faiss")

@@ -43,20 +43,24 @@ def hex_keys(keys: np.ndarray) -> list[str]:
 @dataclass(frozen=True)
 class Plan:
     """Every passage's sentences, made once before anything is embedded: their source spans
-    (m × 2), `offsets[i]:offsets[i + 1]` the rows of passage i, each sentence's key, and the
+    (m × 2), `offsets[i]:offsets[i + 1]` the rows of passage i, each sentence's key, the
     row where the same sentence first occurs (a sentence repeated by overlap or boilerplate
-    is read once)."""
+    is read once), and the number of each passage's document (its path's, in order)."""
 
     spans: np.ndarray
     offsets: np.ndarray
     keys: np.ndarray
     first: np.ndarray
+    documents: np.ndarray
 
 
 def plan(chunks: Sequence[Chunk], key: Callable[[str], Key]) -> Plan:
     """The sentences of `chunks`, keyed (no text kept)."""
     spans, ends, keys = array("q"), array("q", [0]), bytearray()
+    paths: dict[str, int] = {}
+    documents = array("q")
     for chunk in chunks:
+        documents.append(paths.setdefault(chunk.path, len(paths)))
         for a, b in chunk_sentences(chunk):
             spans.extend((a, b))
             keys += key(sentence_text(chunk, a, b))
@@ -68,6 +72,7 @@ def plan(chunks: Sequence[Chunk], key: Callable[[str], Key]) -> Plan:
         np.frombuffer(ends, dtype=np.int64),
         key_array,
         firsts[inverse.reshape(-1)],
+        np.frombuffer(documents, dtype=np.int64),
     )
 
 

@@ -19,9 +19,10 @@ import numpy as np
 from qa.chunks import Chunk, ChunkSettings
 from qa.documents import Skipped
 
-FORMAT_VERSION = 4  # 2: sentence vectors; 3: BM25 tokenizer settings saved; 4: bm25_fields
+# 2: sentence vectors; 3: BM25 tokenizer settings saved; 4: bm25_fields; 5: boilerplate
+FORMAT_VERSION = 5
 # Versions still read, so that their vectors are reused by the rebuild they are due for
-READABLE_FORMATS = (3, FORMAT_VERSION)
+READABLE_FORMATS = (3, 4, FORMAT_VERSION)
 # Bumped whenever what is embedded for a chunk changes (qa.chunks.indexed_text), so that old
 # vectors are never reused for text the model would now read differently.
 TEXT_VERSION = 5  # 5: NFKC-normalised text (qa.chunks.for_model)

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol
 
 import numpy as np
 
-from qa.chunks import Chunk
+from qa.chunks import Chunk, merged_chunk
 from qa.index import Index, Sentences
 
 Mask = np.ndarray | None  # one bool per index row: the rows a question may be answered from
@@ -40,6 +40,9 @@ class Passage:
     dense: float
     lexical: float
     also_in: tuple[str, ...] = ()  # other files holding the same text (folded into this one)
+    # the rows shown, in source order, when passages overlapping this one were merged into
+    # it (`chunk` then spans them all); () for one row
+    rows: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -56,9 +59,10 @@ class SearchSettings:
     # document (the answer often sits just after the passage that matches best). Measured
     # off: 0.1 cost SQuAD 0.3 pt acc@1, 0.15 gained rich 2 pt and lost click 4 (docs/results.md)
     neighbour_weight: float = 0.0
-    # Leave out a passage overlapping a better one of the same file. Measured off: the
-    # neighbour often holds the answer (SQuAD acc@5 0.961 → 0.947, docs/results.md ablation).
-    dedupe: bool = False
+    # A passage overlapping a better one of the same file (they share a sentence) is merged
+    # into it, up to MERGED passages: one result the user reads once, and a slot for another
+    # text. (Leaving it out instead lost answers: SQuAD acc@5 0.961 → 0.947.)
+    merge: bool = True
     # Passages of other files whose text is this one's (the same words, or word 4-grams
     # shared at least this much: Jaccard) are one result that lists those files: copies of a
     # paper, a page vendored twice, a notice on every page. 1.0: identical text only.
@@ -69,6 +73,10 @@ class SearchSettings:
     # not a filter). Measured on translated docs (benchmarks/i18n.py, docs/results.md).
     foreign_dense_weight: float = 0.3
     language_weight: float = 0.1
+    # A passage's fused score is taken down by this share of the share of its text that is
+    # boilerplate (qa.boilerplate: a notice on every paper, site navigation). Measured in
+    # docs/results.md#boilerplate.
+    boilerplate_weight: float = 0.5
 
 
 class Retriever:
@@ -159,39 +167,50 @@ class Retriever:
         if self.settings.neighbour_weight:
             nw = self.settings.neighbour_weight  # divided back, so scores stay in [0, 1]
             fused = (fused + nw * self._neighbours(rows, fused)) / (1 + nw)
+        if self.settings.boilerplate_weight and self.index.sentences.common is not None:
+            fused = fused * (1 - self.settings.boilerplate_weight * self._boilerplate(rows))
         ranked = np.argsort(-fused, kind="stable")
-        order = self._distinct(rows, ranked, k) if self.settings.dedupe else list(ranked)
-        picked = self._folded(rows, order, k)
         return [
             Passage(
                 rank=rank,
-                row=int(rows[i]),
-                chunk=self.index.chunks[int(rows[i])],
-                score=float(fused[i]),
-                dense=float(dense[i]),
-                lexical=float(lex[i]),
-                also_in=tuple(also),
+                row=int(rows[pick.at]),
+                chunk=pick.chunk,
+                score=float(fused[pick.at]),
+                dense=float(dense[pick.at]),
+                lexical=float(lex[pick.at]),
+                also_in=tuple(pick.also_in),
+                rows=tuple(sorted(pick.rows)) if len(pick.rows) > 1 else (),
             )
-            for rank, (i, also) in enumerate(picked, start=1)
+            for rank, pick in enumerate(self._picked(rows, list(ranked), k), start=1)
         ]
 
-    def _folded(self, rows: np.ndarray, order: list[int], k: int) -> list[tuple[int, list[str]]]:
-        """The first `k` of `order` with distinct texts, each with the other files whose
-        passage (later in `order`, within the next few) has the same text. A copy in the
-        same file is dropped."""
-        picked: list[tuple[int, str, list[str], frozenset[str]]] = []  # row, path, also, text
-        for i in order[: max(3 * k, k + 20)]:  # copies rank together: look a little further
-            chunk = self.index.chunks[int(rows[i])]
+    def _picked(self, rows: np.ndarray, order: list[int], k: int) -> list[_Pick]:
+        """The first `k` of `order` with distinct texts. A later passage (within the next
+        few) whose text is a pick's is folded into it, its file listed in `also_in` (a copy
+        in the same file is dropped); one overlapping a pick of the same file is merged into
+        it (`merge`; past MERGED passages, left out), while picks are still being made."""
+        picked: list[_Pick] = []
+        further = max(3 * k, k + 20)  # copies rank together: look a little further for them
+        for n, i in enumerate(order):
+            if len(picked) == k and n >= further:
+                break
+            row = int(rows[i])
+            chunk = self.index.chunks[row]
             shingles = _shingles(chunk.text)
-            same = next(
-                (p for p in picked if _alike(p[3], shingles, self.settings.same_text)), None
-            )
-            if same is None:
-                if len(picked) < k:
-                    picked.append((int(i), chunk.path, [], shingles))
-            elif chunk.path != same[1] and chunk.path not in same[2]:
-                same[2].append(chunk.path)
-        return [(i, also) for i, _, also, _ in picked]
+            same = next((p for p in picked if p.same_text(shingles, self.settings.same_text)), None)
+            if same is not None:
+                if chunk.path != same.chunk.path and chunk.path not in same.also_in:
+                    same.also_in.append(chunk.path)
+                continue
+            if len(picked) == k:
+                continue
+            near = [p for p in picked if p.overlaps(chunk)]
+            if not near or not self.settings.merge:
+                picked.append(_Pick(int(i), chunk, [row], [shingles]))
+            elif sum(len(p.rows) for p in near) < MERGED:  # it may bridge two picks
+                near[0].merge(_Pick(int(i), chunk, [row], [shingles]), *near[1:])
+                picked = [p for p in picked if p not in near[1:]]
+        return picked
 
     def _language_terms(self, question: str, rows: np.ndarray) -> tuple[float, np.ndarray | float]:
         """The dense weight for `question`, and each row's bonus for being in its language:
@@ -220,21 +239,14 @@ class Retriever:
             best = np.maximum(best, np.where(same, fused[at], 0))
         return best
 
-    def _distinct(self, rows: np.ndarray, order: np.ndarray, k: int) -> list[int]:
-        """The first `k` of `order` whose text overlaps no earlier pick from the same file
-        (neighbouring passages share a sentence: the user would read it twice)."""
-        picked: list[int] = []
-        spans: dict[str, list[tuple[int, int]]] = {}
-        for i in order:
-            chunk = self.index.chunks[int(rows[i])]
-            taken = spans.setdefault(chunk.path, [])
-            if any(a < chunk.end and chunk.start < b for a, b in taken):
-                continue
-            taken.append((chunk.start, chunk.end))
-            picked.append(int(i))
-            if len(picked) == k:
-                break
-        return picked
+    def _boilerplate(self, rows: np.ndarray) -> np.ndarray:
+        """The share of each row's text that is boilerplate."""
+        from qa.boilerplate import boilerplate_share
+
+        s = self.index.sentences
+        assert s.common is not None
+        offsets = np.asarray(s.offsets)
+        return boilerplate_share(s.spans, s.common, offsets[rows], offsets[rows + 1])
 
     def _dense_scores(self, rows: np.ndarray, vector: np.ndarray) -> np.ndarray:
         """Cosine of each chunk blended with the best cosine among its sentences."""
@@ -244,6 +256,38 @@ class Retriever:
             return whole
         best = best_sentence_scores(self.index.sentences, rows, vector)
         return np.where(np.isnan(best), whole, (1 - s) * whole + s * np.nan_to_num(best))
+
+
+MERGED = 3  # at most this many overlapping passages of a file make one result
+
+
+@dataclass(eq=False)
+class _Pick:
+    """A result being assembled: its best candidate (`at`), the chunk shown (merged with
+    the overlapping ones), its rows, their word shingles, and the other files holding it."""
+
+    at: int
+    chunk: Chunk
+    rows: list[int]
+    shingles: list[frozenset[str]]
+    also_in: list[str] = field(default_factory=list)
+
+    def same_text(self, shingles: frozenset[str], threshold: float) -> bool:
+        """Whether a passage has the text of one of this result's passages."""
+        return any(_alike(s, shingles, threshold) for s in self.shingles)
+
+    def overlaps(self, chunk: Chunk) -> bool:
+        """Whether `chunk` shares text with this result in the same file."""
+        mine = self.chunk
+        return chunk.path == mine.path and chunk.start < mine.end and mine.start < chunk.end
+
+    def merge(self, *others: _Pick) -> None:
+        """Take overlapping passages in: the chunk shown spans them all."""
+        for other in others:
+            self.chunk = merged_chunk(self.chunk, other.chunk)
+            self.rows += other.rows
+            self.shingles += other.shingles
+            self.also_in += [p for p in other.also_in if p not in self.also_in]
 
 
 def best_sentence_scores(sentences: Sentences, rows: np.ndarray, vector: np.ndarray) -> np.ndarray:

@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from qa.chunks import ChunkSettings, split_document, split_sentences
+from qa.chunks import ChunkSettings, merged_chunk, split_document, split_sentences
 from qa.documents import make_document
 from tests.conftest import SEEDS, read_folder
 
@@ -35,6 +35,17 @@ def test_chunks_slice_the_source_exactly_and_never_cut_sentences():
             assert chunk.text[first[0] : first[1]] in sentences  # starts on a sentence boundary
             assert doc.text.count("\n", 0, chunk.start) + 1 == chunk.line
             assert doc.text.count("\n", 0, chunk.end - 1) + 1 == chunk.end_line
+
+
+def test_overlapping_chunks_merge_into_the_text_they_span_together():
+    doc = read_folder(SEEDS)[0][0]
+    chunks = split_document(doc, ChunkSettings(short_max_words=0))
+    a, b = chunks[0], chunks[1]
+    assert b.start < a.end  # the overlap sentence
+    for merged in (merged_chunk(a, b), merged_chunk(b, a)):
+        assert (merged.start, merged.end, merged.line) == (a.start, b.end, a.line)
+        assert merged.end_line == b.end_line and merged.text == doc.text[a.start : b.end]
+    assert merged_chunk(a, a) == a
 
 
 def test_long_single_line_gets_several_chunks_on_the_same_line():
