@@ -32,6 +32,7 @@ CORPORA = Path(os.environ.get("QA_CORPORA", "/work/corpora"))
 DOCS = {"acc@1": 0.85, "acc@5": 0.97, "unanswerable_acc": 0.8}
 PDFS = {"acc@1": 0.87, "acc@5": 0.93, "unanswerable_acc": 0.6}  # 3 of 5 near misses refused
 NOTES = {"acc@1": 0.85, "acc@5": 0.93, "unanswerable_acc": 0.6}
+CONVERSATIONS = {"acc@1": 2 / 3}  # of follow-ups on real folders, right at rank 1
 SEEDS = ROOT / "tests" / "data"
 
 
@@ -64,6 +65,21 @@ SETS = {
     ),
     "books": DevSet((str(QUESTIONS / "pdf-books.jsonl"),), "held-out", PDFS, "pdf-books"),
     "mail": DevSet((str(QUESTIONS / "mail-enron-tw.jsonl"),), "held-out", NOTES, "mail-enron-tw"),
+    "conv-helm": DevSet(
+        (str(QUESTIONS / "conversations-helm.jsonl"),),
+        "tune",
+        CONVERSATIONS,
+        "helm-docs-v3/versioned_docs/version-3",
+    ),
+    "conv-bash": DevSet(
+        (str(QUESTIONS / "conversations-bash.jsonl"),), "held-out", CONVERSATIONS, "conv-pdf"
+    ),
+    "conv-poetry": DevSet(
+        (str(QUESTIONS / "conversations-poetry.jsonl"),),
+        "held-out",
+        CONVERSATIONS,
+        "conv-docs-poetry",
+    ),
 }
 GUARDED = ("acc@1", "acc@5")  # what a held-out set may not lose
 
