@@ -1,10 +1,11 @@
 """Retrieval and answer settings swept in one process, on every dev set at once.
 
-    python -m benchmarks.tune --click DIR --rich DIR [--scifact] \\
+    python -m benchmarks.tune --click DIR --rich DIR [--scifact] [--set NAME ...] \\
         "" "field_weight=0.3" "neighbour_weight=0.1 focus_weight=0.2"
 
 Each setting is `name=value` pairs of qa.retrieve.SearchSettings or qa.answer.AnswerSettings
-(empty: the defaults); `--rebuild` re-embeds every index first. Indexes are built once (the
+(empty: the defaults); `--set NAME` adds a set of benchmarks.targets over its corpus
+folder; `--rebuild` re-embeds every index first. Indexes are built once (the
 same cached ones `qa eval` uses for SQuAD and SciFact); every setting is then scored on the
 loaded indexes, so a sweep costs seconds per row, not a build. Prints one Markdown table per
 set: acc@1, acc@5, highlight@1, and for sets with unanswerable questions the share refused
@@ -21,6 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from benchmarks.common import DATA, ROOT, SCIFACT, SQUAD, eval_cache
+from benchmarks.targets import CORPORA, SETS
 from qa import evaluation
 from qa.answer import AnswerSettings
 from qa.chunks import field_text
@@ -172,6 +174,9 @@ def main() -> None:
     parser.add_argument("--click", type=Path, help="click's docs/ folder")
     parser.add_argument("--rich", type=Path, help="rich's docs/source/ folder")
     parser.add_argument("--no-squad", action="store_true")
+    parser.add_argument(
+        "--set", action="append", default=[], help="a benchmarks.targets set over its corpus"
+    )
     parser.add_argument("--scifact", action="store_true")
     parser.add_argument(
         "--rebuild", action="store_true", help="re-embed every index first (vectors changed)"
@@ -196,6 +201,10 @@ def main() -> None:
         sets["click"] = question_set(args.click, data / "docs-click.jsonl")
     if args.rich:
         sets["rich"] = question_set(args.rich, data / "docs-rich.jsonl")
+    for name in args.set:
+        dev = SETS[name]
+        assert dev.corpus, f"{name} is not a question set over a corpus folder"
+        sets[name] = question_set(CORPORA / dev.corpus, Path(dev.args[0]))
     if args.quantize:
         sets = {name: (int8(ws), items) for name, (ws, items) in sets.items()}
     for ws, _ in sets.values():

@@ -25,6 +25,7 @@ from qa.retrieve import Passage, Retriever
 from qa.spans import ALL_KINDS, kind_of, short_answer
 
 if TYPE_CHECKING:
+    from qa.conversation import Conversation
     from qa.filters import Filters
     from qa.index import Sentences
 
@@ -55,13 +56,16 @@ def answer_questions(
     settings: AnswerSettings | None = None,
     search_texts: list[str] | None = None,
     filters: Filters | None = None,
+    *,
+    prefer: list[tuple[str, ...]] | None = None,
 ) -> list[Result]:
     """Search and answer each question; the model is used once for all questions.
 
     `search_texts`, when given, is what is searched for each question (a follow-up with its
-    conversation's context); the results still carry the questions as asked. Each question
-    is answered only from passages that pass `filters` and its own `+word`, `-word` and
-    `"phrase"` (qa.filters); when none does, its result has no passage.
+    conversation's context), and `prefer` the documents each is about (qa.conversation.Turn);
+    the results still carry the questions as asked. Each question is answered only from
+    passages that pass `filters` and its own `+word`, `-word` and `"phrase"` (qa.filters);
+    when none does, its result has no passage.
     """
     from qa.filters import Filters, allowed_rows, parse_question
 
@@ -76,7 +80,7 @@ def answer_questions(
     # the questions as asked, filter syntax aside (the searched texts when they are those)
     plain = [parse_question(q)[0] for q in questions] if search_texts else searched
     vectors = retriever.encoder.encode(searched)  # once, for searching and for highlighting
-    hits = retriever.batch_search(searched, k, vectors, masks)
+    hits = retriever.batch_search(searched, k, vectors, masks, prefer=prefer)
     asked = list(zip(searched, hits, strict=True))
     spans_per_question = best_sentences(retriever, asked, vectors, settings)
     for question, asked_for, search, passages, spans in zip(
@@ -106,6 +110,24 @@ def answer_questions(
             )
         )
     return results
+
+
+def converse(
+    retriever: Retriever,
+    conversation: Conversation,
+    question: str,
+    k: int,
+    settings: AnswerSettings,
+    filters: Filters | None = None,
+) -> Result:
+    """The next turn of `conversation` answered: searched with its context (qa.conversation),
+    and where its answer came from recorded for the turn after it."""
+    turn = conversation.turn(question)
+    result = answer_questions(
+        retriever, [question], k, settings, [turn.search], filters, prefer=[turn.documents]
+    )[0]
+    conversation.answered([p.citation.path for p in result.passages])
+    return result
 
 
 def confidence(

@@ -6,6 +6,10 @@ with — is searched together with the last stand-alone question of the conversa
 that stands on its own starts a new topic: it is searched alone, and later follow-ups lean on
 it instead, so old context never leaks into a new topic.
 
+A follow-up is also about what the user is reading: the document the previous answer came
+from is preferred for it (a soft bonus in ranking, qa.retrieve's `conversation_weight`), so
+"what does the next step say?" stays in that document.
+
 "And what about X?" changes the subject, not the question: it keeps the earlier question's
 frame and searches X in place of that question's subject ("What did they agree on Syria?" →
 "What did they agree on the Korean Peninsula?"), and the rewritten question becomes the topic.
@@ -16,7 +20,9 @@ words after its last preposition; a question with neither gets X added to it, as
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 _REFERS_BACK = frozenset(
     "he him his himself she her hers herself it its itself they them their theirs themselves "
@@ -91,12 +97,22 @@ def refers_back(question: str) -> bool:
     return len(content) < 2
 
 
+class Turn(NamedTuple):
+    """What to search for a turn, and the documents it is about (a follow-up's: where the
+    previous answer came from; none for a question that stands alone)."""
+
+    search: str
+    documents: tuple[str, ...] = ()
+
+
 @dataclass
 class Conversation:
-    """The turns so far; `topic` is the last stand-alone question, follow-ups lean on it."""
+    """The turns so far; `topic` is the last stand-alone question, follow-ups lean on it;
+    `documents`, where the last answer came from."""
 
     turns: list[str] = field(default_factory=list)
     topic: str | None = None
+    documents: tuple[str, ...] = ()
 
     def search_text(self, question: str) -> str:
         """What to search for `question`, given the turns before it."""
@@ -117,20 +133,27 @@ class Conversation:
         elif not (self.topic and refers_back(question)):
             self.topic = question
 
-    def turn(self, question: str) -> str:
-        """The next turn: what to search for `question`, which is then recorded. The one
-        way follow-ups get their context (qa ask --conversation, qa chat, qa eval)."""
-        search = self.search_text(question)
+    def turn(self, question: str) -> Turn:
+        """The next turn: what to search for `question` and the documents it is about; the
+        question is then recorded. The one way follow-ups get their context (qa ask
+        --conversation, qa chat, qa eval)."""
+        follows = bool(self.topic) and (new_subject(question) is not None or refers_back(question))
+        found = Turn(self.search_text(question), self.documents if follows else ())
         self.add(question)
-        return search
+        return found
+
+    def answered(self, paths: Sequence[str]) -> None:
+        """Record where the answer to the last turn came from (its best passage's file)."""
+        self.documents = tuple(paths[:1])
 
     def clear(self) -> None:
         """Forget every turn: the next question starts a new conversation."""
         self.turns.clear()
         self.topic = None
+        self.documents = ()
 
 
 def search_text(turns: list[str] | tuple[str, ...]) -> str:
     """What to search for the last of `turns`, given the ones before it."""
     conversation = Conversation()
-    return [conversation.turn(t) for t in turns][-1]
+    return [conversation.turn(t) for t in turns][-1].search

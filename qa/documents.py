@@ -194,12 +194,10 @@ def find_title(text: str) -> str | None:
     characters. YAML front matter (`---` lines around `key: value`s, as Jekyll, Hugo and
     Docusaurus pages start) gives its `title:`, and is never a title itself.
     """
-    front = _FRONT_MATTER.match(text)
-    if front:
-        named = _FRONT_TITLE.search(front.group(1))
-        if named and named.group(1).strip(" \"'"):
-            return named.group(1).strip(" \"'")
-        text = text[front.end() :]
+    named, body = front_matter(text)
+    if named:
+        return named
+    text = text[body:]
     lines = [ln.strip() for ln in text.splitlines()[:60]]
     for i, line in enumerate(lines):
         heading = _MD_HEADING.match(line)
@@ -211,6 +209,17 @@ def find_title(text: str) -> str | None:
         if _is_title_like(line):
             return line if len(line) <= 120 else line[:117].rsplit(" ", 1)[0] + "..."
     return None
+
+
+def front_matter(text: str) -> tuple[str | None, int]:
+    """The `title:` of `text`'s YAML front matter (None without one), and where the text after
+    the front matter starts (0 without any)."""
+    front = _FRONT_MATTER.match(text)
+    if not front:
+        return None, 0
+    named = _FRONT_TITLE.search(front.group(1) or "")
+    title = named.group(1).strip(" \"'") if named else ""
+    return title or None, front.end()
 
 
 _FRONT_MATTER = re.compile(r"\A\ufeff?---[ \t]*\n(.*?\n)?---[ \t]*(?:\n|\Z)", re.DOTALL)

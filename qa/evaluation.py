@@ -24,6 +24,7 @@ from qa.errors import UsageError
 from qa.retrieve import Retriever
 
 if TYPE_CHECKING:
+    from qa.conversation import Turn
     from qa.results import AnsweredPassage
     from qa.workspace import Workspace
 
@@ -178,11 +179,17 @@ def ask_batch(ws: Workspace, part: list[EvalQuestion], use_context: bool) -> lis
     """Answer a batch of eval questions exactly as `qa ask` does: through
     `answer_questions`, follow-ups searched with their turns before them."""
     from qa.answer import answer_questions
-    from qa.conversation import search_text
 
     asked = [item.turns[-1] for item in part]
-    searched = [search_text(item.turns) for item in part] if use_context else None
-    results = answer_questions(ws.retriever(), asked, EVAL_K, ws.answering, searched)
+    turns = [_last_turn(ws, item.turns) for item in part] if use_context else None
+    results = answer_questions(
+        ws.retriever(),
+        asked,
+        EVAL_K,
+        ws.answering,
+        [t.search for t in turns] if turns else None,
+        prefer=[t.documents for t in turns] if turns else None,
+    )
     return [
         Asked(
             r.answered,
@@ -192,6 +199,18 @@ def ask_batch(ws: Workspace, part: list[EvalQuestion], use_context: bool) -> lis
         )
         for r in results
     ]
+
+
+def _last_turn(ws: Workspace, turns: tuple[str, ...]) -> Turn:
+    """The last of a conversation's `turns` as `qa ask --conversation` searches it: after
+    the turns before it were asked and answered."""
+    from qa.answer import converse
+    from qa.conversation import Conversation
+
+    conversation = Conversation()
+    for earlier in turns[:-1]:
+        converse(ws.retriever(), conversation, earlier, 1, ws.answering)
+    return conversation.turn(turns[-1])
 
 
 # --- SQuAD ---------------------------------------------------------------------------------------

@@ -103,7 +103,7 @@ def ask(
     talk = Conversation() if conversation else None
     if len(targets) == 1:
         return targets[0].ask(questions, k, talk, filters=filters)
-    searches = [talk.turn(q) for q in questions] if talk else None
+    searches = [talk.turn(q).search for q in questions] if talk else None
     per = [ws.ask(questions, k, searches=searches, filters=filters) for ws in targets]
     return [merge([r[i] for r in per], k) for i in range(len(questions))]
 

@@ -77,6 +77,10 @@ class SearchSettings:
     # boilerplate (qa.boilerplate: a notice on every paper, site navigation). Measured in
     # docs/results.md#boilerplate.
     boilerplate_weight: float = 0.5
+    # A follow-up in a conversation ("and how do I undo that?"): the bonus of a passage of
+    # the document the previous answer came from (users follow up about what they are
+    # reading). Measured on conversations over real folders (docs/results.md#conversations).
+    conversation_weight: float = 0.1
 
 
 class Retriever:
@@ -99,11 +103,14 @@ class Retriever:
         k: int = 5,
         query_vectors: np.ndarray | None = None,
         allowed: Sequence[Mask] | None = None,
+        *,
+        prefer: Sequence[Sequence[str]] | None = None,
     ) -> list[list[Passage]]:
         """The `k` best passages for each question, encoding all questions in one batch
         (unless the caller already has their `query_vectors`). `allowed[i]`, one bool per
         row, limits question i to those rows (qa.filters), in both retrievers, before the
-        top k are cut; an empty mask finds nothing (see `_dense_candidates`)."""
+        top k are cut; an empty mask finds nothing (see `_dense_candidates`). `prefer[i]`
+        are documents question i is asked about (a follow-up's: `conversation_weight`)."""
         from embeddings.vector_index import search
 
         if not questions:
@@ -119,13 +126,16 @@ class Retriever:
             for i, row in zip(broad, batch_ids, strict=True):
                 dense_ids[i] = row
         found: list[list[Passage]] = []
-        for q, vec, nearest, mask in zip(questions, query_vectors, dense_ids, masks, strict=True):
+        preferred = list(prefer) if prefer is not None else [()] * len(questions)
+        for q, vec, nearest, mask, docs in zip(
+            questions, query_vectors, dense_ids, masks, preferred, strict=True
+        ):
             if mask is not None and not mask.any():
                 found.append([])
                 continue
             ids = nearest if mask is None else self._dense_candidates(vec, nearest, mask)
             assert ids is not None, "an unfiltered question is in the batch search"
-            found.append(self._fuse(q, vec, ids, k, mask))
+            found.append(self._fuse(q, vec, ids, k, mask, prefer=docs))
         return found
 
     def _dense_candidates(
@@ -150,7 +160,14 @@ class Retriever:
         return search(self.index.dense, vector[None], depth, mask)[1][0]
 
     def _fuse(
-        self, question: str, vector: np.ndarray, dense_ids: np.ndarray, k: int, mask: Mask
+        self,
+        question: str,
+        vector: np.ndarray,
+        dense_ids: np.ndarray,
+        k: int,
+        mask: Mask,
+        *,
+        prefer: Sequence[str] = (),
     ) -> list[Passage]:
         lexical = self.index.lexical.scores(question)
         if self.index.fields is not None and self.settings.field_weight:
@@ -164,6 +181,8 @@ class Retriever:
         lex = lexical[rows]
         w, same_language = self._language_terms(question, rows)
         fused = w * _minmax(dense) + (1 - w) * _minmax(lex) + same_language
+        if prefer and self.settings.conversation_weight:
+            fused = fused + self.settings.conversation_weight * self._of_documents(rows, prefer)
         if self.settings.neighbour_weight:
             nw = self.settings.neighbour_weight  # divided back, so scores stay in [0, 1]
             fused = (fused + nw * self._neighbours(rows, fused)) / (1 + nw)
@@ -238,6 +257,14 @@ class Retriever:
             same[same] &= doc[rows[same]] == doc[other[same]]
             best = np.maximum(best, np.where(same, fused[at], 0))
         return best
+
+    def _of_documents(self, rows: np.ndarray, paths: Sequence[str]) -> np.ndarray:
+        """One bool per row: whether it is a passage of one of the documents at `paths`."""
+        inside = np.zeros(len(rows), dtype=bool)
+        for path in paths:
+            if (span := self.index.document_rows.get(path)) is not None:
+                inside |= (rows >= span.start) & (rows < span.stop)
+        return inside
 
     def _boilerplate(self, rows: np.ndarray) -> np.ndarray:
         """The share of each row's text that is boilerplate."""

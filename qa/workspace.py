@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from qa import index as index_mod
-from qa.answer import AnswerSettings, answer_questions
+from qa.answer import AnswerSettings, answer_questions, converse
 from qa.conversation import Conversation
 from qa.errors import IndexBusy, QAError, UsageError
 from qa.options import BuildOptions
@@ -354,21 +354,27 @@ class Workspace:
         conversation: Conversation | None = None,
         searches: list[str] | None = None,
         filters: Filters | None = None,
+        *,
+        prefer: list[tuple[str, ...]] | None = None,
     ) -> list[Result]:
         """Answer each question with the `k` best passages (that pass `filters`, qa.filters).
 
         With a `conversation`, the questions are its next turns, in order: each is searched
-        with the context of the turns before it, and is added to the conversation. With
-        `searches`, each question is searched as that text (a caller that keeps its own
-        conversation, such as `qa chat` on its event loop).
+        with the context of the turns before it (and the document of the answer before it,
+        qa.conversation), and is added to the conversation. With `searches` (and `prefer`),
+        each question is searched as that text (a caller that keeps its own conversation,
+        such as `qa chat` on its event loop).
         """
         for q in questions:
             require_question(q)
         if k < 1:
             raise UsageError("-k must be at least 1")
-        if conversation is not None:
-            searches = [conversation.turn(q) for q in questions]
-        return answer_questions(self.retriever(), questions, k, self.answering, searches, filters)
+        retriever = self.retriever()
+        if conversation is None:
+            return answer_questions(
+                retriever, questions, k, self.answering, searches, filters, prefer=prefer
+            )
+        return [converse(retriever, conversation, q, k, self.answering, filters) for q in questions]
 
 
 @dataclass(frozen=True)

@@ -38,6 +38,37 @@ def test_follow_up_leans_on_the_last_stand_alone_question():
     assert c.search_text("And when was that?").endswith("When did Lavrov plan to visit Japan?")
 
 
+def test_a_follow_up_is_about_the_document_of_the_answer_before_it():
+    from qa.conversation import Turn
+
+    c = Conversation()
+    assert c.turn("How do I roll back a release?") == Turn("How do I roll back a release?", ())
+    c.answered(["howto/rollback.md", "faq.md"])
+    follow_up = c.turn("and how do I see its history first?")
+    assert follow_up.documents == ("howto/rollback.md",)  # the best passage's file
+    assert c.turn("and what about --wait?").documents == ("howto/rollback.md",)
+    assert c.turn("Which Kubernetes versions does Helm support?").documents == ()  # new topic
+    c.clear()
+    assert c.documents == () and c.turn("and that?").documents == ()
+
+
+@pytest.mark.model
+def test_a_preferred_document_ranks_its_passages_higher(seed_workspace):
+    from dataclasses import replace
+
+    from qa.retrieve import Retriever
+
+    plain = seed_workspace.retriever()
+    question = "What did the ministers agree on?"
+    ranked = plain.search(question, 10)
+    other = next(p.chunk.path for p in ranked if p.chunk.path != ranked[0].chunk.path)
+    strong = Retriever(plain.index, plain.encoder, replace(plain.settings, conversation_weight=1))
+    preferred = strong.batch_search([question], 10, prefer=[(other,)])[0]
+    assert preferred[0].chunk.path == other
+    off = Retriever(plain.index, plain.encoder, replace(plain.settings, conversation_weight=0))
+    assert off.batch_search([question], 10, prefer=[(other,)])[0][0].row == ranked[0].row
+
+
 @pytest.mark.parametrize(
     ("topic", "follow_up", "searched"),
     [

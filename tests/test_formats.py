@@ -477,3 +477,17 @@ def test_ligatures_are_normalised_for_search_but_cited_as_written():
     assert "financial office flagged the figures" in indexed_text(chunk, ChunkSettings())
     lexical = LexicalIndex.build([indexed_text(chunk, ChunkSettings())])
     assert lexical.terms("ﬁnancial ﬁgures") == lexical.terms("financial figures") != []
+
+
+def test_html_source_of_a_static_site_reads_past_its_front_matter():
+    from qa.formats.html import read_html
+
+    page = (
+        '---\ntitle: "Advanced Linux Source Installation"\ndescription: "Build options"\n---\n'
+        "<div>\n<p>It's possible you don't want to build ImageMagick from source.</p>\n"
+        "<p>Run <code>./configure --with-quantum-depth=8</code> to use 8 bits a channel.</p>"
+        "\n</div>\n"
+    )
+    got = read_html(page)
+    assert got.title == "Advanced Linux Source Installation"
+    assert "--with-quantum-depth=8" in got.text and "description:" not in got.text

@@ -203,6 +203,10 @@ def test_an_index_from_before_reads_its_csv_and_pdf_documents_again(tmp_path: Pa
     assert find_changes(tmp_path, replace(before, readers=1)).changed == ["budget.csv", "notes.md"]
     before = replace(before, readers=READERS_VERSION - 1)
     assert find_changes(tmp_path, replace(before, readers=READERS_VERSION)).changed == []
+    (tmp_path / "page.html").write_text("---\ntitle: Budget\n---\n<p>Travel: 41200</p>\n")
+    stats["page.html"] = list(stat_files(tmp_path, ["page.html"])["page.html"])
+    site = replace(manifest_of(tmp_path, "notes.md", "page.html"), stats=stats, readers=3)
+    assert find_changes(tmp_path, site).changed == ["page.html"]  # past its front matter (4)
 
 
 def test_odd_delimited_files_read_as_what_they_are(tmp_path: Path):

@@ -264,9 +264,18 @@ def relative_app(seed_index: Path, monkeypatch: pytest.MonkeyPatch) -> QAApp:
     return QAApp(Workspace.resolve(None, seed_index), watch=False)
 
 
+def _steady_cursor(app: QAApp) -> None:
+    """The input's cursor shown without blinking: a snapshot never catches it mid-blink."""
+    from textual.widgets import Input
+
+    for field in app.screen.query(Input):
+        field.cursor_blink = False
+
+
 def test_snapshot_main_screen_with_an_answer(relative_app: QAApp, snap_compare):
     async def run_before(pilot) -> None:
         await relative_app.workers.wait_for_complete()
+        _steady_cursor(relative_app)
         await ask(relative_app, pilot, SAMPLE)
         relative_app.chat().set_status(STATUS)
         relative_app.chat().query_one("#transcript").scroll_home(animate=False)
@@ -277,6 +286,7 @@ def test_snapshot_main_screen_with_an_answer(relative_app: QAApp, snap_compare):
 def test_snapshot_source_pane(relative_app: QAApp, snap_compare):
     async def run_before(pilot) -> None:
         await relative_app.workers.wait_for_complete()
+        _steady_cursor(relative_app)
         await ask(relative_app, pilot, "Who co-chairs the Council of Wise Men?")
         relative_app.chat().set_status(STATUS)
         await pilot.press("tab")
@@ -289,6 +299,7 @@ def test_snapshot_source_pane(relative_app: QAApp, snap_compare):
 def test_snapshot_source_full_screen(relative_app: QAApp, snap_compare):
     async def run_before(pilot) -> None:
         await relative_app.workers.wait_for_complete()
+        _steady_cursor(relative_app)
         await ask(relative_app, pilot, "Who co-chairs the Council of Wise Men?")
         await pilot.press("tab", "o")
         await relative_app.workers.wait_for_complete()
@@ -300,6 +311,7 @@ def test_snapshot_source_full_screen(relative_app: QAApp, snap_compare):
 def test_snapshot_help_screen(relative_app: QAApp, snap_compare):
     async def run_before(pilot) -> None:
         await relative_app.workers.wait_for_complete()
+        _steady_cursor(relative_app)
         await pilot.pause()  # the index's Built message sets the status first
         relative_app.chat().set_status(STATUS)
         await pilot.press("f1")

@@ -107,12 +107,13 @@ NOT_DOCUMENTS = frozenset(
 )
 # Bumped when files of some suffixes come to be read differently; an index built before is
 # refreshed by reading those files again (qa.changes, qa.corpus), whatever their stat.
-READERS_VERSION = 3
+READERS_VERSION = 4
 EVERY = frozenset({"*"})  # every document
 READ_ANEW = {  # version → the suffixes whose documents are read differently since
     2: frozenset({".csv", ".tsv", ".pdf"}),  # sheets; OCR of a PDF's scanned pages
     3: EVERY,  # each document's language; Chinese and Japanese sentences (their vectors are
     # reused: a sentence already embedded is not embedded again)
+    4: frozenset({".html", ".htm", ".xhtml"}),  # past a static site's YAML front matter
 }
 
 

@@ -28,9 +28,15 @@ def read_html_file(path: Path) -> Extracted:
 
 
 def read_html(html: str) -> Extracted:
-    """Main text, title and date of a web page, plus its fact lines outside the main text."""
+    """Main text, title and date of a web page, plus its fact lines outside the main text.
+    A page's YAML front matter (the HTML sources of a Jekyll or Hugo site) gives its title
+    and is not read as text."""
     import trafilatura  # deferred: 0.3 s, only for .html files
 
+    from qa.documents import front_matter
+
+    named, body = front_matter(html)
+    html = html[body:]
     # lxml refuses a str that declares its encoding (XHTML, EPUB chapters): it is decoded
     html = re.sub(r"^\s*<\?xml[^>]*\?>", "", html)
 
@@ -44,7 +50,7 @@ def read_html(html: str) -> Extracted:
         text += "\n\nPage details\n" + "\n".join(dict.fromkeys(facts))
     if not text:
         raise Unreadable("no text", "no text found in the page")
-    title = meta.title if meta and meta.title else None
+    title = named or (meta.title if meta and meta.title else None)
     date = meta.date if meta and meta.date else None
     return Extracted(text + "\n", title=title, date=date)
 

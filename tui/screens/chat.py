@@ -32,7 +32,7 @@ from textual.widgets import Footer, ProgressBar, Static
 from textual.worker import Worker, WorkerState
 
 from qa.build import BuildReport
-from qa.conversation import Conversation
+from qa.conversation import Conversation, Turn
 from qa.errors import QAError
 from qa.results import AnsweredPassage, Result
 from qa.sources import Excerpt
@@ -147,20 +147,20 @@ class ChatScreen(Screen[None]):
         self._stop_watching.set()
 
     @work(thread=True, exit_on_error=False, group="ask", name="ask")
-    def ask(self, question: str, search: str, pending: Static) -> None:
-        """Answer one question, searched as `search` (with its conversation's context)."""
-        result = self.workspace.ask([question], searches=[search])[0]
-        self.post_message(self.Answered(pending, result))
+    def ask(self, question: str, turn: Turn, pending: Static) -> None:
+        """Answer one question, searched as its `turn` (with its conversation's context)."""
+        result = self.workspace.ask([question], searches=[turn.search], prefer=[turn.documents])
+        self.post_message(self.Answered(pending, result[0]))
 
     def ask_next(self) -> None:
         """Send the oldest waiting question, once the index is ready and no answer is running."""
         if self._asking is not None or not self.index_ready or not self._waiting:
             return
         question, pending = self._waiting.popleft()
-        search = self.conversation.turn(question)
+        turn = self.conversation.turn(question)
         self._asking = pending
         pending.update(Text("searching…"))
-        self.ask(question, search, pending)
+        self.ask(question, turn, pending)
 
     def _progress_callback(self) -> Progress:
         bar = self.query_one(ProgressBar)
@@ -205,6 +205,7 @@ class ChatScreen(Screen[None]):
     def on_chat_screen_answered(self, message: Answered) -> None:
         self._asking = None
         if message.pending.is_attached:  # not cleared by a new conversation meanwhile
+            self.conversation.answered([p.citation.path for p in message.result.passages])
             self.results.append(message.result)
             transcript = self.query_one("#transcript", VerticalScroll)
             transcript.mount(AnswerView(message.result), after=message.pending)
