@@ -142,13 +142,14 @@ def confidence(
     miss), minus `unseen_weight` times the share of the question's terms that occur nowhere
     in the corpus (a question about "Prometheus telemetry" in docs that never say either is
     not answered by a passage that merely matches its other words). Question words ("what",
-    "how", "did") are not terms here."""
+    "how", "did") are not terms here. A merged passage (Passage.rows) is judged by its best
+    chunk, as the threshold was calibrated: its neighbours' words would add coverage."""
     lexical = retriever.index.lexical
     asked = set(lexical.tokenize(question)) - _question_terms(lexical)
     known = asked & set(lexical.terms(question))
     score = passage.dense
     if coverage_weight:
-        found = known & set(lexical.terms(passage.chunk.text))
+        found = known & set(lexical.terms(retriever.index.chunks[passage.row].text))
         score += coverage_weight * len(found) / max(1, len(known))
     if unseen_weight:
         score -= unseen_weight * (len(asked) - len(known)) / max(1, len(asked))

@@ -26,7 +26,7 @@ from typing import NamedTuple
 
 _REFERS_BACK = frozenset(
     "he him his himself she her hers herself it its itself they them their theirs themselves "
-    "this that these those there then such".split()
+    "this that these those there then such next previous above below".split()
 )
 _LEADS_BACK = re.compile(r"^(and|but|also|what about|how about|and what about)\b", re.IGNORECASE)
 # the words that ask rather than say what is asked about (qa.answer leaves them out too)
@@ -34,9 +34,8 @@ QUESTION_WORDS = (
     "who whom whose what which when where why how do does did is are was were can could will "
     "would should shall may might must i me my we you your"
 )
-_NOT_CONTENT = frozenset(
-    (QUESTION_WORDS + " the a an of in on at to for by with from and or about be been").split()
-)
+_FUNCTION_WORDS = "the a an of in on at to for by with from and or about be been since"
+_NOT_CONTENT = frozenset((QUESTION_WORDS + " " + _FUNCTION_WORDS).split())
 FEW_CONTENT_WORDS = 3
 _WORD = re.compile(r"[\w'’+-]+")
 _WHAT_ABOUT = re.compile(
@@ -105,6 +104,17 @@ class Turn(NamedTuple):
     documents: tuple[str, ...] = ()
 
 
+def leans_back(question: str) -> bool:
+    """Whether the question is about what the conversation is reading: it refers back, or
+    has a pronoun ("How many does it show by default?"). Looser than `refers_back`, which
+    adds the earlier question's words to the search: this lends the previous answer's
+    document a bonus (a preference). "And what about X?" is not: X may be elsewhere."""
+    if new_subject(question) is not None:
+        return False
+    words = [w.lower() for w in _WORD.findall(question)]
+    return refers_back(question) or any(w in _REFERS_BACK for w in words)
+
+
 @dataclass
 class Conversation:
     """The turns so far; `topic` is the last stand-alone question, follow-ups lean on it;
@@ -137,7 +147,7 @@ class Conversation:
         """The next turn: what to search for `question` and the documents it is about; the
         question is then recorded. The one way follow-ups get their context (qa ask
         --conversation, qa chat, qa eval)."""
-        follows = bool(self.topic) and (new_subject(question) is not None or refers_back(question))
+        follows = bool(self.topic) and leans_back(question)
         found = Turn(self.search_text(question), self.documents if follows else ())
         self.add(question)
         return found

@@ -80,7 +80,7 @@ class SearchSettings:
     # A follow-up in a conversation ("and how do I undo that?"): the bonus of a passage of
     # the document the previous answer came from (users follow up about what they are
     # reading). Measured on conversations over real folders (docs/results.md#conversations).
-    conversation_weight: float = 0.1
+    conversation_weight: float = 0.5
 
 
 class Retriever:
@@ -207,7 +207,8 @@ class Retriever:
         """The first `k` of `order` with distinct texts. A later passage (within the next
         few) whose text is a pick's is folded into it, its file listed in `also_in` (a copy
         in the same file is dropped); one overlapping a pick of the same file is merged into
-        it (`merge`; past MERGED passages, left out), while picks are still being made."""
+        it (`merge`, up to MERGED passages; past that it is a result of its own), while picks
+        are still being made."""
         picked: list[_Pick] = []
         further = max(3 * k, k + 20)  # copies rank together: look a little further for them
         for n, i in enumerate(order):
@@ -224,11 +225,11 @@ class Retriever:
             if len(picked) == k:
                 continue
             near = [p for p in picked if p.overlaps(chunk)]
-            if not near or not self.settings.merge:
-                picked.append(_Pick(int(i), chunk, [row], [shingles]))
-            elif sum(len(p.rows) for p in near) < MERGED:  # it may bridge two picks
-                near[0].merge(_Pick(int(i), chunk, [row], [shingles]), *near[1:])
+            if self.settings.merge and near and sum(len(p.rows) for p in near) < MERGED:
+                near[0].merge(_Pick(int(i), chunk, [row], [shingles]), *near[1:])  # may bridge
                 picked = [p for p in picked if p not in near[1:]]
+            else:
+                picked.append(_Pick(int(i), chunk, [row], [shingles]))
         return picked
 
     def _language_terms(self, question: str, rows: np.ndarray) -> tuple[float, np.ndarray | float]:
@@ -285,7 +286,7 @@ class Retriever:
         return np.where(np.isnan(best), whole, (1 - s) * whole + s * np.nan_to_num(best))
 
 
-MERGED = 3  # at most this many overlapping passages of a file make one result
+MERGED = 3  # at most this many overlapping passages of a file make one result (~300 words)
 
 
 @dataclass(eq=False)

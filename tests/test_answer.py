@@ -111,7 +111,7 @@ def _overlapping(a, b) -> bool:
 def test_overlapping_passages_of_a_file_are_merged_into_one_result(seed_workspace, seed_index):
     from dataclasses import replace
 
-    from qa.retrieve import Retriever
+    from qa.retrieve import MERGED, Retriever
 
     merging = seed_workspace.retriever()
     apart = Retriever(merging.index, merging.encoder, replace(merging.settings, merge=False))
@@ -122,8 +122,9 @@ def test_overlapping_passages_of_a_file_are_merged_into_one_result(seed_workspac
     assert pairs  # kept apart, neighbours sharing a sentence are both listed
     merged = merging.search(SAMPLE, 10)
     assert 5 <= len(merged) < 10 and merged[0].row == plain[0].row  # seeds: 15 passages
-    for i, a in enumerate(merged):  # every result its own text
-        assert not any(_overlapping(a.chunk, b.chunk) for b in merged[:i])
+    for i, a in enumerate(merged):  # every result its own text, unless it could not merge
+        near = [b for b in merged[:i] if _overlapping(a.chunk, b.chunk)]
+        assert not near or sum(len(b.rows) or 1 for b in near) + 1 > MERGED
     later, better = pairs[0]
     holder = next(p for p in merged if better.row in (p.rows or (p.row,)))
     assert later.row in holder.rows and holder.rows == tuple(sorted(holder.rows))
