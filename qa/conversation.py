@@ -6,9 +6,9 @@ with — is searched together with the last stand-alone question of the conversa
 that stands on its own starts a new topic: it is searched alone, and later follow-ups lean on
 it instead, so old context never leaks into a new topic.
 
-A follow-up is also about what the user is reading: the document the previous answer came
-from is preferred for it (a soft bonus in ranking, qa.retrieve's `conversation_weight`), so
-"what does the next step say?" stays in that document.
+A follow-up is also about what the user is reading: each turn carries the document the
+previous answer came from (`Turn.documents`), which ranking can prefer (qa.retrieve's
+`conversation_weight`; measured and off by default: docs/results.md).
 
 "And what about X?" changes the subject, not the question: it keeps the earlier question's
 frame and searches X in place of that question's subject ("What did they agree on Syria?" →

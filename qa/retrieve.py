@@ -79,8 +79,9 @@ class SearchSettings:
     boilerplate_weight: float = 0.5
     # A follow-up in a conversation ("and how do I undo that?"): the bonus of a passage of
     # the document the previous answer came from (users follow up about what they are
-    # reading). Measured on conversations over real folders (docs/results.md#conversations).
-    conversation_weight: float = 0.5
+    # reading). Off: 0.5 gained 4 of 30 Helm conversations at rank 1 (tune half) but lost one
+    # of 12 Poetry ones (held-out), so it is not kept (docs/results.md, issue 33).
+    conversation_weight: float = 0.0
 
 
 class Retriever:
@@ -181,8 +182,8 @@ class Retriever:
         lex = lexical[rows]
         w, same_language = self._language_terms(question, rows)
         fused = w * _minmax(dense) + (1 - w) * _minmax(lex) + same_language
-        if prefer and self.settings.conversation_weight:
-            fused = fused + self.settings.conversation_weight * self._of_documents(rows, prefer)
+        if prefer and (cw := self.settings.conversation_weight):  # divided back: in [0, 1]
+            fused = (fused + cw * self._of_documents(rows, prefer)) / (1 + cw)
         if self.settings.neighbour_weight:
             nw = self.settings.neighbour_weight  # divided back, so scores stay in [0, 1]
             fused = (fused + nw * self._neighbours(rows, fused)) / (1 + nw)
