@@ -58,6 +58,14 @@ SETS = {
     ),
     "click": DevSet((str(QUESTIONS / "docs-click.jsonl"),), "tune", DOCS, "docs-click/docs"),
     "rich": DevSet((str(QUESTIONS / "docs-rich.jsonl"),), "tune", DOCS, "docs-rich/docs/source"),
+    # the same questions over the docs with the projects' example programs beside them
+    # (examples/ of the same commits): prose asked in words must still beat code
+    "click+examples": DevSet(
+        (str(QUESTIONS / "docs-click.jsonl"),), "tune", DOCS, "docs-click-examples"
+    ),
+    "rich+examples": DevSet(
+        (str(QUESTIONS / "docs-rich.jsonl"),), "tune", DOCS, "docs-rich-examples"
+    ),
     "papers": DevSet((str(QUESTIONS / "pdf-papers.jsonl"),), "tune", PDFS, "pdf-papers"),
     "notes": DevSet((str(QUESTIONS / "notes-til.jsonl"),), "tune", NOTES, "notes-til"),
     "imagemagick": DevSet(

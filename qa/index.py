@@ -79,10 +79,26 @@ class Index:
         return np.array([entry.lang for entry in self.manifest.documents.values()], dtype=object)
 
     @functools.cached_property
+    def code_documents(self) -> np.ndarray:
+        """Whether each document (in manifest order) is a source code file, by its suffix."""
+        return np.array(
+            [Path(rel).suffix.lower() in CODE_SUFFIXES for rel in self.manifest.documents],
+            dtype=bool,
+        )
+
+    @functools.cached_property
     def row_documents(self) -> np.ndarray:
         """The number of each row's document (in manifest order), one int per row."""
         counts = [entry.chunks for entry in self.manifest.documents.values()]
         return np.repeat(np.arange(len(counts)), counts)
+
+
+# source code: a program, not prose about it (qa.retrieve's `code_weight`)
+CODE_SUFFIXES = frozenset(
+    ".py .pyi .js .mjs .cjs .ts .tsx .jsx .go .rs .java .kt .kts .scala .c .h .cc .cpp .cxx "
+    ".hpp .cs .rb .php .pl .pm .swift .m .lua .r .jl .sh .bash .zsh .fish .ps1 .sql .hs .ml "
+    ".ex .exs .erl .clj .dart .vue .svelte".split()
+)
 
 
 @dataclass

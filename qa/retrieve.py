@@ -82,6 +82,11 @@ class SearchSettings:
     # reading). Off: 0.5 gained 4 of 30 Helm conversations at rank 1 (tune half) but lost one
     # of 12 Poetry ones (held-out), so it is not kept (docs/results.md, issue 33).
     conversation_weight: float = 0.0
+    # A question asked in words (it names no identifier: `names_code`): a passage of a source
+    # code file (CODE_SUFFIXES) is scored this much lower, so the page that explains an
+    # example program comes before the program. Measured on click's and rich's docs with
+    # their examples/ beside them (docs/results.md#kinds-of-file).
+    code_weight: float = 0.2
 
 
 class Retriever:
@@ -187,6 +192,9 @@ class Retriever:
         if self.settings.neighbour_weight:
             nw = self.settings.neighbour_weight  # divided back, so scores stay in [0, 1]
             fused = (fused + nw * self._neighbours(rows, fused)) / (1 + nw)
+        if self.settings.code_weight and not names_code(question):
+            code = self.index.code_documents[self.index.row_documents[rows]]
+            fused = fused * (1 - self.settings.code_weight * code)
         if self.settings.boilerplate_weight and self.index.sentences.common is not None:
             fused = fused * (1 - self.settings.boilerplate_weight * self._boilerplate(rows))
         ranked = np.argsort(-fused, kind="stable")
@@ -334,6 +342,17 @@ def best_sentence_scores(sentences: Sentences, rows: np.ndarray, vector: np.ndar
 
 
 _WORD = re.compile(r"\w+")
+# an identifier, a call, an option, a setting, a file name or code in backticks: `read_csv`,
+# `Console()`, `console.print`, `--wait`, `TERM=dumb`, `setup.py`, `getElementById`
+_CODE = re.compile(
+    r"`[^`]+`|\w+_\w+|\w\(|\w=\w|\b[a-z]+[A-Z]\w*|(?<!\w)--?[a-zA-Z][\w-]*|\b\w+\.[a-zA-Z_]\w+"
+)
+
+
+def names_code(question: str) -> bool:
+    """Whether `question` names an identifier, a call, an option or a file (then source code
+    may well be what answers it), rather than being asked in words only."""
+    return _CODE.search(question) is not None
 
 
 def _shingles(text: str) -> frozenset[str]:

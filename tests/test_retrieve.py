@@ -110,3 +110,57 @@ def test_copies_of_a_text_are_one_result_that_names_the_other_files(tmp_path):
     assert len(top["also_in"]) == 3 and top["citation"]["path"] not in top["also_in"]
     human = run("ask", "When does the winter ferry leave?", "--docs", str(docs))
     assert "also in 3 files: " in human.stdout
+
+
+@pytest.mark.parametrize(
+    ("question", "code"),
+    [
+        ("How do I greet a user by name?", False),
+        ("Which shells does tab completion support? e.g. bash", False),
+        ("What does console.print do?", True),
+        ("How do I use read_csv?", True),
+        ("What does --wait do?", True),
+        ("What does setting TERM=dumb change?", True),
+        ("Why does Console() print twice?", True),
+        ("How does getElementById work?", True),
+        ("What goes in `pyproject.toml`?", True),
+    ],
+)
+def test_a_question_names_code_or_is_asked_in_words(question: str, code: bool):
+    from qa.retrieve import names_code
+
+    assert names_code(question) is code
+
+
+@pytest.mark.model
+def test_source_code_weighs_less_for_a_question_asked_in_words(tmp_path):
+    from qa.workspace import Workspace
+
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "greeting.md").write_text(
+        "# Greeting a user by name\n\nHow do I greet a user by name? Run the hello program "
+        "and give it the user's name: it greets that user by name once.\n"
+    )
+    (docs / "hello.py").write_text(
+        "# Greet a user by name: the hello command with a name option.\n"
+        "import click\n\n\n@click.command()\n@click.option('--name', help='The user to greet.')\n"
+        "def hello(name):\n    click.echo(f'Hello {name}!')\n"
+    )
+    for i, text in enumerate(["Ferries leave at seven.", "The library opens at nine."]):
+        (docs / f"note-{i}.txt").write_text(text + "\n")
+    ws = Workspace.resolve(docs, tmp_path / "index")
+    ws.build()
+    plain = ws.retriever()
+    assert plain.settings.code_weight > 0
+    off = Retriever(plain.index, plain.encoder, replace(plain.settings, code_weight=0))
+
+    def program(retriever: Retriever, question: str) -> float:
+        return next(p.score for p in retriever.search(question, 4) if p.chunk.path == "hello.py")
+
+    words = "How do I greet a user by name?"
+    assert program(plain, words) == pytest.approx(
+        (1 - plain.settings.code_weight) * program(off, words), abs=1e-6
+    )
+    named = "What does the --name option of hello do?"
+    assert program(plain, named) == pytest.approx(program(off, named), abs=1e-6)
