@@ -149,7 +149,8 @@ def confidence(
     known = asked & set(lexical.terms(question))
     score = passage.dense
     if coverage_weight:
-        found = known & set(lexical.terms(retriever.index.chunks[passage.row].text))
+        best = retriever.index.chunks[passage.row] if passage.rows else passage.chunk
+        found = known & set(lexical.terms(best.text))
         score += coverage_weight * len(found) / max(1, len(known))
     if unseen_weight:
         score -= unseen_weight * (len(asked) - len(known)) / max(1, len(asked))

@@ -16,8 +16,12 @@ from __future__ import annotations
 import math
 from collections import Counter
 from itertools import combinations
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from qa.index import Sentences
 
 MIN_DOCUMENTS = 4
 SHARE = 0.05
@@ -70,20 +74,16 @@ def _copies(sentence: np.ndarray, document: np.ndarray, docs: int) -> np.ndarray
     return np.array([root(d) for d in range(docs)], dtype=np.int64)
 
 
-def boilerplate_share(
-    spans: np.ndarray, common: np.ndarray, starts: np.ndarray, ends: np.ndarray
-) -> np.ndarray:
-    """For each passage, whose sentences are rows `starts[i]:ends[i]` of `spans` (source
-    spans) and `common` (boilerplate or not), the share of its sentences' characters that
-    are boilerplate (0 for a passage without sentences)."""
-    counts = ends - starts
-    idx = np.repeat(starts - np.cumsum(counts) + counts, counts) + np.arange(counts.sum())
-    taken = np.asarray(spans[idx], dtype=np.int64)
+def boilerplate_share(sentences: Sentences, rows: np.ndarray) -> np.ndarray:
+    """For each chunk in `rows`, the share of its sentences' characters that are boilerplate
+    (0 for a chunk without sentences, or in an index without boilerplate)."""
+    out = np.zeros(len(rows))
+    if sentences.common is None:
+        return out
+    idx, at, has = sentences.of_rows(rows)
+    taken = np.asarray(sentences.spans[idx], dtype=np.int64)
     lengths = (taken[:, 1] - taken[:, 0]).astype(np.float64)
-    boiler = np.where(np.asarray(common[idx], dtype=bool), lengths, 0.0)
-    out = np.zeros(len(starts))
-    has = counts > 0
+    boiler = np.where(sentences.common[idx], lengths, 0.0)
     if has.any():
-        at = (np.cumsum(counts) - counts)[has]
         out[has] = np.add.reduceat(boiler, at) / np.maximum(np.add.reduceat(lengths, at), 1)
     return out

@@ -22,7 +22,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import date
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 import numpy as np
 
@@ -200,10 +200,10 @@ def _documents(index: Index) -> _Documents:
         table = _TABLES[root] = _Documents(
             index.folder,
             rels,
-            np.array([PurePosixPath(r).suffix.lower().lstrip(".") for r in rels], dtype=object),
+            index.document_suffixes,
             np.array([_ordinal(entries[r].date) for r in rels], dtype=np.int64),
             np.array([entries[r].chunks for r in rels], dtype=np.int64),
-            np.array([entries[r].lang for r in rels], dtype=object),
+            index.document_languages,
         )
     return table
 

@@ -29,7 +29,7 @@ import time
 from array import array
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 import numpy as np
@@ -79,12 +79,18 @@ class Index:
         return np.array([entry.lang for entry in self.manifest.documents.values()], dtype=object)
 
     @functools.cached_property
+    def document_suffixes(self) -> np.ndarray:
+        """Each document's suffix, lower case without its dot ("pdf"; "" for none), in
+        manifest order."""
+        return np.array(
+            [PurePosixPath(rel).suffix.lower().lstrip(".") for rel in self.manifest.documents],
+            dtype=object,
+        )
+
+    @functools.cached_property
     def code_documents(self) -> np.ndarray:
         """Whether each document (in manifest order) is a source code file, by its suffix."""
-        return np.array(
-            [Path(rel).suffix.lower() in CODE_SUFFIXES for rel in self.manifest.documents],
-            dtype=bool,
-        )
+        return np.isin(self.document_suffixes, list(CODE_SUFFIXES))
 
     @functools.cached_property
     def row_documents(self) -> np.ndarray:
@@ -95,9 +101,8 @@ class Index:
 
 # source code: a program, not prose about it (qa.retrieve's `code_weight`)
 CODE_SUFFIXES = frozenset(
-    ".py .pyi .js .mjs .cjs .ts .tsx .jsx .go .rs .java .kt .kts .scala .c .h .cc .cpp .cxx "
-    ".hpp .cs .rb .php .pl .pm .swift .m .lua .r .jl .sh .bash .zsh .fish .ps1 .sql .hs .ml "
-    ".ex .exs .erl .clj .dart .vue .svelte".split()
+    "py pyi js mjs cjs ts tsx jsx go rs java kt kts scala c h cc cpp cxx hpp cs rb php pl pm "
+    "swift m lua r jl sh bash zsh fish ps1 sql hs ml ex exs erl clj dart vue svelte".split()
 )
 
 
@@ -115,6 +120,16 @@ class Sentences:
     def of(self, row: int) -> range:
         """Sentence rows of chunk `row`."""
         return range(int(self.offsets[row]), int(self.offsets[row + 1]))
+
+    def of_rows(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The sentence rows of chunks `rows`, one chunk's after another; where each chunk
+        that has sentences starts among them (for np.ufunc.reduceat); and which chunks have
+        any."""
+        starts = np.asarray(self.offsets[rows], dtype=np.int64)
+        counts = np.asarray(self.offsets[rows + 1], dtype=np.int64) - starts
+        firsts = np.cumsum(counts) - counts
+        has = counts > 0
+        return np.repeat(starts - firsts, counts) + np.arange(counts.sum()), firsts[has], has
 
 
 # --- reading -------------------------------------------------------------------------------------

@@ -196,7 +196,10 @@ class Retriever:
             code = self.index.code_documents[self.index.row_documents[rows]]
             fused = fused * (1 - self.settings.code_weight * code)
         if self.settings.boilerplate_weight and self.index.sentences.common is not None:
-            fused = fused * (1 - self.settings.boilerplate_weight * self._boilerplate(rows))
+            from qa.boilerplate import boilerplate_share  # an index that has boilerplate
+
+            share = boilerplate_share(self.index.sentences, rows)
+            fused = fused * (1 - self.settings.boilerplate_weight * share)
         ranked = np.argsort(-fused, kind="stable")
         return [
             Passage(
@@ -276,15 +279,6 @@ class Retriever:
                 inside |= (rows >= span.start) & (rows < span.stop)
         return inside
 
-    def _boilerplate(self, rows: np.ndarray) -> np.ndarray:
-        """The share of each row's text that is boilerplate."""
-        from qa.boilerplate import boilerplate_share
-
-        s = self.index.sentences
-        assert s.common is not None
-        offsets = np.asarray(s.offsets)
-        return boilerplate_share(s.spans, s.common, offsets[rows], offsets[rows + 1])
-
     def _dense_scores(self, rows: np.ndarray, vector: np.ndarray) -> np.ndarray:
         """Cosine of each chunk blended with the best cosine among its sentences."""
         whole = np.asarray(self.index.vectors[rows] @ vector, dtype=np.float32)
@@ -329,15 +323,11 @@ class _Pick:
 
 def best_sentence_scores(sentences: Sentences, rows: np.ndarray, vector: np.ndarray) -> np.ndarray:
     """Highest sentence cosine of each chunk in `rows` (NaN for a chunk without sentences)."""
-    starts = np.asarray(sentences.offsets[rows], dtype=np.int64)
-    ends = np.asarray(sentences.offsets[rows + 1], dtype=np.int64)
-    counts = ends - starts
-    idx = np.repeat(starts - np.cumsum(counts) + counts, counts) + np.arange(counts.sum())
+    idx, at, has = sentences.of_rows(rows)
     cos = np.asarray(sentences.vectors[idx], dtype=np.float32) @ vector
     out = np.full(len(rows), np.nan, dtype=np.float32)
-    has = counts > 0
     if has.any():
-        out[has] = np.maximum.reduceat(cos, (np.cumsum(counts) - counts)[has])
+        out[has] = np.maximum.reduceat(cos, at)
     return out
 
 

@@ -49,9 +49,12 @@ def test_copies_of_one_document_count_once():
 
 
 def test_the_boilerplate_share_of_a_passage_counts_characters():
+    from qa.index import Sentences
+
     spans = np.array([[0, 10], [10, 40], [40, 50], [0, 5]])
     common = np.array([True, False, True, False])
-    share = boilerplate_share(spans, common, np.array([0, 3, 3]), np.array([3, 3, 4]))
+    sentences = Sentences(np.zeros((4, 2)), spans, np.array([0, 3, 3, 4]), common)
+    share = boilerplate_share(sentences, np.array([0, 1, 2]))
     assert share.tolist() == pytest.approx([20 / 50, 0.0, 0.0])
 
 
